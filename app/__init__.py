@@ -1,0 +1,73 @@
+"""The console's application factory: one ``init_*`` per concern, in order."""
+import logging
+import os
+
+from flask import Flask
+
+from app.extensions import appbuilder, db
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_DIR") or None,
+                template_folder="../views/templates", static_folder="../views/static")
+    app.config.from_object("config")
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+
+    with app.app_context():
+        init_database(app)
+        init_appbuilder(app)
+        init_i18n(app)
+        registry = init_views(app)
+        init_roles(app, registry)
+        init_errors(app)
+        init_cli(app)
+    return app
+
+
+def init_database(app: Flask) -> None:
+    import models  # noqa: F401  (registers every table)
+    from app import audit  # noqa: F401  (the audit hook on every session)
+    from app.security import ConsoleUser  # noqa: F401
+
+    db.init_app(app)
+
+
+def init_appbuilder(app: Flask) -> None:
+    appbuilder.init_app(app, db.session)
+    if app.config["SETUP_ON_START"]:
+        db.create_all()
+
+
+def init_i18n(app: Flask) -> None:
+    from app.i18n import init_i18n as _init
+
+    _init(app)
+
+
+def init_views(app: Flask):
+    from views import init_views as _init
+
+    return _init(app, appbuilder)
+
+
+def init_roles(app: Flask, registry) -> None:
+    from app.roles import sync_roles
+
+    app.extensions["menu_registry"] = registry
+    if app.config["SETUP_ON_START"]:
+        sync_roles(appbuilder, registry.menu_entries())
+
+
+def init_errors(app: Flask) -> None:
+    from views.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def init_cli(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)

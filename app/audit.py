@@ -1,0 +1,140 @@
+"""The audit log: every write records who, when and what changed.
+
+ORM writes (every FAB screen and API) are captured by one session hook; services that
+write through SQLAlchemy Core for speed call ``record`` themselves in the same
+transaction. Sensitive values are never written here: only that they changed.
+"""
+import datetime as dt
+import decimal
+import json
+from typing import Optional
+
+from flask import current_app, has_app_context, has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from models import AuditLog, Notification
+from models.base import utcnow
+from models.filing import FilingRevision
+
+NOT_AUDITED = (AuditLog, Notification, FilingRevision)
+SENSITIVE_SUFFIXES = ("_enc", "_hash", "password")
+HIDDEN = "***"
+IGNORED_FIELDS = {"changed_on", "updated_at", "last_login", "login_count", "fail_login_count"}
+
+
+def actor() -> tuple[Optional[int], str]:
+    """(user id, username) of whoever acts: the signed-in user, or the system."""
+    if has_request_context():
+        try:
+            user = current_app.appbuilder.sm.current_user
+        except RuntimeError:
+            user = None
+        if user is not None and getattr(user, "is_authenticated", False):
+            return user.id, user.username
+        return None, "public"
+    return None, "system"
+
+
+def _plain(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _shown(key, value):
+    return HIDDEN if key.endswith(SENSITIVE_SUFFIXES) else _plain(value)
+
+
+def _row_region(obj) -> Optional[str]:
+    code = obj.jurisdiction_code() if hasattr(obj, "jurisdiction_code") else None
+    return code or _province()
+
+
+def _province() -> Optional[str]:
+    return current_app.config.get("PROVINCE_CODE") if has_app_context() else None
+
+
+def _changes(obj, action) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in IGNORED_FIELDS:
+            continue
+        history = state.attrs[key].history
+        if action == "create":
+            value = getattr(obj, key)
+            if value is not None:
+                changes[key] = [None, _shown(key, value)]
+        elif action == "delete":
+            value = getattr(obj, key)
+            if value is not None:
+                changes[key] = [_shown(key, value), None]
+        elif history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                changes[key] = [_shown(key, old), _shown(key, new)]
+    return changes
+
+
+def _entity_id(obj):
+    # The primary key attributes are set by the flush, before the identity key is.
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    if any(v is None for v in values):
+        return None
+    return ",".join(str(v) for v in values)
+
+
+def record(session_or_conn, action: str, entity: str, entity_id=None, region_code=None,
+           changes: Optional[dict] = None) -> None:
+    """Write one audit entry in the caller's transaction (Core or ORM)."""
+    user_id, username = actor()
+    session_or_conn.execute(AuditLog.__table__.insert().values(
+        at=utcnow(), user_id=user_id, username=username, action=action, entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        region_code=region_code or _province(),
+        changes=json.dumps(changes or {}, ensure_ascii=False, default=str),
+    ))
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_before_flush(session, flush_context, instances):
+    pending = []
+    for action, objects in (("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if isinstance(obj, NOT_AUDITED) or not hasattr(obj, "__table__"):
+                continue
+            changes = _changes(obj, action)
+            if action == "update" and not changes:
+                continue
+            pending.append((action, obj, changes))
+    session.info.setdefault("audit_new", []).extend(
+        obj for obj in session.new if not isinstance(obj, NOT_AUDITED) and hasattr(obj, "__table__"))
+    for action, obj, changes in pending:
+        _add_entry(session, action, obj, changes)
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_after_flush(session, flush_context):
+    # New rows get their primary key only in the flush, so they are logged after it.
+    created = session.info.pop("audit_new", [])
+    for obj in created:
+        _add_entry(session, "create", obj, _changes(obj, "create"), bind_now=True)
+
+
+def _add_entry(session, action, obj, changes, bind_now=False):
+    user_id, username = actor()
+    values = dict(at=utcnow(), user_id=user_id, username=username, action=action,
+                  entity=type(obj).__name__, entity_id=_entity_id(obj),
+                  region_code=_row_region(obj),
+                  changes=json.dumps(changes, ensure_ascii=False, default=str))
+    if bind_now:
+        session.connection().execute(AuditLog.__table__.insert().values(**values))
+    else:
+        session.add(AuditLog(**values))

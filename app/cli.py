@@ -1,0 +1,137 @@
+"""Command-line interface for operators (shared/API.md "Command line")."""
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app import roles
+from app.errors import DomainError
+
+
+users_cli = AppGroup("users", help="Manage accounts.")
+regions_cli = AppGroup("regions", help="Division codes.")
+
+# One demo account per role, each at a real jurisdiction (README lists them).
+DEMO_USERS = [
+    ("admin", "Admin", "41", "系统", "管理员"),
+    ("province", "Command", "41", "省", "指挥部"),
+    ("city", "Command", "4101", "郑州市", "指挥部"),
+    ("county", "Command", "410105", "金水区", "指挥部"),
+    ("township", "Township", "410105001", "经八路街道", "工作人员"),
+    ("officer", "Officer", "410105001003", "体育社区", "专管员"),
+    ("officer2", "Officer", "410102001002", "碧沙岗社区", "专管员"),
+    ("grid", "GridMember", "410105001003", "体育社区", "网格员"),
+    ("leader", "Leader", "4101", "郑州市", "领导"),
+    ("checkpoint", "Checkpoint", "4101", "郑州东站", "卡口"),
+    ("integrator", "Integrator", "4101", "郑州市", "对接平台"),
+]
+DEMO_PASSWORD_SUFFIX = "@Demo2026"
+
+
+class Progress:
+    """A progress line on the console for long work: ``done/total (percent)``."""
+
+    def __init__(self, label: str):
+        self.label, self.started, self.last = label, time.monotonic(), 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.2:
+            return
+        self.last = now
+        percent = 100 * done // total if total else 100
+        click.echo(f"\r{self.label}: {done}/{total} ({percent}%) {now - self.started:.1f}s",
+                   nl=done >= total, err=True)
+
+
+def create_user(username, password, role_name, region_code, first_name=None, last_name=None,
+                email=None):
+    """Create an account with one role and one jurisdiction; DomainError if not valid."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.errors import ValidationFailed
+    from app.regions import get_region
+
+    sm = current_app.appbuilder.sm
+    if role_name not in roles.ROLES:
+        raise ValidationFailed(_l("Unknown role."), {"role": [", ".join(roles.ROLES)]})
+    if get_region(region_code) is None:
+        raise ValidationFailed(_l("Unknown region."), {"region": [region_code]})
+    if sm.find_user(username=username):
+        raise ValidationFailed(_l("This user name is taken."), {"username": [username]})
+    role = sm.find_role(role_name)
+    user = sm.add_user(username, first_name or username, last_name or role_name,
+                       email or f"{username}@example.invalid", role, password,
+                       region_code=region_code)
+    if not user:
+        raise ValidationFailed(_l("The account could not be created."))
+    return user
+
+
+@users_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", "role_name", required=True, type=click.Choice(roles.ROLES))
+@click.option("--region", "region_code", required=True, help="Jurisdiction code, e.g. 4101.")
+@click.option("--first-name")
+@click.option("--last-name")
+@click.option("--email")
+def users_create(username, password, role_name, region_code, first_name, last_name, email):
+    """Create an account: flask users create --username U --password P --role R --region C"""
+    try:
+        create_user(username, password, role_name, region_code, first_name, last_name, email)
+    except DomainError as error:
+        raise click.ClickException(f"{error.message} {error.errors}")
+    click.echo(f"created {username} ({role_name}, {region_code})")
+
+
+@regions_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def regions_import(path):
+    """Import division codes from a CSV (code,name,level,parent_code). All or nothing."""
+    from app.regions import RegionFileError, import_regions
+
+    try:
+        result = import_regions(path, Progress("regions"))
+    except RegionFileError as error:
+        for line, reason in error.problems[:50]:
+            click.echo(f"line {line}: {reason}", err=True)
+        if len(error.problems) > 50:
+            click.echo(f"... {len(error.problems) - 50} more", err=True)
+        raise click.ClickException(str(error.message))
+    click.echo(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+@click.command("setup")
+@click.option("--demo/--no-demo", default=True, help="Create demo accounts and data.")
+def setup(demo):
+    """Prepare a database: tables, roles, all regions, and (by default) the demo."""
+    from app.regions import load_seed_regions
+
+    started = time.monotonic()
+    result = load_seed_regions(Progress("regions"))
+    click.echo(f"regions: added {result.added}, updated {result.updated} "
+               f"in {time.monotonic() - started:.1f}s")
+    if demo:
+        create_demo_users()
+        for hook in current_app.extensions.get("demo_hooks", []):
+            hook()
+
+
+def create_demo_users():
+    sm = current_app.appbuilder.sm
+    click.echo("Demo accounts (user / password / role / jurisdiction):")
+    for username, role_name, code, first, last in DEMO_USERS:
+        password = username + DEMO_PASSWORD_SUFFIX
+        if not sm.find_user(username=username):
+            create_user(username, password, role_name, code, first, last)
+        click.echo(f"  {username:<11} {password:<20} {role_name:<11} {code}")
+
+
+def register_commands(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(regions_cli)
+    app.cli.add_command(setup)
+    app.extensions.setdefault("demo_hooks", [])
+

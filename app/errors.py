@@ -1,0 +1,42 @@
+"""Domain errors. Services raise them; views turn them into the user's language."""
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    """A rule refused the request. ``message`` is a lazy, translated string; ``errors``
+    maps field names to lists of messages."""
+
+    status = 400
+
+    def __init__(self, message=None, errors=None):
+        self.message = message or _l("The request is not valid.")
+        self.errors = errors or {}
+        super().__init__(str(self.message))
+
+
+class ValidationFailed(DomainError):
+    status = 400
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message=None, errors=None):
+        super().__init__(message or _l("Not found."), errors)
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class OutsideJurisdiction(DomainError):
+    """Raised by the write check. For a row that exists it is reported as 404 (as if it
+    did not exist); for a code given in a write it is a 400 on that field."""
+
+    status = 400
+
+    def __init__(self, code=None, field=None):
+        message = _l("This region is outside your jurisdiction.")
+        errors = {field: [message]} if field else {}
+        super().__init__(message, errors)
+        self.code = code

@@ -1,0 +1,45 @@
+"""Accounts: the user model with its jurisdiction, and the security manager.
+
+A user has exactly one jurisdiction code (``region_code``) and the roles of
+app.roles. The user screens (views.users) are scoped by the jurisdiction rule like
+every other resource.
+"""
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Column, String
+
+
+class ConsoleUser(User):
+    """FAB's user plus one jurisdiction code (same table, ab_user)."""
+
+    __tablename__ = "ab_user"
+    # No foreign key: codes are checked by app.regions on every write, and FAB's
+    # schemas leave foreign-key columns out of the API.
+    region_code = Column(String(12), index=True)
+
+    jurisdiction_column = "region_code"
+
+    @classmethod
+    def jurisdiction_attr(cls):
+        return cls.region_code
+
+    def jurisdiction_code(self):
+        return self.region_code
+
+
+class ConsoleSecurityManager(SecurityManager):
+    user_model = ConsoleUser
+
+    def __init__(self, appbuilder):
+        # The user screens are views, so they live in views/ (views -> app -> models).
+        from views.users import ConsoleUserView
+
+        self.userdbmodelview = ConsoleUserView
+        super().__init__(appbuilder)
+
+    def add_user(self, *args, region_code=None, **kwargs):
+        user = super().add_user(*args, **kwargs)
+        if user and region_code is not None:
+            user.region_code = region_code
+            self.session.commit()
+        return user

@@ -1,0 +1,81 @@
+"""Settings, all from the environment, with defaults that run on a laptop.
+
+Every setting can be overridden by an environment variable of the same name; tests
+pass overrides to ``create_app(test_config)``.
+"""
+import base64
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _instance_secret(filename: str, make) -> str:
+    """A secret kept under instance/, generated on first use, so restarts keep sessions
+    and encrypted fields readable without anyone having to configure it."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / filename
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _env(name: str, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+SQLALCHEMY_DATABASE_URI = _env(
+    "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'console.db'}"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+SECRET_KEY = _env("SECRET_KEY") or _instance_secret(
+    "secret_key", lambda: secrets.token_hex(32)
+)
+# Field encryption (ID numbers, phones): a 32-byte key, base64. The keyed hash that
+# finds a person by ID number uses a key derived from it.
+FIELD_ENCRYPTION_KEY = _env("FIELD_ENCRYPTION_KEY") or _instance_secret(
+    "field_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+)
+
+TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+DAILY_REPORT_TIME = _env("DAILY_REPORT_TIME", "08:00")  # local time, previous day's report
+DAILY_REPORT_DEADLINE = _env("DAILY_REPORT_DEADLINE", "10:00")
+DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
+PROVINCE_CODE = _env("PROVINCE_CODE", "41")
+
+SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
+SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
+
+# Flask-AppBuilder
+APP_NAME = "来（返）人员社区（村）报备系统"
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+FAB_API_SWAGGER_UI = True
+FAB_ADD_SECURITY_API = False  # FAB's user/role APIs are not scoped; ours are
+# Creating tables, permissions and roles on start is for one process (dev, tests,
+# `flask setup`); gunicorn workers start with SETUP_ON_START=0 so they never race.
+SETUP_ON_START = _env("SETUP_ON_START", "1") == "1"
+FAB_UPDATE_PERMS = SETUP_ON_START
+FAB_CREATE_DB = SETUP_ON_START
+FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
+FAB_BASE_TEMPLATE = "console_base.html"
+FAB_INDEX_VIEW = "views.home.HomeView"
+WTF_CSRF_ENABLED = True
+JWT_ACCESS_TOKEN_EXPIRES = 3600 * 8
+
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_DEFAULT_TIMEZONE = TIMEZONE
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "babel" / "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "中文"},
+    "en": {"flag": "gb", "name": "English"},
+}

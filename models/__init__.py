@@ -1,0 +1,10 @@
+"""SQLAlchemy models, one module per part of the domain.
+
+Every model derives from Flask-AppBuilder's declarative ``Model`` so FAB's generated
+screens and APIs can use it. Importing this package registers all tables.
+"""
+from models.base import Model, ScopedMixin, utcnow  # noqa: F401
+from models.region import Region  # noqa: F401
+from models.audit import AuditLog  # noqa: F401
+from models.outbox import Notification  # noqa: F401
+from models.filing import Filing, FilingCheck, FilingTransfer, FilingRevision  # noqa: F401

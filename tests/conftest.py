@@ -1,0 +1,170 @@
+"""Fixtures: one app per test session on the database of TEST_DATABASE_URL (SQLite in a
+temporary folder by default), a small real region tree, an account per role, and a
+clean slate of domain rows after each test."""
+import base64
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+TESTS_DIR = Path(__file__).resolve().parent
+REGIONS_CSV = TESTS_DIR / "data" / "regions.csv"
+_tmp = tempfile.mkdtemp(prefix="console-tests-")
+os.environ.setdefault("INSTANCE_DIR", _tmp)
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp}/test.db"
+IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+TEST_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+PASSWORD = "Test@12345"
+
+# (username, role, jurisdiction): two of each kind in different places, so every test
+# can ask a user about a row of another jurisdiction.
+TEST_USERS = [
+    ("admin", "Admin", "41"),
+    ("province", "Command", "41"),
+    ("city", "Command", "4101"),
+    ("city2", "Command", "4102"),
+    ("county", "Command", "410105"),
+    ("township", "Township", "410105001"),
+    ("township2", "Township", "410105002"),
+    ("officer", "Officer", "410105001003"),
+    ("officer_b", "Officer", "410105001006"),
+    ("officer2", "Officer", "410102001002"),
+    ("grid", "GridMember", "410105001003"),
+    ("leader", "Leader", "4101"),
+    ("checkpoint", "Checkpoint", "4101"),
+    ("integrator", "Integrator", "4101"),
+    ("integrator2", "Integrator", "4102"),
+]
+# Tables whose rows the session fixture creates and every test keeps.
+SEED_TABLES = {"region", "ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
+               "ab_permission_view_role", "ab_user", "ab_user_role", "ab_group",
+               "ab_group_role", "ab_user_group"}
+
+
+def _reset_database(url):
+    from sqlalchemy import create_engine
+
+    from app.extensions import db  # noqa: F401  (models import FAB's Model)
+    import models  # noqa: F401
+    from app.security import ConsoleUser  # noqa: F401
+    from flask_appbuilder import Model
+
+    engine = create_engine(url)
+    if IS_POSTGRES:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        Model.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    _reset_database(DATABASE_URL)
+    from app import create_app
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret-" + "x" * 32,
+        "FIELD_ENCRYPTION_KEY": TEST_KEY,
+        "SETUP_ON_START": True,
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        from app.cli import create_user
+        from app.regions import import_regions
+
+        import_regions(REGIONS_CSV)
+        for username, role, code in TEST_USERS:
+            create_user(username, PASSWORD, role, code)
+        seeded = _max_user_id()
+    app.config["TEST_SEEDED_MAX_USER_ID"] = seeded
+    yield app
+
+
+def _max_user_id():
+    from app.extensions import db
+
+    return db.session.execute(text("SELECT MAX(id) FROM ab_user")).scalar()
+
+
+@pytest.fixture(autouse=True)
+def clean_slate(request, app):
+    """After each test, delete the rows the test made (all but the seed)."""
+    yield
+    from flask_appbuilder import Model
+
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.rollback()
+        seeded = app.config["TEST_SEEDED_MAX_USER_ID"]
+        for table in reversed(Model.metadata.sorted_tables):
+            if table.name not in SEED_TABLES:
+                db.session.execute(table.delete())
+        db.session.execute(text("DELETE FROM ab_user_role WHERE user_id > :id"), {"id": seeded})
+        db.session.execute(text("DELETE FROM ab_user WHERE id > :id"), {"id": seeded})
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.test_request_context():
+        yield
+
+
+def login(client, username, password=PASSWORD):
+    """Sign in through the login form (a web session)."""
+    response = client.post("/login/", data={"username": username, "password": password})
+    assert response.status_code in (302, 200)
+    return client
+
+
+@pytest.fixture
+def web(app):
+    """``web("officer")`` is a test client signed in as that user."""
+    def _client(username):
+        return login(app.test_client(), username)
+    return _client
+
+
+class ApiClient:
+    """A JSON client with a JWT from POST /api/v1/security/login."""
+
+    def __init__(self, client, username, password=PASSWORD, language=None):
+        self.client = client
+        response = client.post("/api/v1/security/login", json={
+            "username": username, "password": password, "provider": "db"})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.headers = {"Authorization": f"Bearer {response.json['access_token']}"}
+        if language:
+            self.headers["Accept-Language"] = language
+
+    def __getattr__(self, method):
+        def call(url, **kwargs):
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            return getattr(self.client, method)(url, headers=headers, **kwargs)
+        return call
+
+
+@pytest.fixture
+def api(app):
+    """``api("officer")`` is a JSON client authenticated with that user's JWT."""
+    def _api(username, language=None):
+        return ApiClient(app.test_client(), username, language=language)
+    return _api
+
+
+def user_id(app, username):
+    with app.app_context():
+        return app.appbuilder.sm.find_user(username=username).id

@@ -1,0 +1,115 @@
+"""The jurisdiction rule on the foundation's resources: regions, users, audit entries."""
+from sqlalchemy import select
+
+from app.extensions import db
+from app.jurisdiction import code_range, code_within, is_within
+from models import AuditLog, Region
+from tests.conftest import user_id
+from tests.scoping import ScopedResource, assert_scoped
+
+
+def test_code_range_is_a_prefix_range():
+    assert code_range("4101") == ("4101", "410199999999")
+    assert is_within("410105001003", "4101") and not is_within("410205001003", "4101")
+    assert is_within("4101", "4101") and not is_within("41", "4101")
+
+
+def test_code_within_selects_exactly_the_prefix(app):
+    with app.app_context():
+        codes = db.session.scalars(select(Region.code).where(code_within(Region.code, "410105"))).all()
+        assert codes and all(c.startswith("410105") for c in codes)
+        everything = db.session.scalars(select(Region.code).where(Region.code.like("410105%"))).all()
+        assert sorted(codes) == sorted(everything)
+
+
+def test_scoped_query_uses_an_index_on_postgres(app):
+    from tests.conftest import IS_POSTGRES
+
+    if not IS_POSTGRES:
+        return
+    with app.app_context():
+        db.session.execute(db.text("SET enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in db.session.execute(db.text(
+            "EXPLAIN SELECT * FROM region WHERE code >= '4101' AND code <= '410199999999'")))
+        db.session.rollback()
+    assert "Index" in plan
+
+
+def test_regions(app, web, api):
+    assert_scoped(web, api, ScopedResource(
+        viewer="officer", own_pk="410105001003", foreign_pk="410105001006",
+        still_exists=lambda pk: _region_name(app, pk) == "科技社区居民居委会",
+        view="/regionview", api="/api/v1/region", api_put_body={"name": "改名"},
+        can_write=False, can_delete=False,
+    ))
+    # An admin of a city cannot create a region in another city (API and form).
+    assert_scoped(web, api, ScopedResource(
+        viewer="city", own_pk="410105", foreign_pk="410202",
+        still_exists=lambda pk: _region_name(app, pk) == "龙亭区",
+        view="/regionview", api="/api/v1/region", api_put_body={"name": "改名"},
+        can_write=False, can_delete=False,
+    ))
+
+
+def _region_name(app, code):
+    with app.app_context():
+        return db.session.get(Region, code).name
+
+
+def test_admin_region_write_outside_jurisdiction_is_refused(app, api):
+    # The admin's jurisdiction is Henan (41): a region of Guangdong cannot be created.
+    response = api("admin").post("/api/v1/region/", json={
+        "code": "440307", "name": "龙岗区", "level": 3, "parent_code": "4403"})
+    assert response.status_code == 400 and response.json["errors"]
+    with app.app_context():
+        assert db.session.get(Region, "440307") is None
+
+
+def test_users(app, web, api):
+    own, foreign = user_id(app, "officer_b"), user_id(app, "officer2")
+    # A township sees its officers but not those of another township.
+    assert_scoped(web, api, ScopedResource(
+        viewer="township", own_pk=user_id(app, "officer"), foreign_pk=foreign,
+        still_exists=lambda pk: _user_region(app, pk) == "410102001002",
+        view="/users", api="/api/v1/user", can_write=False, can_delete=False,
+    ))
+    # An admin of the province may not move a user out of the province, nor to a
+    # region that does not exist: 400, nothing changed.
+    response = api("admin").put(f"/api/v1/user/{own}", json={"region_code": "440305"})
+    assert response.status_code == 400 and response.json["errors"]["region_code"]
+    response = api("admin").put(f"/api/v1/user/{own}", json={"region_code": "999999"})
+    assert response.status_code == 400
+    assert _user_region(app, own) == "410105001006"
+
+
+def test_officer_cannot_open_a_user_of_another_community(app, web, api):
+    foreign = user_id(app, "officer2")
+    assert web("officer").get(f"/users/show/{foreign}").status_code == 404
+    assert api("officer").get(f"/api/v1/user/{foreign}").status_code == 404
+    assert api("officer").get(f"/api/v1/user/{user_id(app, 'officer_b')}").status_code == 404
+
+
+def _user_region(app, pk):
+    with app.app_context():
+        return app.appbuilder.sm.get_user_by_id(pk).region_code
+
+
+def test_audit_entries(app, web, api):
+    with app.app_context():
+        own = AuditLog(action="update", entity="Region", entity_id="410105001003",
+                       region_code="410105001003", username="x", changes="{}")
+        foreign = AuditLog(action="update", entity="Region", entity_id="410102001002",
+                           region_code="410102001002", username="x", changes="{}")
+        db.session.add_all([own, foreign])
+        db.session.commit()
+        own_pk, foreign_pk = own.id, foreign.id
+    assert_scoped(web, api, ScopedResource(
+        viewer="officer", own_pk=own_pk, foreign_pk=foreign_pk,
+        still_exists=lambda pk: _audit_exists(app, pk),
+        view="/auditlogview", api="/api/v1/audit_log", can_write=False, can_delete=False,
+    ))
+
+
+def _audit_exists(app, pk):
+    with app.app_context():
+        return db.session.get(AuditLog, pk) is not None

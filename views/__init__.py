@@ -1,0 +1,68 @@
+"""Every screen and API, registered in one place.
+
+The menu is a list of entries (name, label, category, category label, icon, view,
+resource); app.roles grants each role the entries of the resources it may read."""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from app import roles
+
+SYSTEM = ("System", _l("System"))
+
+
+@dataclass
+class MenuEntry:
+    name: str
+    label: object
+    category: tuple
+    icon: str
+    view: type
+    resource: str
+
+
+class Registry:
+    """What a part of the domain adds: menu entries and APIs."""
+
+    def __init__(self):
+        self.menu: list[MenuEntry] = []
+        self.apis: list[type] = []
+
+    def add_view(self, name, label, category, icon, view, resource):
+        self.menu.append(MenuEntry(name, label, category, icon, view, resource))
+
+    def add_api(self, api):
+        self.apis.append(api)
+
+    def menu_entries(self):
+        return [(e.name, e.category[0] if e.category else None, e.resource) for e in self.menu] + [
+            # FAB's own user list, scoped by views.users.ConsoleUserView
+            ("List Users", "Security", roles.USER)]
+
+
+def build_registry() -> Registry:
+    from views import audit, domain_registry, regions, users
+
+    registry = Registry()
+    registry.add_view("Regions", _l("Regions"), SYSTEM, "fa-map", regions.RegionView, roles.REGION)
+    registry.add_view("Audit log", _l("Audit log"), SYSTEM, "fa-history", audit.AuditLogView, roles.AUDIT)
+    registry.add_api(regions.RegionApi)
+    registry.add_api(audit.AuditLogApi)
+    registry.add_api(users.ConsoleUserApi)
+    domain_registry.register_all(registry)
+    return registry
+
+
+def init_views(app, appbuilder) -> Registry:
+    from views import home, public
+
+    registry = build_registry()
+    for entry in registry.menu:
+        category, category_label = entry.category or (None, None)
+        appbuilder.add_view(entry.view, entry.name, label=entry.label, icon=entry.icon,
+                            category=category, category_label=category_label)
+    for api in registry.apis:
+        appbuilder.add_api(api)
+    home.register(app, appbuilder)
+    public.register(app)
+    return registry

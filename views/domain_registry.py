@@ -1,0 +1,12 @@
+"""The screens and APIs of each part of the domain, added by that part's module.
+
+Each part (filings, daily reports, statistics, ledgers) has a ``register(registry)``
+function in its views module; it is listed here once."""
+import importlib
+
+DOMAIN_VIEW_MODULES: list[str] = []
+
+
+def register_all(registry):
+    for module_name in DOMAIN_VIEW_MODULES:
+        importlib.import_module(module_name).register(registry)

@@ -1,0 +1,24 @@
+"""The start page: who I am, my jurisdiction, and where to go next."""
+from flask import redirect, url_for
+from flask_appbuilder import IndexView, expose
+
+from app.regions import region_path
+from app.roles import ROLE_LABELS
+
+
+class HomeView(IndexView):
+    index_template = "home.html"
+
+    @expose("/")
+    def index(self):
+        user = self.appbuilder.sm.current_user
+        if user is None or not user.is_authenticated:
+            return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
+        path = region_path(user.region_code) if user.region_code else []
+        roles = [ROLE_LABELS.get(r.name, r.name) for r in user.roles]
+        return self.render_template(self.index_template, user=user, path=path, roles=roles,
+                                    links=self.appbuilder.menu.get_list())
+
+
+def register(app, appbuilder):
+    """The index view is configured by FAB_INDEX_VIEW; nothing else to add."""

@@ -1,0 +1,63 @@
+"""User screens, scoped by the jurisdiction rule, with a searchable jurisdiction field."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+
+from app import roles
+from app.jurisdiction import base_filters_for
+from app.security import ConsoleUser
+from views.base import ScopedModelRestApi
+from views.scoped import ScopedViewMixin
+from views.widgets import RegionSelectField
+
+
+class ConsoleUserView(ScopedViewMixin, UserDBModelView):
+    class_permission_name = roles.USER
+    method_permission_name = {
+        **roles.METHOD_PERMISSIONS,
+        "userinfo": "userinfo",
+        "resetmypassword": "resetmypassword",
+        "resetpasswords": roles.WRITE,
+    }
+    base_filters = base_filters_for(ConsoleUser)
+    region_fields = {"region_code": None}
+
+    label_columns = {**UserDBModelView.label_columns, "region_code": _l("Jurisdiction")}
+    list_columns = ["first_name", "last_name", "username", "region_code", "roles", "active"]
+    search_columns = ["username", "first_name", "last_name", "region_code", "active"]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "roles", "region_code", "login_count"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "created_on",
+                                       "created_by", "changed_on", "changed_by"],
+                            "expanded": False}),
+    ]
+    user_show_fieldsets = show_fieldsets[:2]
+    add_columns = ["first_name", "last_name", "username", "active", "email", "roles",
+                   "region_code", "password", "conf_password"]
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles",
+                    "region_code"]
+    add_form_extra_fields = {
+        **UserDBModelView.add_form_extra_fields,
+        "region_code": RegionSelectField(_l("Jurisdiction")),
+    }
+    edit_form_extra_fields = {"region_code": RegionSelectField(_l("Jurisdiction"))}
+
+
+class ConsoleUserApi(ScopedModelRestApi):
+    """Accounts through the API, scoped like every resource (FAB's own user API is
+    not, so it is switched off)."""
+
+    datamodel = SQLAInterface(ConsoleUser)
+    class_permission_name = roles.USER
+    resource_name = "user"
+    allow_browser_login = True
+    list_columns = ["id", "username", "first_name", "last_name", "region_code", "active",
+                    "roles.name"]
+    show_columns = list_columns
+    edit_columns = ["first_name", "last_name", "email", "active", "region_code"]
+    search_columns = ["username", "region_code", "active"]
+    base_permissions = ["can_read", "can_write"]
+    include_route_methods = {"get", "get_list", "put", "info"}
+    region_fields = {"region_code": None}
+    label_columns = {"region_code": _l("Jurisdiction")}
