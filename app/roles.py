@@ -14,8 +14,16 @@ REGION = "Region"
 USER = "User"
 AUDIT = "AuditLog"
 FILING = "Filing"
-FILING_CHECK = "FilingCheck"
+FILING_CHECK = "FilingCheck"        # checks and transfers of filings
 NOTIFICATION = "Notification"
+DAILY_REPORT = "DailyReport"
+ESCALATION = "Escalation"
+STATS = "Statistics"                 # dashboards, rollups, their exports
+LEDGER = "Ledger"                    # grids, buildings, units, households, residents
+STAFF = "Staff"                      # staff roster
+DEVICE = "Device"                    # one card, one phone, one officer
+REWARD = "Reward"                    # rewards and penalties
+CHECKPOINT_LOG = "CheckpointLog"
 
 READ, WRITE, DELETE = "read", "write", "delete"
 R, RW, RWD = {READ}, {READ, WRITE}, {READ, WRITE, DELETE}
@@ -45,23 +53,24 @@ ROLE_LABELS = {
 ROLES = tuple(ROLE_LABELS)
 
 PERMISSION_MATRIX: dict[str, dict[str, set]] = {
-    "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, NOTIFICATION: R},
-    "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R},
-    "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R},
-    "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R},
-    "GridMember": {REGION: R, FILING: R},
-    "Leader": {REGION: R, FILING: R},
-    "Checkpoint": {REGION: R, FILING: RW},
-    "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW},
+    "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, NOTIFICATION: R,
+              DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
+              REWARD: RWD, CHECKPOINT_LOG: RWD},
+    "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
+                DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
+                REWARD: RW, CHECKPOINT_LOG: R},
+    "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R,
+                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
+                 REWARD: RW},
+    "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R,
+                DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
+                REWARD: R},
+    "GridMember": {REGION: R, FILING: R, LEDGER: RW},
+    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R},
+    "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW},
+    "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
+                   STATS: R},
 }
-
-
-def extend_matrix(resource: str, grants: dict[str, set]) -> None:
-    """Register a resource of a later part of the domain: ``{role: {read, write}}``.
-    Admin always gets everything."""
-    PERMISSION_MATRIX["Admin"][resource] = RWD
-    for role, perms in grants.items():
-        PERMISSION_MATRIX[role][resource] = set(perms)
 
 
 def can(role: str, permission: str, resource: str) -> bool:
