@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import re
+import secrets
 from functools import lru_cache
 from typing import Optional
 
@@ -128,3 +129,23 @@ def mask_phone(value: Optional[str]) -> Optional[str]:
 def protect(value: Optional[str], masker) -> dict:
     """The three stored forms of a sensitive value."""
     return {"enc": encrypt(value), "hash": lookup_hash(value), "masked": masker(value)}
+
+
+# ---- receipts -----------------------------------------------------------------------
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed on phones
+RECEIPT_LENGTH = 10  # 32**10 ≈ 10**15: unguessable among millions of filings
+
+
+def new_receipt() -> str:
+    """The short code a traveller shows at a checkpoint and gets by SMS."""
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def new_token() -> str:
+    """The secret that lets the filer view, edit or cancel; only its hash is stored."""
+    return secrets.token_urlsafe(18)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
