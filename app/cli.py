@@ -22,7 +22,7 @@ DEMO_USERS = [
     ("officer", "Officer", "410105001003", "体育社区", "专管员"),
     ("officer2", "Officer", "410102001002", "碧沙岗社区", "专管员"),
     ("grid", "GridMember", "410105001003", "体育社区", "网格员"),
-    ("leader", "Leader", "4101", "郑州市", "领导"),
+    ("leader", "Leader", "41", "河南省", "领导"),
     ("checkpoint", "Checkpoint", "4101", "郑州东站", "卡口"),
     ("integrator", "Integrator", "4101", "郑州市", "对接平台"),
 ]
