@@ -21,7 +21,7 @@ DEMO_USERS = [
     ("township", "Township", "410105001", "经八路街道", "工作人员"),
     ("officer", "Officer", "410105001003", "体育社区", "专管员"),
     ("officer2", "Officer", "410102001002", "碧沙岗社区", "专管员"),
-    ("grid", "GridMember", "410105001003", "体育社区", "网格员"),
+    ("grid", "GridMember", "41010500100301", "体育社区第一网格", "网格员"),  # a ledger grid
     ("leader", "Leader", "41", "河南省", "领导"),
     ("checkpoint", "Checkpoint", "4101", "郑州东站", "卡口"),
     ("integrator", "Integrator", "4101", "郑州市", "对接平台"),
@@ -51,12 +51,13 @@ def create_user(username, password, role_name, region_code, first_name=None, las
     from flask_babel import lazy_gettext as _l
 
     from app.errors import ValidationFailed
-    from app.regions import get_region
+    from app.regions import get_jurisdiction_unit
 
     sm = current_app.appbuilder.sm
     if role_name not in roles.ROLES:
         raise ValidationFailed(_l("Unknown role."), {"role": [", ".join(roles.ROLES)]})
-    if get_region(region_code) is None:
+    # A region, or a ledger grid, building or unit (a grid member's jurisdiction).
+    if get_jurisdiction_unit(region_code) is None:
         raise ValidationFailed(_l("Unknown region."), {"region": [region_code]})
     if sm.find_user(username=username):
         raise ValidationFailed(_l("This user name is taken."), {"username": [username]})
@@ -73,7 +74,8 @@ def create_user(username, password, role_name, region_code, first_name=None, las
 @click.option("--username", required=True)
 @click.option("--password", required=True)
 @click.option("--role", "role_name", required=True, type=click.Choice(roles.ROLES))
-@click.option("--region", "region_code", required=True, help="Jurisdiction code, e.g. 4101.")
+@click.option("--region", "region_code", required=True,
+              help="Jurisdiction code, e.g. 4101, or a ledger grid's, e.g. 41010500100301.")
 @click.option("--first-name")
 @click.option("--last-name")
 @click.option("--email")
@@ -114,6 +116,9 @@ def setup(demo):
     click.echo(f"regions: added {result.added}, updated {result.updated} "
                f"in {time.monotonic() - started:.1f}s")
     if demo:
+        # Places some demo accounts have as jurisdiction (ledger grids) come first.
+        for hook in current_app.extensions.get("demo_place_hooks", []):
+            hook()
         create_demo_users()
         for hook in current_app.extensions.get("demo_hooks", []):
             hook()
@@ -134,4 +139,5 @@ def register_commands(app):
     app.cli.add_command(regions_cli)
     app.cli.add_command(setup)
     app.extensions.setdefault("demo_hooks", [])
+    app.extensions.setdefault("demo_place_hooks", [])
 
