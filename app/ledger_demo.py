@@ -20,7 +20,6 @@ from models.rewards import RewardPenalty
 from models.staff import Device, DeviceService, StaffMember
 
 COMMUNITIES = ("410105001003", "410105001006", "410105001007")
-PREPARE = {**ledgers.PREPARE, **roster.PREPARE}
 GRID_NAMES = ("第一网格", "第二网格")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = ("建国", "秀英", "志强", "桂兰", "小明", "丽娜", "海涛", "欣怡", "浩然", "子涵", "雨桐", "俊杰")
@@ -87,7 +86,7 @@ def _demo_household(unit: Unit, door: str, seq: int) -> int:
 
 
 def _saved(item):
-    PREPARE[type(item)](item)
+    (roster.prepare if type(item) in roster.PREPARE else ledgers.prepare)(item)
     db.session.add(item)
     db.session.flush()
     return item

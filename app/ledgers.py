@@ -170,14 +170,13 @@ def _prepare_unit_common(item, parent_code, siblings, level: _Level, errors: Fie
     item.name = (item.name or "").strip()
     if not item.name or len(item.name) > NAME_MAX:
         errors.add("name", _l("Enter a name of at most %(n)s characters.", n=NAME_MAX))
-    with db.session.no_autoflush:
-        if item.name and parent_code and db.session.scalar(
-                select(model.id).where(siblings, model.name == item.name, not_self(model, item))):
-            errors.add("name", _l("This name is already used here."))
-        if item.id is None and parent_code:
-            _assign_number(item, parent_code, siblings, level, errors)
-        elif item.id is not None:
-            _refuse_code_change(item, errors)
+    if item.name and parent_code and db.session.scalar(
+            select(model.id).where(siblings, model.name == item.name, not_self(model, item))):
+        errors.add("name", _l("This name is already used here."))
+    if item.id is None and parent_code:
+        _assign_number(item, parent_code, siblings, level, errors)
+    elif item.id is not None:
+        _refuse_code_change(item, errors)
     errors.raise_if_any()
     _ensure_code_within(item.code, level.parent_attr or "community_code")
 
@@ -235,11 +234,10 @@ def prepare_household(household: Household) -> None:
     if not household.door_number or len(household.door_number) > DOOR_MAX:
         errors.add("door_number", _l("Enter the door number (at most %(n)s characters).", n=DOOR_MAX))
     elif place is not None:
-        with db.session.no_autoflush:
-            if db.session.scalar(select(Household.id).where(
-                    Household.region_code == household.region_code,
-                    Household.door_number == household.door_number, not_self(Household, household))):
-                errors.add("door_number", _l("This door number is already recorded here."))
+        if db.session.scalar(select(Household.id).where(
+                Household.region_code == household.region_code,
+                Household.door_number == household.door_number, not_self(Household, household))):
+            errors.add("door_number", _l("This door number is already recorded here."))
     set_phone(household, errors)
     errors.raise_if_any()
     if household.id is not None:
@@ -335,17 +333,16 @@ def _store_protected(item, field, plain, masker) -> None:
 
 
 def _check_unique_in_household(resident, household, errors) -> None:
-    with db.session.no_autoflush:
-        same_person = db.session.scalar(select(Resident).where(
-            Resident.community_code == resident.community_code,
-            Resident.id_number_hash == resident.id_number_hash, not_self(Resident, resident)))
-        if same_person is not None:
-            errors.add("id_number", _l("This person is already recorded in this community (%(where)s).",
-                                       where=repr(same_person.household)))
-        if resident.relation_to_head == "head" and household.id is not None and db.session.scalar(
-                select(Resident.id).where(Resident.household_id == household.id,
-                                          Resident.relation_to_head == "head", not_self(Resident, resident))):
-            errors.add("relation_to_head", _l("This household already has a head."))
+    same_person = db.session.scalar(select(Resident).where(
+        Resident.community_code == resident.community_code,
+        Resident.id_number_hash == resident.id_number_hash, not_self(Resident, resident)))
+    if same_person is not None:
+        errors.add("id_number", _l("This person is already recorded in this community (%(where)s).",
+                                   where=repr(same_person.household)))
+    if resident.relation_to_head == "head" and household.id is not None and db.session.scalar(
+            select(Resident.id).where(Resident.household_id == household.id,
+                                      Resident.relation_to_head == "head", not_self(Resident, resident))):
+        errors.add("relation_to_head", _l("This household already has a head."))
 
 
 # ---- deleting ----------------------------------------------------------------------
@@ -412,8 +409,10 @@ PREPARE = {Grid: prepare_grid, Building: prepare_building, Unit: prepare_unit,
 
 
 def prepare(item) -> None:
-    """Check and complete any ledger row before it is written."""
-    PREPARE[type(item)](item)
+    """Check and complete any ledger row before it is written. The checks query the
+    database; the row being checked must not be flushed by them (no autoflush)."""
+    with db.session.no_autoflush:
+        PREPARE[type(item)](item)
 
 
 __all__ = ["get_ledger_unit", "ledger_path", "ledger_label", "search_ledger_units",

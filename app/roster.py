@@ -59,11 +59,10 @@ def prepare_staff(member: StaffMember) -> None:
     if member.user is not None and not is_within(account_jurisdiction(member.user.id), current_jurisdiction()):
         errors.add("user", _l("This region is outside your jurisdiction."))
     if not errors:
-        with db.session.no_autoflush:
-            if db.session.scalar(select(StaffMember.id).where(
-                    StaffMember.region_code == member.region_code, StaffMember.role == member.role,
-                    StaffMember.name == member.name, not_self(StaffMember, member))):
-                errors.add("name", _l("This person is already on the roster here in this role."))
+        if db.session.scalar(select(StaffMember.id).where(
+                StaffMember.region_code == member.region_code, StaffMember.role == member.role,
+                StaffMember.name == member.name, not_self(StaffMember, member))):
+            errors.add("name", _l("This person is already on the roster here in this role."))
     errors.raise_if_any()
 
 
@@ -107,10 +106,9 @@ def prepare_device(device: Device) -> None:
     if not is_valid_imei(device.imei):
         errors.add("imei", _l("An IMEI has 15 digits and a valid check digit (dial *#06# to see it)."))
     else:
-        with db.session.no_autoflush:
-            if db.session.scalar(select(Device.id).where(Device.imei == device.imei,
-                                                         not_self(Device, device))):
-                errors.add("imei", _l("This IMEI is already recorded."))
+        if db.session.scalar(select(Device.id).where(Device.imei == device.imei,
+                                                     not_self(Device, device))):
+            errors.add("imei", _l("This IMEI is already recorded."))
     device.sim_number = (device.sim_number or "").strip() or None
     if device.sim_number and not is_mobile(device.sim_number):
         errors.add("sim_number", _l("Enter an 11-digit mobile number."))
@@ -141,4 +139,6 @@ PREPARE = {StaffMember: prepare_staff, Device: prepare_device, DeviceService: pr
 
 
 def prepare(item) -> None:
-    PREPARE[type(item)](item)
+    """Check and complete a roster or device row (no autoflush, as app.ledgers.prepare)."""
+    with db.session.no_autoflush:
+        PREPARE[type(item)](item)

@@ -67,9 +67,10 @@ class _ServiceChecks:
 
     def _checked(self, write_check, item):
         try:
-            write_check(item)
-            if self.service:
-                self.service(item)
+            with db.session.no_autoflush:  # the checks query; the row is written after them
+                write_check(item)
+                if self.service:
+                    self.service(item)
         except DomainError as error:
             g.refused_form = error  # the screen shows the form again, problems marked
             raise
