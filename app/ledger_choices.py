@@ -29,7 +29,7 @@ DEVICE_STATUSES = {"in_use": _l("In use"), "repair": _l("Under repair"), "lost":
 SERVICE_KINDS = {"repair": _l("Repair"), "replacement": _l("Replacement"), "loss": _l("Loss report"),
                  "other": _l("Other service")}
 REWARD_KINDS = {"reward": _l("Reward"), "penalty": _l("Penalty")}
-REWARD_TARGETS = {"unit": _l("Unit"), "person": _l("Person")}
+REWARD_TARGETS = {"unit": _l("Organisation or area"), "person": _l("Person")}
 REWARD_CATEGORIES = {
     "late_report": _l("Late report"), "missing_report": _l("Missing report"),
     "weak_control": _l("Weak control"), "missed_tests": _l("Tests not done as required"),

@@ -345,7 +345,7 @@ class HouseholdTable(Table):
         *place_columns(_l("Community"), COMMUNITY_NOTE),
         Column("door_number", _l("Door number"), text(50), True, _l("Unique within its place, e.g. 301.")),
         Column("address", _l("Address"), text(200)),
-        Column("head_name", _l("Head of household"), text(50)),
+        Column("head_name", _l("Name of the head of household"), text(50)),
         Column("phone", _l("Phone"), masked_or(text(20)), note=PHONE_NOTE,
                export=lambda item, ex: item.phone_masked),
         Column("note", _l("Note"), text(200)),
@@ -371,7 +371,7 @@ class ResidentTable(Table):
         Column("door_number", _l("Door number"), text(50), True,
                _l("The household; a new door number here adds the household."), fields=("household",),
                export=lambda item, ex: item.household.door_number),
-        Column("name", _l("Name"), text(50), True),
+        Column("name", _l("Full name"), text(50), True),
         Column("id_type", _l("ID type"), options=choices.ID_TYPES, note=_l("Empty: resident ID card.")),
         Column("id_number", _l("ID number"), masked_or(text(30)), True,
                _l("Checked by its last character; exported masked, and a masked value keeps the stored one."),
@@ -439,7 +439,7 @@ class StaffTable(Table):
         *place_columns(_l("Township or community"),
                        _l("Where they work: a township or community (name, code, or both as exported); "
                           "grid members, building and unit heads also name their grid, building, unit.")),
-        Column("name", _l("Name"), text(50), True),
+        Column("name", _l("Full name"), text(50), True),
         Column("role", _l("Role"), options=choices.STAFF_ROLES, required=True),
         Column("title", _l("Title"), text(50), note=_l("E.g. 两委干部, 党员.")),
         Column("phone", _l("Phone"), masked_or(text(20)), note=PHONE_NOTE,
@@ -523,7 +523,10 @@ class ImportContext:
             found = [r for r in [get_region(code)] if r is not None]
         else:
             found = list(db.session.scalars(select(Region).where(Region.name == cell).limit(3)))
-        found = [r for r in found if r.level in levels and code_within_prefix(r.code, self.prefix)]
+        # The region, or (for a grid member, say) the community above their jurisdiction:
+        # what is placed must still lie within it, as the services check.
+        found = [r for r in found if r.level in levels and (
+            code_within_prefix(r.code, self.prefix) or code_within_prefix(self.prefix or "", r.code))]
         if not found:
             raise _field_error("region_code", _l("No such region in your jurisdiction: %(cell)s.", cell=cell))
         if len(found) > 1:

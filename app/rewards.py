@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.errors import Conflict, DomainError, FieldErrors, ValidationFailed
 from app.extensions import db
 from app.jurisdiction import code_within, current_jurisdiction, is_within
+from app.ledger_choices import REWARD_KINDS, choice_label
 from app.ledgers import merge_errors
 from app.regions import ANY_JURISDICTION, check_assignable_region, get_jurisdiction_unit, label
 from models.base import MAX_CODE_LENGTH, utcnow
@@ -81,7 +82,8 @@ def _check_kind_and_reason(record, errors) -> None:
     if record.kind not in KINDS:
         errors.add("kind", _l("Choose reward or penalty."))
     elif record.reason_category not in CATEGORIES_BY_KIND[record.kind]:
-        errors.add("reason_category", _l("This reason does not fit a %(kind)s.", kind=record.kind))
+        errors.add("reason_category", _l("This reason does not fit a %(kind)s.",
+                                         kind=choice_label(REWARD_KINDS, record.kind)))
     record.reason = (record.reason or "").strip()
     if not record.reason or len(record.reason) > REASON_MAX:
         errors.add("reason", _l("Describe the reason (at most %(n)s characters).", n=REASON_MAX))

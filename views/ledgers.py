@@ -26,7 +26,7 @@ LABELS = {
     "building.name": _l("Building or village group"), "building.grid.name": _l("Grid"),
     "unit": _l("Unit"), "unit.name": _l("Unit"), "kind": _l("Kind"), "address": _l("Address"),
     "region_code": _l("Place"), "door_number": _l("Door number"), "head_name": _l("Head of household"),
-    "phone": _l("Phone"), "phone_masked": _l("Phone"), "resident_count": _l("Residents"),
+    "phone": _l("Phone"), "phone_masked": _l("Phone"), "resident_count": _l("Number of residents"),
     "household": _l("Household"), "id_type": _l("ID type"), "id_number": _l("ID number"),
     "id_number_masked": _l("ID number"), "gender": _l("Gender"), "birth_date": _l("Birth date"),
     "relation_to_head": _l("Relation to the head"), "category": _l("Category"),
@@ -208,7 +208,7 @@ RESIDENT_WRITE = ["household", "name", "id_type", "id_number", "phone", "relatio
 class ResidentView(_LedgerView):
     datamodel = SQLAInterface(Resident)
     excel_table = TABLES["resident"]
-    list_title, show_title = _l("Residents"), _l("Resident")
+    list_title, show_title = _l("Residents"), _l("Person in the ledger")
     add_title, edit_title = _l("Add resident"), _l("Edit resident")
     show_template = "ledgers/resident_show.html"
     list_columns = RESIDENT_LIST
@@ -257,7 +257,7 @@ class ReturningResidentView(ResidentView):
 class HouseholdView(_LedgerView):
     datamodel = SQLAInterface(Household)
     excel_table = TABLES["household"]
-    list_title, show_title = _l("Households"), _l("Household")
+    list_title, show_title = _l("Households"), _l("Household details")
     add_title, edit_title = _l("Add household"), _l("Edit household")
     list_columns = ["community.name", "grid.name", "building.name", "unit.name", "door_number", "head_name",
                     "phone_masked", "resident_count"]
