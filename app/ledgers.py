@@ -146,6 +146,7 @@ def prepare_building(building: Building) -> None:
         errors.add("grid", _l("Choose the grid."))
     else:
         building.community_code = grid.community_code
+    building.kind = building.kind or "building"
     if building.kind not in BUILDING_KINDS:
         errors.add("kind", _l("Choose building or village group."))
     _prepare_unit_common(building, grid.code if grid else None,
@@ -279,6 +280,9 @@ def prepare_resident(resident: Resident) -> None:
     resident.name = (resident.name or "").strip()
     if not resident.name or len(resident.name) > NAME_MAX:
         errors.add("name", _l("Enter a name of at most %(n)s characters.", n=NAME_MAX))
+    resident.id_type = resident.id_type or "resident_id"
+    resident.relation_to_head = resident.relation_to_head or "other"
+    resident.category = resident.category or "resident"
     _check_choice(resident, "relation_to_head", RELATIONS, errors)
     _check_choice(resident, "category", CATEGORIES, errors)
     _check_choice(resident, "id_type", ID_TYPES, errors)

@@ -48,6 +48,7 @@ def prepare_record(record: RewardPenalty, proposer_id: Optional[int] = None) -> 
     if record.id is not None and _stored_status(record) != "proposed":
         raise Conflict(_l("This record is decided and can no longer change."))
     errors = FieldErrors()
+    record.target = record.target or "unit"
     if record.target not in TARGETS:
         errors.add("target", _l("Choose one of the listed values."))
     if record.target == "person":

@@ -49,6 +49,7 @@ def prepare_staff(member: StaffMember) -> None:
         errors.add("role", _l("Choose one of the listed values."))
     elif member.region_code and len(member.region_code) not in ROLE_PLACES[member.role]:
         errors.add("region_code", ROLE_PLACE_HINTS[member.role])
+    member.active = True if member.active is None else member.active
     member.name = (member.name or "").strip()
     if not member.name or len(member.name) > NAME_MAX:
         errors.add("name", _l("Enter a name of at most %(n)s characters.", n=NAME_MAX))
@@ -112,6 +113,7 @@ def prepare_device(device: Device) -> None:
     device.sim_number = (device.sim_number or "").strip() or None
     if device.sim_number and not is_mobile(device.sim_number):
         errors.add("sim_number", _l("Enter an 11-digit mobile number."))
+    device.status = device.status or "in_use"
     if device.status not in DEVICE_STATUSES:
         errors.add("status", _l("Choose one of the listed values."))
     holder = device.holder
@@ -128,6 +130,7 @@ def prepare_device_service(record: DeviceService) -> None:
         record.region_code = record.device.community_code
     if record.serviced_on is None:
         errors.add("serviced_on", _l("Enter the date."))
+    record.kind = record.kind or "repair"
     if record.kind not in SERVICE_KINDS:
         errors.add("kind", _l("Choose one of the listed values."))
     if record.cost is not None and record.cost < 0:

@@ -52,7 +52,7 @@ class StaffMember(ScopedMixin, Model):
 
     # FAB's user class (app.security's ConsoleUser maps the same table but is defined
     # later, in the app layer); app.roster checks the account's jurisdiction itself.
-    user = relationship(User, lazy="selectin")
+    user = relationship(User, lazy="selectin", enable_typechecks=False)
 
     # A plain phone given in a form or an API body; app.roster protects it on save.
     phone = None

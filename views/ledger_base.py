@@ -9,7 +9,7 @@ from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import protect, safe
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -114,7 +114,9 @@ class LedgerViewMixin(_ServiceChecks):
             db.session.rollback()
             form = self.edit_form.refresh(request.form)
             _mark(form, refused)
-            return self._get_edit_widget(form=form)
+            return self._get_related_views_widgets(
+                self.datamodel.get(pk, self._base_filters), filters={}, orders=get_order_args(),
+                pages=get_page_args(), page_sizes=get_page_size_args(), widgets=self._get_edit_widget(form=form))
         return widgets
 
     # ---- Excel ------------------------------------------------------------------
