@@ -14,7 +14,6 @@ given, so codes are stable. Sensitive values (ID number, phone) are stored encry
 as a keyed hash and masked, as in models.filing.
 """
 from sqlalchemy import (
-    Boolean,
     Column,
     Date,
     DateTime,

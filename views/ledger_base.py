@@ -11,10 +11,13 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget, Select2Widget
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from marshmallow import fields
 from sqlalchemy import or_, select
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app import roles
 from app.errors import DomainError
@@ -80,6 +83,38 @@ class _ServiceChecks:
             self.delete_check(item)
 
 
+# ---- form fields styled like FAB's own (extra fields do not get FAB's widgets) ------
+
+def text_field(label, required=False, description=None):
+    return StringField(label, [DataRequired()] if required else [Optional()], widget=BS3TextFieldWidget(),
+                       description=description)
+
+
+def integer_field(label, low=None, high=None, description=None):
+    return IntegerField(label, [Optional(), NumberRange(low, high)], widget=BS3TextFieldWidget(),
+                        description=description)
+
+
+def decimal_field(label):
+    return DecimalField(label, [Optional()], places=2, widget=BS3TextFieldWidget())
+
+
+def date_field(label, required=False):
+    return DateField(label, [DataRequired()] if required else [Optional()], widget=DatePickerWidget())
+
+
+def select_field(label, options: dict, default=None, blank=False):
+    """A choice of coded values shown by their labels (``blank``: may stay empty)."""
+    options = [("", "—")] * blank + list(options.items())
+    return SelectField(label, choices=options, default=default, widget=Select2Widget(),
+                       validators=[Optional()] if blank else [])
+
+
+def blank_none(formatter=None):
+    """Lists show nothing, not "None", for an empty value."""
+    return lambda value: "" if value is None else (formatter(value) if formatter else value)
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()])
 
@@ -93,6 +128,9 @@ class LedgerViewMixin(_ServiceChecks):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        declared = self.formatters_columns or {}
+        self.formatters_columns = {column: blank_none(declared.get(column))
+                                   for column in {*self.list_columns, *(self.show_columns or []), *declared}}
         self.extra_args = {**(self.extra_args or {}), "ledger_import": self.excel_table is not None,
                            "ledger_resource": self.class_permission_name}
 

@@ -7,14 +7,12 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import NumberRange, Optional
 
 from app import ledger_choices as choices, ledger_demo, ledgers, roles
 from app.ledger_io import TABLES
 from models.ledger import Building, Grid, Household, Resident, Unit
 from views.base import ScopedModelRestApi, ScopedModelView
-from views.ledger_base import LedgerApiMixin, LedgerViewMixin
+from views.ledger_base import LedgerApiMixin, LedgerViewMixin, integer_field, select_field, text_field
 from views.widgets import RegionSelectField, RelatedSelectField
 
 LEDGERS = ("Ledgers", _l("Ledgers"))
@@ -37,10 +35,6 @@ LABELS = {
 
 def formatter(options):
     return lambda value: choices.choice_label(options, value)
-
-
-def select_field(label, options, default=None):
-    return SelectField(label, choices=list(options.items()), default=default)
 
 
 FORMATTERS = {
@@ -70,8 +64,7 @@ class _LedgerApi(LedgerApiMixin, ScopedModelRestApi):
 
 
 def number_field(highest):
-    return IntegerField(_l("Number"), validators=[Optional(), NumberRange(1, highest)],
-                        description=_l("Empty: the next free number. It never changes."))
+    return integer_field(_l("Number"), 1, highest, _l("Empty: the next free number. It never changes."))
 
 
 class UnitView(_LedgerView):
@@ -181,8 +174,7 @@ def describe_household(household) -> str:
                                   repr(household), household.head_name]))
 
 
-PHONE_FIELD = StringField(_l("Phone"), validators=[Optional()],
-                          description=_l("Stored encrypted and shown masked; leave empty to keep it."))
+PHONE_FIELD = text_field(_l("Phone"), description=_l("Stored encrypted and shown masked; leave empty to keep it."))
 HOUSEHOLD_FORM = {
     "region_code": RegionSelectField(_l("Place"), units=True,
                                      description=_l("The community, or the grid, building or unit within it.")),
@@ -205,7 +197,7 @@ RESIDENT_WRITE = ["household", "name", "id_type", "id_number", "phone", "relatio
                   "away_location", "expected_return", "note"]
 
 
-class ResidentView(_LedgerView):
+class _ResidentList(_LedgerView):
     datamodel = SQLAInterface(Resident)
     excel_table = TABLES["resident"]
     list_title, show_title = _l("Residents"), _l("Person in the ledger")
@@ -219,11 +211,11 @@ class ResidentView(_LedgerView):
     order_columns = ["name", "category", "expected_return"]
     base_order = ("id", "asc")
     formatters_columns = {**FORMATTERS, "filing_state": formatter(choices.FILING_STATES)}
-    add_form_extra_fields = {**RESIDENT_FORM, "id_number": StringField(
-        _l("ID number"), description=_l("Stored encrypted and shown masked."))}
-    edit_form_extra_fields = {**RESIDENT_FORM, "id_number": StringField(
-        _l("ID number"), validators=[Optional()],
-        description=_l("Stored encrypted and shown masked; leave empty to keep it."))}
+    label_columns = {**LABELS, "name": _l("Full name")}
+    add_form_extra_fields = {**RESIDENT_FORM, "id_number": text_field(
+        _l("ID number"), required=True, description=_l("Stored encrypted and shown masked."))}
+    edit_form_extra_fields = {**RESIDENT_FORM, "id_number": text_field(
+        _l("ID number"), description=_l("Stored encrypted and shown masked; leave empty to keep it."))}
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
@@ -246,7 +238,11 @@ class ReturningFilter(BaseFilter):
         return query.filter(ledgers.returning_condition())
 
 
-class ReturningResidentView(ResidentView):
+class ResidentView(_ResidentList):
+    """Every resident; the household page lists its residents through this view."""
+
+
+class ReturningResidentView(_ResidentList):
     """来返: residents recorded as away who have filed a report; update their category
     when they have arrived."""
 

@@ -7,8 +7,6 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _, lazy_gettext as _l
-from wtforms import DecimalField, IntegerField, SelectField
-from wtforms.validators import Optional
 
 from app import ledger_choices as choices, rewards, roles
 from app.errors import DomainError
@@ -17,8 +15,9 @@ from app.jurisdiction import current_jurisdiction
 from models.rewards import RewardPenalty
 from models.staff import StaffMember
 from views.base import ScopedModelRestApi, ScopedModelView
-from views.ledger_base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, place_label
-from views.ledgers import LEDGERS, formatter, select_field
+from views.ledger_base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, decimal_field, \
+    integer_field, place_label, select_field
+from views.ledgers import LEDGERS, formatter
 from views.responses import error_response
 from views.roster import describe_staff
 from views.widgets import RegionSelectField, RelatedSelectField
@@ -50,10 +49,9 @@ FORM = {
     "staff": RelatedSelectField(_l("Person"), model=StaffMember, endpoint="StaffApi.lookup",
                                 describe=describe_staff, required=False),
     "reason_category": select_field(_l("Reason"), choices.REWARD_CATEGORIES),
-    "amount": DecimalField(_l("Amount (yuan)"), validators=[Optional()], places=2),
-    "source_type": SelectField(_l("Based on"), choices=[("", "—"), *choices.SOURCE_TYPES.items()],
-                               validators=[Optional()]),
-    "source_id": IntegerField(_l("Number of the escalation or finding"), validators=[Optional()]),
+    "amount": decimal_field(_l("Amount (yuan)")),
+    "source_type": select_field(_l("Based on"), choices.SOURCE_TYPES, blank=True),
+    "source_id": integer_field(_l("Number of the escalation or finding"), 1),
 }
 
 

@@ -9,8 +9,6 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from flask import request
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, DecimalField, StringField
-from wtforms.validators import Optional
 
 from app import ledger_choices as choices, ledger_demo, roles, roster
 from app.extensions import db
@@ -19,8 +17,9 @@ from app.ledger_io import TABLES
 from app.security import ConsoleUser
 from models.staff import Device, DeviceService, StaffMember
 from views.base import ScopedModelRestApi, ScopedModelView
-from views.ledger_base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, place_label
-from views.ledgers import LEDGERS, PHONE_FIELD, formatter, select_field
+from views.ledger_base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, date_field, \
+    decimal_field, place_label, select_field
+from views.ledgers import LEDGERS, PHONE_FIELD, formatter
 from views.widgets import RegionSelectField, RelatedSelectField
 
 LABELS = {
@@ -144,14 +143,14 @@ DEVICE_FORM = {
     "holder": RelatedSelectField(_l("Holder"), model=StaffMember, endpoint="StaffApi.lookup",
                                  describe=describe_staff, required=False),
     "status": select_field(_l("Status"), choices.DEVICE_STATUSES, "in_use"),
-    "issued_on": DateField(_l("Issued on"), validators=[Optional()]),
+    "issued_on": date_field(_l("Issued on")),
 }
 DEVICE_WRITE = ["community_code", "imei", "model", "sim_number", "holder", "status", "issued_on", "note"]
 SERVICE_FORM = {
     "device": RelatedSelectField(_l("Device"), model=Device, endpoint="DeviceApi.lookup"),
     "kind": select_field(_l("Kind"), choices.SERVICE_KINDS, "repair"),
-    "serviced_on": DateField(_l("Date")),
-    "cost": DecimalField(_l("Cost (yuan)"), validators=[Optional()], places=2),
+    "serviced_on": date_field(_l("Date"), required=True),
+    "cost": decimal_field(_l("Cost (yuan)")),
 }
 SERVICE_COLUMNS = ["device.imei", "serviced_on", "kind", "description", "provider", "cost"]
 SERVICE_WRITE = ["device", "serviced_on", "kind", "description", "provider", "cost"]
