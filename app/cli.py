@@ -7,10 +7,12 @@ from flask.cli import AppGroup
 
 from app import roles
 from app.errors import DomainError
+from app.ledger_io import TABLES
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
 regions_cli = AppGroup("regions", help="Division codes.")
+ledgers_cli = AppGroup("ledgers", help="Township ledgers: Excel import and export.")
 
 # One demo account per role, each at a real jurisdiction (README lists them).
 DEMO_USERS = [
@@ -105,6 +107,38 @@ def regions_import(path):
     click.echo(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
 
 
+@ledgers_cli.command("import")
+@click.argument("table", type=click.Choice(sorted(TABLES)))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def ledgers_import(table, path):
+    """Import a filled ledger template (.xlsx or .csv), for the whole system (an
+    operator's command: no jurisdiction). All rows or none; every bad row listed."""
+    from pathlib import Path
+
+    from app.ledger_io import ImportRejected, import_file
+
+    try:
+        result = import_file(TABLES[table], Path(path).read_bytes(), Path(path).name, Progress(table))
+    except ImportRejected as error:
+        for row, column, message in error.problems[:50]:
+            click.echo(f"row {row}: {column}: {message}", err=True)
+        raise click.ClickException(str(error.message))
+    click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+@ledgers_cli.command("export")
+@click.argument("table", type=click.Choice(sorted(TABLES)))
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def ledgers_export(table, path):
+    """Export a whole ledger to .xlsx (in the columns of its import template)."""
+    from pathlib import Path
+
+    from app.ledger_io import export_all
+
+    Path(path).write_bytes(export_all(TABLES[table]))
+    click.echo(f"wrote {path}")
+
+
 @click.command("setup")
 @click.option("--demo/--no-demo", default=True, help="Create demo accounts and data.")
 def setup(demo):
@@ -137,6 +171,7 @@ def create_demo_users():
 def register_commands(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(regions_cli)
+    app.cli.add_command(ledgers_cli)
     app.cli.add_command(setup)
     app.extensions.setdefault("demo_hooks", [])
     app.extensions.setdefault("demo_place_hooks", [])

@@ -17,12 +17,14 @@ exact name; a grid, building or unit by its name, number or code.
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Optional
 
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Column as Column_, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, lazyload
 
 from app import audit, ledger_choices as choices, ledgers, roster
 from app.errors import DomainError, ValidationFailed
@@ -235,7 +237,17 @@ def _set(item, values, *keys) -> None:
 
 
 def _scoped(model, *conditions):
-    return select(model).where(code_within(model.jurisdiction_attr(), current_jurisdiction()), *conditions)
+    """The record a row names, within the jurisdiction; loaded lean (no eager loads,
+    no computed columns: an import looks up every row)."""
+    return select(model).options(*_lean(model)).where(
+        code_within(model.jurisdiction_attr(), current_jurisdiction()), *conditions)
+
+
+@lru_cache(maxsize=None)
+def _lean(model) -> tuple:
+    computed = [prop for prop in inspect(model).column_attrs
+                if not all(isinstance(column, Column_) for column in prop.columns)]
+    return (lazyload("*"), *(defer(prop.class_attribute) for prop in computed))
 
 
 class GridTable(Table):
@@ -571,8 +583,14 @@ class ImportContext:
         return ledgers.get_ledger_unit(code)
 
     def household(self, place_code, door_number) -> Optional[Household]:
-        return db.session.scalar(_scoped(Household, Household.region_code == place_code,
-                                         Household.door_number == door_number))
+        """Found once, then remembered (a household's rows follow one another). Only
+        a household found in the database is remembered: one added by a row that
+        fails later is rolled back with that row."""
+        key = ("household", place_code, door_number)
+        if self._cache.get(key) is None:
+            self._cache[key] = db.session.scalar(_scoped(
+                Household, Household.region_code == place_code, Household.door_number == door_number))
+        return self._cache[key]
 
     def account(self, username):
         found = db.session.scalar(select(ConsoleUser).where(

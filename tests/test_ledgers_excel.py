@@ -189,3 +189,16 @@ def test_download_all_follows_the_list_filter(app, web, world):
     selected = client.post("/residentview/action_post", data={"action": "export_xlsx", "rowid": [world["A1"]["resident"]]})
     assert [row[5] for row in xlsx_rows(selected.data)[1]] == ["居民A1"]
     assert _count(app, Device) == 4
+
+
+def test_the_command_line_imports_and_exports(app, world, tmp_path):
+    runner = app.test_cli_runner()
+    target = tmp_path / "households.xlsx"
+    result = runner.invoke(args=["ledgers", "export", "household", str(target)])
+    assert result.exit_code == 0 and len(xlsx_rows(target.read_bytes())[1]) == 4  # every township
+    result = runner.invoke(args=["ledgers", "import", "household", str(target)])
+    assert result.exit_code == 0 and "unchanged 4" in result.output, result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text(",".join(HOUSEHOLD_HEADERS) + "\n999,,,,1,,,,\n", encoding="utf-8")
+    result = runner.invoke(args=["ledgers", "import", "household", str(bad)])
+    assert result.exit_code != 0 and "row 2" in result.output
