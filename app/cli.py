@@ -90,6 +90,15 @@ def users_create(username, password, role_name, region_code, first_name, last_na
     click.echo(f"created {username} ({role_name}, {region_code})")
 
 
+def fail_with_problems(problems: list[str], message) -> None:
+    """A file that was refused: its first 50 problems, then exit non-zero."""
+    for line in problems[:50]:
+        click.echo(line, err=True)
+    if len(problems) > 50:
+        click.echo(f"... {len(problems) - 50} more", err=True)
+    raise click.ClickException(str(message))
+
+
 @regions_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def regions_import(path):
@@ -99,11 +108,7 @@ def regions_import(path):
     try:
         result = import_regions(path, Progress("regions"))
     except RegionFileError as error:
-        for line, reason in error.problems[:50]:
-            click.echo(f"line {line}: {reason}", err=True)
-        if len(error.problems) > 50:
-            click.echo(f"... {len(error.problems) - 50} more", err=True)
-        raise click.ClickException(str(error.message))
+        fail_with_problems([f"line {line}: {reason}" for line, reason in error.problems], error.message)
     click.echo(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
 
 
@@ -120,9 +125,8 @@ def ledgers_import(table, path):
     try:
         result = import_file(TABLES[table], Path(path).read_bytes(), Path(path).name, Progress(table))
     except ImportRejected as error:
-        for row, column, message in error.problems[:50]:
-            click.echo(f"row {row}: {column}: {message}", err=True)
-        raise click.ClickException(str(error.message))
+        fail_with_problems([f"row {row}: {column}: {message}" for row, column, message in error.problems],
+                           error.message)
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
 

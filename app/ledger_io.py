@@ -250,90 +250,101 @@ def _lean(model) -> tuple:
     return (lazyload("*"), *(defer(prop.class_attribute) for prop in computed))
 
 
-class GridTable(Table):
-    name, title, model = "grid", _l("Grids"), Grid
+def number_column(highest: int) -> Column:
+    return Column("number", _l("Number"), integer(1, highest), fields=("number",),
+                  note=_l("1-%(n)s; empty: the next free number. Never changes.", n=highest))
+
+
+def name_column(note) -> Column:
+    return Column("name", _l("Name"), text(50), True, note)
+
+
+CODE_COLUMN = Column("code", _l("Code"), importable=False, export=lambda item, ex: item.code)
+NOTE_COLUMN = Column("note", _l("Note"), text(200))
+
+
+class _LedgerUnitTable(Table):
+    """Grids, buildings, units: a row is found under its parent (the place columns
+    before it) by its number, or by its name when it has none yet."""
+
     prepare = staticmethod(ledgers.prepare)
+    parent_part: str      # the place column naming the parent
+    updatable: tuple      # what a row may change in an existing record
+
+    def parent(self, values, ctx):
+        return ctx.unit_at(ctx.place(values, upto=self.parent_part))
+
+    def under(self, parent):
+        """SQL: the records under ``parent``."""
+        raise NotImplementedError
+
+    def attach(self, item, parent) -> None:
+        raise NotImplementedError
+
+    def key(self, values, ctx):
+        return self.parent(values, ctx).code, values.get("number") or values["name"]
+
+    def find(self, values, ctx):
+        model = self.model
+        by = model.number == values["number"] if values.get("number") else model.name == values["name"]
+        return db.session.scalar(_scoped(model, self.under(self.parent(values, ctx)), by))
+
+    def apply(self, item, values, ctx):
+        if item.id is None:
+            self.attach(item, self.parent(values, ctx))
+            item.number = values.get("number")
+        _set(item, values, *self.updatable)
+
+
+class GridTable(_LedgerUnitTable):
+    name, title, model = "grid", _l("Grids"), Grid
     columns = [
         *place_columns(_l("Community"), COMMUNITY_NOTE, "community_code", parts=1),
-        Column("number", _l("Number"), integer(1, 99),
-               note=_l("1-99; empty: the next free number. Never changes."), fields=("number",)),
-        Column("name", _l("Name"), text(50), True, _l("Unique within the community, e.g. 第一网格.")),
-        Column("area", _l("Area covered"), text(200)),
-        Column("note", _l("Note"), text(200)),
-        Column("code", _l("Code"), importable=False, export=lambda item, ex: item.code),
+        number_column(99), name_column(_l("Unique within the community, e.g. 第一网格.")),
+        Column("area", _l("Area covered"), text(200)), NOTE_COLUMN, CODE_COLUMN,
     ]
+    updatable = ("name", "area", "note")
 
-    def key(self, values, ctx):
-        community = ctx.region(values["region"], {LEVEL_COMMUNITY})
-        return community.code, values.get("number") or values["name"]
+    def parent(self, values, ctx):
+        return ctx.region(values["region"], {LEVEL_COMMUNITY})
 
-    def find(self, values, ctx):
-        community = ctx.region(values["region"], {LEVEL_COMMUNITY})
-        by = Grid.number == values["number"] if values.get("number") else Grid.name == values["name"]
-        return db.session.scalar(_scoped(Grid, Grid.community_code == community.code, by))
+    def under(self, parent):
+        return Grid.community_code == parent.code
 
-    def apply(self, item, values, ctx):
-        if item.id is None:
-            item.community_code = ctx.region(values["region"], {LEVEL_COMMUNITY}).code
-            item.number = values.get("number")
-        _set(item, values, "name", "area", "note")
+    def attach(self, item, parent):
+        item.community_code = parent.code
 
 
-class BuildingTable(Table):
+class BuildingTable(_LedgerUnitTable):
     name, title, model = "building", _l("Buildings and village groups"), Building
-    prepare = staticmethod(ledgers.prepare)
     columns = [
         *place_columns(_l("Community"), COMMUNITY_NOTE, "code", parts=2, required=2),
-        Column("number", _l("Number"), integer(1, 999),
-               note=_l("1-999; empty: the next free number. Never changes."), fields=("number",)),
-        Column("name", _l("Name"), text(50), True, _l("Unique within the grid, e.g. 5号楼 or 张庄三组.")),
+        number_column(999), name_column(_l("Unique within the grid, e.g. 5号楼 or 张庄三组.")),
         Column("kind", _l("Kind"), options=choices.BUILDING_KINDS, note=_l("Empty: building.")),
-        Column("address", _l("Address"), text(200)),
-        Column("note", _l("Note"), text(200)),
-        Column("code", _l("Code"), importable=False, export=lambda item, ex: item.code),
+        Column("address", _l("Address"), text(200)), NOTE_COLUMN, CODE_COLUMN,
     ]
+    parent_part, updatable = "grid", ("name", "kind", "address", "note")
 
-    def key(self, values, ctx):
-        return ctx.place(values, upto="grid"), values.get("number") or values["name"]
+    def under(self, parent):
+        return Building.grid_id == parent.id
 
-    def find(self, values, ctx):
-        grid = ctx.unit_at(ctx.place(values, upto="grid"))
-        by = Building.number == values["number"] if values.get("number") else Building.name == values["name"]
-        return db.session.scalar(_scoped(Building, Building.grid_id == grid.id, by))
-
-    def apply(self, item, values, ctx):
-        if item.id is None:
-            item.grid = ctx.unit_at(ctx.place(values, upto="grid"))
-            item.number = values.get("number")
-        item.kind = values.get("kind") or item.kind or "building"
-        _set(item, values, "name", "address", "note")
+    def attach(self, item, parent):
+        item.grid = parent
 
 
-class UnitTable(Table):
+class UnitTable(_LedgerUnitTable):
     name, title, model = "unit", _l("Units"), Unit
-    prepare = staticmethod(ledgers.prepare)
     columns = [
         *place_columns(_l("Community"), COMMUNITY_NOTE, "code", parts=3, required=3),
-        Column("number", _l("Number"), integer(1, 99),
-               note=_l("1-99; empty: the next free number. Never changes."), fields=("number",)),
-        Column("name", _l("Name"), text(50), True, _l("Unique within the building, e.g. 2单元.")),
-        Column("note", _l("Note"), text(200)),
-        Column("code", _l("Code"), importable=False, export=lambda item, ex: item.code),
+        number_column(99), name_column(_l("Unique within the building, e.g. 2单元.")), NOTE_COLUMN, CODE_COLUMN,
     ]
+    parent_part, updatable = "building", ("name", "note")
 
-    def key(self, values, ctx):
-        return ctx.place(values, upto="building"), values.get("number") or values["name"]
+    def under(self, parent):
+        return Unit.building_id == parent.id
 
-    def find(self, values, ctx):
-        building = ctx.unit_at(ctx.place(values, upto="building"))
-        by = Unit.number == values["number"] if values.get("number") else Unit.name == values["name"]
-        return db.session.scalar(_scoped(Unit, Unit.building_id == building.id, by))
-
-    def apply(self, item, values, ctx):
-        if item.id is None:
-            item.building = ctx.unit_at(ctx.place(values, upto="building"))
-            item.number = values.get("number")
-        _set(item, values, "name", "note")
+    def attach(self, item, parent):
+        item.building = parent
 
 
 def _keep_or_set(item, values, key, masked_attr) -> None:
@@ -360,7 +371,7 @@ class HouseholdTable(Table):
         Column("head_name", _l("Name of the head of household"), text(50)),
         Column("phone", _l("Phone"), masked_or(text(20)), note=PHONE_NOTE,
                export=lambda item, ex: item.phone_masked),
-        Column("note", _l("Note"), text(200)),
+        NOTE_COLUMN,
     ]
 
     def key(self, values, ctx):
@@ -397,7 +408,7 @@ class ResidentTable(Table):
         Column("category", _l("Category"), options=choices.CATEGORIES, required=True),
         Column("away_location", _l("Where (when away)"), text(100)),
         Column("expected_return", _l("Expected return"), date, note=_l("A date like 2022-03-15.")),
-        Column("note", _l("Note"), text(200)),
+        NOTE_COLUMN,
         Column("filing_state", _l("Filing"), importable=False,
                export=lambda item, ex: choices.choice_label(choices.FILING_STATES, item.filing_state())),
     ]
@@ -462,7 +473,7 @@ class StaffTable(Table):
                fields=("user",), export=lambda item, ex: item.user.username if item.user else None),
         Column("active", _l("Active"), choice(choices.YES_NO), note=_l("Yes or no; empty: yes."),
                export=lambda item, ex: choices.choice_label(choices.YES_NO, item.active)),
-        Column("note", _l("Note"), text(200)),
+        NOTE_COLUMN,
     ]
 
     def key(self, values, ctx):
@@ -493,7 +504,7 @@ class DeviceTable(Table):
                export=lambda item, ex: item.holder.name if item.holder else None),
         Column("status", _l("Status"), options=choices.DEVICE_STATUSES, note=_l("Empty: in use.")),
         Column("issued_on", _l("Issued on"), date, note=_l("A date like 2022-03-15.")),
-        Column("note", _l("Note"), text(200)),
+        NOTE_COLUMN,
     ]
 
     def key(self, values, ctx):

@@ -141,27 +141,25 @@ def prepare_grid(grid: Grid) -> None:
 
 def prepare_building(building: Building) -> None:
     errors = FieldErrors()
-    grid = building.grid
-    if grid is None:
-        errors.add("grid", _l("Choose the grid."))
-    else:
-        building.community_code = grid.community_code
     building.kind = building.kind or "building"
     if building.kind not in BUILDING_KINDS:
         errors.add("kind", _l("Choose building or village group."))
-    _prepare_unit_common(building, grid.code if grid else None,
-                         Building.grid_id == (grid.id if grid else None), BUILDING_LEVEL, errors)
+    _prepare_child(building, BUILDING_LEVEL, _l("Choose the grid."), errors)
 
 
 def prepare_unit(unit: Unit) -> None:
-    errors = FieldErrors()
-    building = unit.building
-    if building is None:
-        errors.add("building", _l("Choose the building."))
+    _prepare_child(unit, UNIT_LEVEL, _l("Choose the building."), FieldErrors())
+
+
+def _prepare_child(item, level: "_Level", missing, errors: FieldErrors) -> None:
+    """A building under its grid, a unit under its building."""
+    parent = getattr(item, level.parent_attr)
+    if parent is None:
+        errors.add(level.parent_attr, missing)
     else:
-        unit.community_code = building.community_code
-    _prepare_unit_common(unit, building.code if building else None,
-                         Unit.building_id == (building.id if building else None), UNIT_LEVEL, errors)
+        item.community_code = parent.community_code
+    siblings = getattr(level.model, f"{level.parent_attr}_id") == (parent.id if parent else None)
+    _prepare_unit_common(item, parent.code if parent else None, siblings, level, errors)
 
 
 def _prepare_unit_common(item, parent_code, siblings, level: _Level, errors: FieldErrors) -> None:

@@ -52,73 +52,62 @@ class _Timestamps:
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
-class Grid(_Timestamps, ScopedMixin, Model):
+class _LedgerUnit(_Timestamps, ScopedMixin):
+    """What grids, buildings and units share: a code extending the parent's, the
+    number that made it (never changes), a name unique under the parent."""
+
+    jurisdiction_column = "code"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    community_code = Column(String(COMMUNITY_CODE_LENGTH), nullable=False, index=True)
+    number = Column(SmallInteger, nullable=False)
+    name = Column(String(50), nullable=False)
+    note = Column(String(200))
+
+    def __repr__(self):
+        return self.name or ""
+
+
+class Grid(_LedgerUnit, Model):
     """网格: a part of a community, kept by its grid members."""
 
     __tablename__ = "ledger_grid"
     __table_args__ = (UniqueConstraint("community_code", "name", name="uq_ledger_grid_name"),)
-    jurisdiction_column = "code"
 
-    id = Column(BigId, primary_key=True, autoincrement=True)
     code = Column(String(GRID_CODE_LENGTH), nullable=False, unique=True)
-    community_code = Column(String(COMMUNITY_CODE_LENGTH), nullable=False, index=True)
-    number = Column(SmallInteger, nullable=False)
-    name = Column(String(50), nullable=False)
     area = Column(String(200))  # the streets or buildings it covers
-    note = Column(String(200))
 
     community = relationship(
         "Region", primaryjoin="foreign(Grid.community_code) == Region.code",
         viewonly=True, lazy="joined")
     buildings = relationship("Building", back_populates="grid", order_by="Building.code")
 
-    def __repr__(self):
-        return self.name or ""
 
-
-class Building(_Timestamps, ScopedMixin, Model):
+class Building(_LedgerUnit, Model):
     """楼栋 (a building of a residential compound) or 村组 (a group of a village)."""
 
     __tablename__ = "ledger_building"
     __table_args__ = (UniqueConstraint("grid_id", "name", name="uq_ledger_building_name"),)
-    jurisdiction_column = "code"
 
-    id = Column(BigId, primary_key=True, autoincrement=True)
     code = Column(String(BUILDING_CODE_LENGTH), nullable=False, unique=True)
     grid_id = Column(BigId, ForeignKey("ledger_grid.id"), nullable=False, index=True)
-    community_code = Column(String(COMMUNITY_CODE_LENGTH), nullable=False)
-    number = Column(SmallInteger, nullable=False)
-    name = Column(String(50), nullable=False)
     kind = Column(String(16), nullable=False, default="building")
     address = Column(String(200))
-    note = Column(String(200))
 
     grid = relationship("Grid", back_populates="buildings", lazy="joined")
     units = relationship("Unit", back_populates="building", order_by="Unit.code")
 
-    def __repr__(self):
-        return self.name or ""
 
-
-class Unit(_Timestamps, ScopedMixin, Model):
+class Unit(_LedgerUnit, Model):
     """单元: a stairway of a building."""
 
     __tablename__ = "ledger_unit"
     __table_args__ = (UniqueConstraint("building_id", "name", name="uq_ledger_unit_name"),)
-    jurisdiction_column = "code"
 
-    id = Column(BigId, primary_key=True, autoincrement=True)
     code = Column(String(UNIT_CODE_LENGTH), nullable=False, unique=True)
     building_id = Column(BigId, ForeignKey("ledger_building.id"), nullable=False, index=True)
-    community_code = Column(String(COMMUNITY_CODE_LENGTH), nullable=False)
-    number = Column(SmallInteger, nullable=False)
-    name = Column(String(50), nullable=False)
-    note = Column(String(200))
 
     building = relationship("Building", back_populates="units", lazy="joined")
-
-    def __repr__(self):
-        return self.name or ""
 
 
 class Household(_Timestamps, ScopedMixin, Model):

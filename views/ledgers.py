@@ -125,46 +125,43 @@ class GridView(_LedgerView):
     }
 
 
-class GridApi(_LedgerApi):
+class _LedgerUnitApi(_LedgerApi):
+    lookup_columns = ("name", "code")
+    order_columns = ["code", "name"]
+    optional_fields = ("number",)  # the next free number is given
+
+
+class GridApi(_LedgerUnitApi):
     datamodel = SQLAInterface(Grid)
     resource_name = "grid"
     excel_table = TABLES["grid"]
-    lookup_columns = ("name", "code")
     list_columns = ["id", "code", "name", "community_code", "number", "area", "note"]
     show_columns = list_columns + ["created_at", "updated_at"]
     add_columns = ["community_code", "number", "name", "area", "note"]
     edit_columns = ["name", "area", "note"]
     search_columns = ["code", "name", "community_code"]
-    order_columns = ["code", "name"]
-    optional_fields = ("number",)
 
 
-class BuildingApi(_LedgerApi):
+class BuildingApi(_LedgerUnitApi):
     datamodel = SQLAInterface(Building)
     resource_name = "building"
     excel_table = TABLES["building"]
-    lookup_columns = ("name", "code")
     list_columns = ["id", "code", "name", "kind", "grid.id", "grid.name", "number", "address", "note"]
     show_columns = list_columns + ["created_at", "updated_at"]
     add_columns = ["grid", "number", "name", "kind", "address", "note"]
     edit_columns = ["name", "kind", "address", "note"]
     search_columns = ["code", "name", "kind", "grid"]
-    order_columns = ["code", "name"]
-    optional_fields = ("number",)
 
 
-class UnitApi(_LedgerApi):
+class UnitApi(_LedgerUnitApi):
     datamodel = SQLAInterface(Unit)
     resource_name = "unit"
     excel_table = TABLES["unit"]
-    lookup_columns = ("name", "code")
     list_columns = ["id", "code", "name", "building.id", "building.name", "number", "note"]
     show_columns = list_columns + ["created_at", "updated_at"]
     add_columns = ["building", "number", "name", "note"]
     edit_columns = ["name", "note"]
     search_columns = ["code", "name", "building"]
-    order_columns = ["code", "name"]
-    optional_fields = ("number",)
 
 
 # ---- households and residents ------------------------------------------------------
