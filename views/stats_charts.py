@@ -88,8 +88,9 @@ class ChartContext:
 
 
 def _layout(figure: go.Figure, **extra) -> go.Figure:
-    figure.update_layout(height=360, margin=dict(l=50, r=20, t=30, b=60), font=dict(family=FONT),
-                         legend=dict(orientation="h", y=-0.2), plot_bgcolor="#fff", **extra)
+    layout = dict(height=360, margin=dict(l=50, r=20, t=30, b=60), font=dict(family=FONT),
+                  legend=dict(orientation="h", y=-0.2), plot_bgcolor="#fff")
+    figure.update_layout(**{**layout, **extra})
     figure.update_yaxes(gridcolor="#eee", rangemode="tozero")
     return figure
 
@@ -169,9 +170,15 @@ def daily_chart(ctx: ChartContext) -> Chart:
     return Chart("daily", _("Arrivals per day"), [_("Day"), *_count_headers(fields)], rows, figure)
 
 
+# City-level divisions named only by their kind (Beijing's 1101 is "市辖区"): shown by
+# their province's name.
+GENERIC_CITY_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
 def _origin_name(code: str, names: dict) -> str:
     if code.isdigit():
-        return names.get(code) or code
+        name = names.get(code) or code
+        return names.get(code[:2], name) if name in GENERIC_CITY_NAMES else name
     if code == "CN":
         return _("China, region unknown")
     territory = get_locale().territories.get(code) if get_locale() else None
