@@ -22,11 +22,14 @@ generate --filings N``).
 - Running it again adds nothing once demo filings exist (their generation is recorded in
   the audit log), unless ``add=True`` (``--add``).
 """
+import bisect
 import datetime as dt
 import math
+import queue
 import random
+import threading
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -67,6 +70,10 @@ HOLIDAYS = [dt.date(*d) for d in (
 HOUR_WEIGHTS = [1, 0.5, 0.3, 0.3, 0.5, 1, 3, 6, 8, 9, 9, 8, 7, 7, 8, 9, 10, 11, 11, 10, 8, 6, 4, 2]
 CHANNELS = {"web": 82, "paper": 7, "checkpoint": 4, "import": 4, "api": 3}
 CONTROL_DAYS = {"health_monitoring": 7, "home_quarantine": 7, "central_quarantine": 14}
+CONTROL = {"none": 86, "health_monitoring": 12, "home_quarantine": 2}
+STRICT_CONTROL = {"home_quarantine": 6, "central_quarantine": 3, "health_monitoring": 1}  # risk, abroad, contact
+LEAD_DAYS = {0.3: 5, 1: 8, 2: 10, 3.5: 20, 4: 15, 5: 15, 7: 12, 10: 8, 14: 7}  # days filed ahead
+EDITS = {0: 87, 1: 10, 2: 3}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉梅建国志红海燕鹏辉"
 STREETS = ("人民路", "建设路", "解放路", "中山路", "和平路", "新华路", "文化路", "黄河路", "长江路")
@@ -97,25 +104,64 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
     0 when demo filings exist already and ``add`` is false."""
     if n <= 0 or (not add and demo_filings_exist()):
         return 0
-    world = _World.load(random.Random(seed), now or utcnow(), people=min(n, PEOPLE_POOL))
-    audit.record(db.session, AUDIT_ACTION, "Filing", changes={"demo": True, "count": n, "seed": seed})
+    world = _World.load(_Dice(seed), now or utcnow(), people=min(n, PEOPLE_POOL))
+    db.session.commit()  # the writer has its own session; SQLite must not see this one waiting
     through_hook = n <= REBUILD_ABOVE
-    done = 0
-    while done < n:
-        size = min(BATCH, n - done)
-        filings, checks = world.batch(size)
-        _write_batch(filings, checks, through_hook)
-        db.session.commit()
-        done += size
-        if progress:
-            progress(done, n)
+    writer = _BatchWriter(current_app._get_current_object(), through_hook, n, progress,
+                          first=lambda: audit.record(db.session, AUDIT_ACTION, "Filing",
+                                                     changes={"demo": True, "count": n, "seed": seed}))
+    writer.start()
+    try:
+        for start in range(0, n, BATCH):
+            if writer.error:
+                break
+            writer.queue.put(world.batch(min(BATCH, n - start)))
+    finally:
+        writer.queue.put(None)
+        writer.join()
+    if writer.error:
+        raise writer.error
     if not through_hook:
         rebuild_summaries(db.session)
+        if dialect_of(db.session) == "postgresql":  # plans for the new volume
+            db.session.execute(text("ANALYZE filing, filing_check, stats_daily, stats_breakdown"))
         db.session.commit()
     return n
 
 
 # ---- writing ----------------------------------------------------------------------
+
+class _BatchWriter(threading.Thread):
+    """Writes and commits the batches the generator queues, in its own session: the
+    database works on one batch while Python draws the next."""
+
+    def __init__(self, app, through_hook: bool, total: int, progress, first: Callable[[], None]):
+        super().__init__(name="demo-writer", daemon=True)
+        self.app, self.through_hook, self.total, self.progress, self.first = app, through_hook, total, progress, first
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: Optional[BaseException] = None
+
+    def run(self) -> None:
+        with self.app.app_context():
+            done = 0
+            try:
+                while (item := self.queue.get()) is not None:
+                    if self.first:
+                        self.first()
+                        self.first = None
+                    _write_batch(*item, self.through_hook)
+                    db.session.commit()
+                    done += len(item[0])
+                    if self.progress:
+                        self.progress(done, self.total)
+            except BaseException as error:  # handed to the generating thread
+                self.error = error
+                db.session.rollback()
+                while self.queue.get() is not None:
+                    pass
+            finally:
+                db.session.remove()
+
 
 def _write_batch(filings: list[list], checks: list[list], through_hook: bool) -> None:
     """Insert one batch with ids reserved up front (checks point at them)."""
@@ -158,38 +204,63 @@ def _copy(conn, table: str, columns: list[str], rows: list[list]) -> None:
 
 # ---- the synthetic world ---------------------------------------------------------
 
-def _weighted(rng, weights: dict):
-    keys = list(weights)
-    cumulative, total = [], 0.0
-    for key in keys:
-        total += weights[key]
-        cumulative.append(total)
-    return lambda k: rng.choices(keys, cum_weights=cumulative, k=k)
+class _Dice:
+    """Seeded draws, several times faster than random.Random's choice and choices (they
+    are most of the generator's time at millions of filings)."""
+
+    def __init__(self, seed: int):
+        self.random = random.Random(seed).random
+
+    def chance(self, probability: float) -> bool:
+        return self.random() < probability
+
+    def pick(self, items):
+        return items[int(self.random() * len(items))]
+
+    def integer(self, low: int, high: int) -> int:
+        return low + int(self.random() * (high - low + 1))
+
+    def uniform(self, low: float, high: float) -> float:
+        return low + (high - low) * self.random()
+
+    def weighted(self, weights: dict) -> Callable[[], object]:
+        """A draw among ``weights``' keys, each as likely as its weight."""
+        keys, cumulative, total = list(weights), [], 0.0
+        for key in keys:
+            total += weights[key]
+            cumulative.append(total)
+        random_, last = self.random, len(keys) - 1
+        return lambda: keys[min(bisect.bisect(cumulative, random_() * total), last)]
 
 
 class _World:
     """Everything drawn from: communities, origin counties, days, people."""
 
-    def __init__(self, rng, now, communities, counties_by_province, home_counties, people):
-        self.rng, self.now, self.people_size = rng, now, people
+    def __init__(self, dice: _Dice, now, communities, counties_by_province, home_counties, people):
+        self.dice, self.now, self.people_size = dice, now, people
         self.communities = communities  # [(code, name)]
         self.counties = counties_by_province
-        provinces = {code: PROVINCE_WEIGHTS.get(code, OTHER_PROVINCE_WEIGHT) for code in counties_by_province}
-        self.draw_province = _weighted(rng, provinces)
-        self.draw_channel = _weighted(rng, CHANNELS)
-        self.draw_near = _weighted(rng, TRANSPORT_NEAR)
-        self.draw_far = _weighted(rng, TRANSPORT_FAR)
+        self.provinces = list(counties_by_province)
+        self.draw_province = dice.weighted({code: PROVINCE_WEIGHTS.get(code, OTHER_PROVINCE_WEIGHT)
+                                            for code in counties_by_province})
+        self.draw_channel = dice.weighted(CHANNELS)
+        self.draw_near = dice.weighted(TRANSPORT_NEAR)
+        self.draw_far = dice.weighted(TRANSPORT_FAR)
+        self.draw_lead_days = dice.weighted(LEAD_DAYS)
+        self.draw_edits = dice.weighted(EDITS)
+        self.draw_control = dice.weighted(CONTROL)
+        self.draw_strict_control = dice.weighted(STRICT_CONTROL)
         self.offset = day_offset()
         today = (now + self.offset).date()
-        self.days = [today + dt.timedelta(days=d) for d in range(-DAYS_BACK, DAYS_AHEAD + 1)]
-        self.draw_day = _weighted(rng, {day: _day_weight(day) for day in self.days})
-        self.draw_hour = _weighted(rng, dict(enumerate(HOUR_WEIGHTS)))
+        days = [today + dt.timedelta(days=d) for d in range(-DAYS_BACK, DAYS_AHEAD + 1)]
+        self.draw_day = dice.weighted({day: _day_weight(day) for day in days})
+        self.draw_hour = dice.weighted(dict(enumerate(HOUR_WEIGHTS)))
         self.home_counties = home_counties
         self.people: list[Person] = []
-        self.day_cursor = {day: rng.randrange(people) for day in self.days}
+        self.day_cursor = {day: dice.integer(0, people - 1) for day in days}
 
     @classmethod
-    def load(cls, rng, now, people: int) -> "_World":
+    def load(cls, dice, now, people: int) -> "_World":
         province = current_app.config["PROVINCE_CODE"]
         communities = db.session.execute(
             select(Region.code, Region.name).where(Region.level == LEVEL_COMMUNITY,
@@ -201,7 +272,7 @@ class _World:
         for code in db.session.scalars(select(Region.code).where(Region.level == LEVEL_COUNTY).order_by(Region.code)):
             counties.setdefault(code[:2], []).append(code)
         home = counties.get(province) or [c for codes in counties.values() for c in codes]
-        return cls(rng, now, [tuple(c) for c in communities], counties, home, people)
+        return cls(dice, now, [tuple(c) for c in communities], counties, home, people)
 
     def person(self, day: dt.date) -> Person:
         """The next person of the day's turn: nobody files twice for one day (as long as
@@ -213,15 +284,15 @@ class _World:
         return self.people[index]
 
     def _new_person(self) -> Person:
-        rng = self.rng
-        county = rng.choice(self.home_counties) if rng.random() < 0.7 else rng.choice(
-            self.counties[rng.choice(list(self.counties))])
-        birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
-        sequence = rng.randrange(1000)
+        dice = self.dice
+        county = dice.pick(self.home_counties) if dice.chance(0.7) else dice.pick(
+            self.counties[dice.pick(self.provinces)])
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=dice.integer(0, 60 * 365))
+        sequence = dice.integer(0, 999)
         first17 = f"{county}{birth:%Y%m%d}{sequence:03d}"
         id_number = first17 + identity.resident_id_check_char(first17)
-        phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        phone = f"1{dice.pick('3456789')}{dice.integer(0, 10**9 - 1):09d}"
+        name = dice.pick(SURNAMES) + "".join(dice.pick(GIVEN) for _ in range(dice.integer(1, 2)))
         return Person(name, "male" if sequence % 2 else "female", birth,
                       identity.protect(id_number, identity.mask_id_number),
                       identity.protect(phone, identity.mask_phone))
@@ -229,118 +300,109 @@ class _World:
     def batch(self, size: int) -> tuple[list[list], list[list]]:
         """``size`` filing rows (column order FILING_COLUMNS) and their check rows (the
         first value is the filing's position in the batch)."""
-        rng = self.rng
-        days, hours = self.draw_day(size), self.draw_hour(size)
-        channels = self.draw_channel(size)
         filings, checks = [], []
         for position in range(size):
-            arrival = (dt.datetime.combine(days[position], dt.time(hours[position], rng.randrange(60)))
+            day = self.draw_day()
+            arrival = (dt.datetime.combine(day, dt.time(self.draw_hour(), self.dice.integer(0, 59)))
                        - self.offset)
-            filing = self._filing(days[position], arrival, channels[position])
+            filing = self._filing(day, arrival)
             for check in self._checks(filing):
                 checks.append([position, *(check.get(c) for c in CHECK_COLUMNS[1:])])
             filings.append([filing.get(c) for c in FILING_COLUMNS])
         return filings, checks
 
     def _origin(self):
-        rng = self.rng
-        if rng.random() < ABROAD_SHARE:
-            return rng.choice(COUNTRIES), None, "flight"
-        province = self.draw_province(1)[0]
-        county = rng.choice(self.counties[province])
-        mode = (self.draw_near if province in NEAR_PROVINCES else self.draw_far)(1)[0]
-        return "CN", county, mode
+        dice = self.dice
+        if dice.chance(ABROAD_SHARE):
+            return dice.pick(COUNTRIES), None, "flight"
+        province = self.draw_province()
+        mode = (self.draw_near if province in NEAR_PROVINCES else self.draw_far)()
+        return "CN", dice.pick(self.counties[province]), mode
 
-    def _filing(self, day, arrival, channel) -> dict:
-        rng, now = self.rng, self.now
+    def _filing(self, day, arrival) -> dict:
+        dice, now = self.dice, self.now
         country, origin_county, mode = self._origin()
         person = self.person(day)
-        community, community_name = rng.choice(self.communities)
-        backfill = arrival < now and rng.random() < 0.03
+        community, community_name = dice.pick(self.communities)
+        backfill = arrival < now and dice.chance(0.03)
         if backfill:
-            filed_at = min(arrival + dt.timedelta(hours=rng.uniform(1, 48)), now)
+            filed_at = min(arrival + dt.timedelta(hours=dice.uniform(1, 48)), now)
         else:
-            lead_days = rng.choices((0.3, 1, 2, 3.5, 4, 5, 7, 10, 14), (5, 8, 10, 20, 15, 15, 12, 8, 7))[0]
-            filed_at = min(arrival - dt.timedelta(days=lead_days, hours=rng.uniform(0, 12)),
-                           now - dt.timedelta(minutes=rng.uniform(1, 600)))
+            filed_at = min(arrival - dt.timedelta(days=self.draw_lead_days(), hours=dice.uniform(0, 12)),
+                           now - dt.timedelta(minutes=dice.uniform(1, 600)))
         abroad = country != "CN"
         values = dict(
             receipt=identity.new_receipt(), token_hash=identity.token_hash(identity.new_token()),
-            status="submitted", channel=channel, name=person.name, id_type="resident_id",
+            status="submitted", channel=self.draw_channel(), name=person.name, id_type="resident_id",
             id_number_enc=person.id_number["enc"], id_number_hash=person.id_number["hash"],
             id_number_masked=person.id_number["masked"], phone_enc=person.phone["enc"],
             phone_hash=person.phone["hash"], phone_masked=person.phone["masked"],
             gender=person.gender, birth_date=person.birth_date,
             origin_country=country, origin_region_code=origin_county,
-            origin_address=None if abroad else f"{rng.choice(STREETS)}{rng.randint(1, 300)}号",
-            departure_at=arrival - dt.timedelta(hours=rng.uniform(1, 30)), expected_arrival_at=arrival,
-            transport_mode=mode, transport_no=_transport_no(rng, mode), transit=None,
+            origin_address=None if abroad else f"{dice.pick(STREETS)}{dice.integer(1, 300)}号",
+            departure_at=arrival - dt.timedelta(hours=dice.uniform(1, 30)), expected_arrival_at=arrival,
+            transport_mode=mode, transport_no=_transport_no(dice, mode), transit=None,
             destination_region_code=community,
-            destination_address=f"{community_name}{rng.randint(1, 30)}号楼{rng.randint(1, 6)}单元{rng.randint(101, 2404)}室",
-            work_unit=None, fever=rng.random() < 0.004, cough=rng.random() < 0.01,
-            fatigue=rng.random() < 0.008, other_symptoms=None,
-            risk_area_14d=(not abroad) and rng.random() < 0.03, abroad_14d=abroad,
-            close_contact_14d=rng.random() < 0.003, commitment=True,
+            destination_address=f"{community_name}{dice.integer(1, 30)}号楼{dice.integer(1, 6)}单元"
+                                f"{dice.integer(101, 2404)}室",
+            work_unit=None, fever=dice.chance(0.004), cough=dice.chance(0.01),
+            fatigue=dice.chance(0.008), other_symptoms=None,
+            risk_area_14d=(not abroad) and dice.chance(0.03), abroad_14d=abroad,
+            close_contact_14d=dice.chance(0.003), commitment=True,
             late_notice=(not backfill) and arrival - filed_at < dt.timedelta(days=3),
-            is_backfill=backfill, arrived_at=None,
-            edit_count=0 if backfill else rng.choices((0, 1, 2), (87, 10, 3))[0],
+            is_backfill=backfill, arrived_at=None, edit_count=0 if backfill else self.draw_edits(),
             filed_at=filed_at, updated_at=filed_at, filed_by_id=None, check_count=0,
         )
-        if rng.random() < 0.1:
-            values.update(proxy_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+        if dice.chance(0.1):
+            values.update(proxy_name=dice.pick(SURNAMES) + dice.pick(GIVEN),
                           proxy_phone_enc=person.phone["enc"], proxy_phone_masked=person.phone["masked"],
-                          proxy_relation=rng.choice(RELATIONS))
+                          proxy_relation=dice.pick(RELATIONS))
         self._lifecycle(values, backfill)
         return values
 
     def _lifecycle(self, f: dict, backfill: bool) -> None:
         """Status, checks and control measures consistent with the arrival and now."""
-        rng, now, arrival = self.rng, self.now, f["expected_arrival_at"]
-        if not backfill and rng.random() < 0.06:
+        dice, now, arrival = self.dice, self.now, f["expected_arrival_at"]
+        if not backfill and dice.chance(0.06):
             f["status"] = "cancelled"
-            f["updated_at"] = min(f["filed_at"] + dt.timedelta(hours=rng.uniform(1, 48)), arrival, now)
+            f["updated_at"] = min(f["filed_at"] + dt.timedelta(hours=dice.uniform(1, 48)), arrival, now)
             return
         if backfill:
             f["status"], f["arrived_at"] = "arrived", arrival
         if arrival >= now:
             return
         age_days = (now - arrival).total_seconds() / 86400
-        if rng.random() >= (0.5 if age_days < 1 else 0.8 if age_days < 2 else 0.93):
+        if not dice.chance(0.5 if age_days < 1 else 0.8 if age_days < 2 else 0.93):
             return  # pending: not checked (yet)
-        checked_at = arrival + dt.timedelta(hours=rng.uniform(0.5, min(30.0, age_days * 24)))
-        f.update(check_count=1 if rng.random() < 0.85 else 2, last_checked_at=checked_at, updated_at=checked_at)
-        if not backfill and rng.random() < 0.08:
+        checked_at = arrival + dt.timedelta(hours=dice.uniform(0.5, min(30.0, age_days * 24)))
+        f.update(check_count=1 if dice.chance(0.85) else 2, last_checked_at=checked_at, updated_at=checked_at)
+        if not backfill and dice.chance(0.08):
             f.update(status="not_arrived", control_measure="none")
             return
         f["status"] = "arrived"
-        f["arrived_at"] = f["arrived_at"] or min(arrival + dt.timedelta(minutes=rng.uniform(-60, 120)), checked_at)
-        if rng.random() < 0.7:
+        f["arrived_at"] = f["arrived_at"] or min(arrival + dt.timedelta(minutes=dice.uniform(-60, 120)), checked_at)
+        if dice.chance(0.7):
             f["test_result"] = "pending" if age_days < 1 else "negative"
-        f["control_measure"] = measure = self._control(f)
+        strict = f["risk_area_14d"] or f["abroad_14d"] or f["close_contact_14d"]
+        f["control_measure"] = measure = (self.draw_strict_control if strict else self.draw_control)()
         if measure != "none":
             f["control_start"] = f["arrived_at"]
             f["control_end"] = f["arrived_at"] + dt.timedelta(days=CONTROL_DAYS[measure])
             if f["control_end"] < now:
                 f.update(status="closed", updated_at=f["control_end"])
 
-    def _control(self, f) -> str:
-        rng = self.rng
-        if f["risk_area_14d"] or f["abroad_14d"] or f["close_contact_14d"]:
-            return rng.choices(("home_quarantine", "central_quarantine", "health_monitoring"), (6, 3, 1))[0]
-        return rng.choices(("none", "health_monitoring", "home_quarantine"), (86, 12, 2))[0]
-
     def _checks(self, f: dict) -> list[dict]:
-        rng, checks = self.rng, []
-        for number in range(f["check_count"]):
-            last = number == f["check_count"] - 1
-            at = f["last_checked_at"] - dt.timedelta(hours=(f["check_count"] - 1 - number) * rng.uniform(2, 20))
-            arrived = f["status"] in ("arrived", "closed") and (last or rng.random() < 0.5)
+        dice, checks, count = self.dice, [], f["check_count"]
+        for number in range(count):
+            last = number == count - 1
+            at = f["last_checked_at"] - dt.timedelta(hours=(count - 1 - number) * dice.uniform(2, 20))
+            arrived = f["status"] in ("arrived", "closed") and (last or dice.chance(0.5))
+            tested = last and bool(f.get("test_result"))
             checks.append(dict(
-                region_code=f["destination_region_code"], method="phone" if rng.random() < 0.7 else "visit",
+                region_code=f["destination_region_code"], method="phone" if dice.chance(0.7) else "visit",
                 arrived=arrived, arrived_at=f["arrived_at"] if arrived else None,
                 actual_transport_mode=f["transport_mode"] if arrived else None,
-                tested=bool(last and f.get("test_result")), test_at=at if last and f.get("test_result") else None,
-                test_result=f.get("test_result") if last else None,
+                tested=tested, test_at=at if tested else None, test_result=f.get("test_result") if last else None,
                 control_measure=f.get("control_measure") if last else None,
                 control_start=f.get("control_start") if last else None,
                 control_end=f.get("control_end") if last else None,
@@ -358,11 +420,11 @@ def _day_weight(day: dt.date) -> float:
     return weight
 
 
-def _transport_no(rng, mode: str) -> Optional[str]:
+def _transport_no(dice: _Dice, mode: str) -> Optional[str]:
     if mode == "train":
-        return f"{rng.choice('GDKZT')}{rng.randint(1, 9999)}"
+        return f"{dice.pick('GDKZT')}{dice.integer(1, 9999)}"
     if mode == "flight":
-        return f"{rng.choice(('CZ', 'MU', 'CA', 'HU', '3U'))}{rng.randint(1000, 9999)}"
+        return f"{dice.pick(('CZ', 'MU', 'CA', 'HU', '3U'))}{dice.integer(1000, 9999)}"
     if mode == "car":
-        return f"豫{rng.choice('ABCDEFGHJKLMNPQRSU')}{rng.randint(10000, 99999)}"
+        return f"豫{dice.pick('ABCDEFGHJKLMNPQRSU')}{dice.integer(10000, 99999)}"
     return None
