@@ -99,12 +99,18 @@ def demo_filings_exist() -> bool:
 
 
 def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optional[dt.datetime] = None,
-                     add: bool = False) -> int:
+                     add: bool = False, defer_indexes: bool = False) -> int:
     """Add ``n`` demo filings (see the module's docstring); returns how many were added:
-    0 when demo filings exist already and ``add`` is false."""
+    0 when demo filings exist already and ``add`` is false.
+
+    ``defer_indexes`` (PostgreSQL, for loading a benchmark database with millions): the
+    filings' non-unique indexes are dropped during the load and built again after it,
+    which is several times faster than keeping them up to date row by row. Searches of
+    the filings are slow meanwhile: never on a database in use."""
     if n <= 0 or (not add and demo_filings_exist()):
         return 0
     world = _World.load(_Dice(seed), now or utcnow(), people=min(n, PEOPLE_POOL))
+    deferred = _drop_secondary_indexes() if defer_indexes and dialect_of(db.session) == "postgresql" else []
     db.session.commit()  # the writer has its own session; SQLite must not see this one waiting
     through_hook = n <= REBUILD_ABOVE
     writer = _BatchWriter(current_app._get_current_object(), through_hook, n, progress,
@@ -119,6 +125,7 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
     finally:
         writer.queue.put(None)
         writer.join()
+        _create_indexes(deferred)
     if writer.error:
         raise writer.error
     if not through_hook:
@@ -130,6 +137,23 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
 
 
 # ---- writing ----------------------------------------------------------------------
+
+def _drop_secondary_indexes() -> list:
+    indexes = [index for table in (Filing.__table__, FilingCheck.__table__)
+               for index in table.indexes if not index.unique]
+    for index in indexes:
+        db.session.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+    return indexes
+
+
+def _create_indexes(indexes) -> None:
+    if not indexes:
+        return
+    db.session.execute(text("SET maintenance_work_mem = '256MB'"))
+    for index in indexes:
+        index.create(db.session.connection(), checkfirst=True)
+    db.session.commit()
+
 
 class _BatchWriter(threading.Thread):
     """Writes and commits the batches the generator queues, in its own session: the

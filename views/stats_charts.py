@@ -31,6 +31,7 @@ REPORT_STATE_VALUES = {rollups.REPORT_MISSING: 0, rollups.REPORT_LATE: 1, rollup
 TOP_ORIGINS = 15
 COLORS = {"checked": "#2e7d32", "pending": "#f9a825", "overdue": "#c62828", "filings": "#1565c0",
           "arrived": "#00897b"}
+DAY_TICKS = "%m-%d"  # month-day: the same in every language
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 
 
@@ -55,8 +56,7 @@ class Chart:
                            "plot.on('plotly_click', function (event) {"
                            " var url = event.points[0].customdata; if (url) { window.location.href = url; } });")
         return pio.to_html(self.figure, include_plotlyjs=False, full_html=False, post_script=post_script,
-                           config={"displaylogo": False, "responsive": True,
-                                   "modeBarButtonsToRemove": ["select2d", "lasso2d"]})
+                           config={"displayModeBar": False, "responsive": True})
 
 
 class ChartContext:
@@ -166,6 +166,7 @@ def daily_chart(ctx: ChartContext) -> Chart:
                    mode="lines+markers", line_color=COLORS["arrived"]),
     ])
     _layout(figure)
+    figure.update_xaxes(tickformat=DAY_TICKS)
     rows = [[s["day"].isoformat(), *(s[f] for f in fields)] for s in ctx.series]
     return Chart("daily", _("Arrivals per day"), [_("Day"), *_count_headers(fields)], rows, figure)
 
@@ -244,6 +245,7 @@ def compliance_chart(ctx: ChartContext) -> Chart:
         colorscale=[[0, "#c62828"], [0.5, "#f9a825"], [1, "#2e7d32"]],
         hovertemplate="%{y} %{x}: %{text}<extra></extra>"))
     _layout(figure, height=max(260, 22 * len(names) + 100), margin=dict(l=160, r=20, t=20, b=60))
+    figure.update_xaxes(tickformat=DAY_TICKS)
     rows = [[c.code, c.name, *[str(REPORT_STATE_LABELS[cells[c.code][d]]) for d in days]] for c in communities]
     return Chart("compliance", title, [_("Code"), _("Name"), *day_labels], rows, figure,
                  note=_("Green: on time; orange: late; red: missing; blank: not due yet."))
