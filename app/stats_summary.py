@@ -184,18 +184,25 @@ def summary_deltas(changes: Iterable[tuple[Optional[dict], Optional[dict]]]):
     return daily_rows, breakdown_rows
 
 
-def upsert_add(conn, table, rows: list[dict], measures: Iterable[str]) -> None:
-    """Add ``rows``' measures to the rows of the same key (inserting missing ones)."""
-    if not rows:
-        return
-    if dialect_of(conn) == "postgresql":
+@lru_cache(maxsize=16)
+def _upsert_statement(dialect: str, table, measures: tuple):
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET m = m + excluded.m``, built once: building
+    and caching it anew costs more than running it for one filing's change."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(table)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
         set_={m: table.c[m] + statement.excluded[m] for m in measures})
+
+
+def upsert_add(conn, table, rows: list[dict], measures: Iterable[str]) -> None:
+    """Add ``rows``' measures to the rows of the same key (inserting missing ones)."""
+    if not rows:
+        return
+    statement = _upsert_statement(dialect_of(conn), table, tuple(measures))
     for start in range(0, len(rows), UPSERT_CHUNK):
         conn.execute(statement, rows[start:start + UPSERT_CHUNK])
 
