@@ -97,3 +97,40 @@ def test_verify_finds_a_summary_that_drifted(app):
         rebuild_summaries(db.session)
         assert verify_summaries(db.session) == []
         db.session.rollback()
+
+
+def test_concurrent_writers_lose_no_count_and_never_deadlock(app):
+    """Eight writers at once on the same rows (one community, one day; transfers both
+    ways between two communities): every change is counted exactly once."""
+    import threading
+
+    from tests.conftest import IS_POSTGRES
+
+    if not IS_POSTGRES:
+        return  # SQLite has one writer at a time
+    errors = []
+
+    def writer(number):
+        with app.app_context():
+            try:
+                for step in range(15):
+                    filing = create_filing(destination_region_code="410105001003")
+                    db.session.commit()
+                    check_filing(filing["id"], control_measure="home_quarantine")
+                    change_filing(filing["id"], destination_region_code="410105001006" if step % 2 else "410105002001")
+                    db.session.commit()
+            except Exception as error:  # reported below
+                errors.append(error)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        assert errors == []
+        assert verify_summaries(db.session) == []
+        assert _daily(3, "410105").filings == 8 * 15
