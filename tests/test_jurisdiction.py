@@ -113,3 +113,12 @@ def test_audit_entries(app, web, api):
 def _audit_exists(app, pk):
     with app.app_context():
         return db.session.get(AuditLog, pk) is not None
+
+
+def test_region_search_is_scoped_and_says_where(api):
+    results = api("township").get("/api/v1/region/search?q=社区").json["results"]
+    assert results and all(r["id"].startswith("410105001") for r in results)
+    assert "金水区" in results[0]["text"] and "经八路街道" in results[0]["text"]
+    by_code = api("township").get("/api/v1/region/search?q=4101050010").json["results"]
+    assert {r["id"] for r in by_code} == {"410105001003", "410105001006", "410105001007"}
+    assert api("township").get("/api/v1/region/search?q=410102").json["results"] == []
