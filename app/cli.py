@@ -116,7 +116,11 @@ def setup(demo):
     click.echo(f"regions: added {result.added}, updated {result.updated} "
                f"in {time.monotonic() - started:.1f}s")
     if demo:
+        from app.demo import load_demo_filings
+
         create_demo_users()
+        added = load_demo_filings(Progress("demo filings"))
+        click.echo(f"demo filings: added {added}" if added else "demo filings: present")
         for hook in current_app.extensions.get("demo_hooks", []):
             hook()
 

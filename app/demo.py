@@ -99,9 +99,10 @@ def demo_filings_exist() -> bool:
 
 
 def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optional[dt.datetime] = None,
-                     add: bool = False, defer_indexes: bool = False) -> int:
+                     add: bool = False, defer_indexes: bool = False, within: Optional[str] = None) -> int:
     """Add ``n`` demo filings (see the module's docstring); returns how many were added:
-    0 when demo filings exist already and ``add`` is false.
+    0 when demo filings exist already and ``add`` is false. ``within`` limits the
+    destinations to the communities of one region.
 
     ``defer_indexes`` (PostgreSQL, for loading a benchmark database with millions): the
     filings' non-unique indexes are dropped during the load and built again after it,
@@ -109,7 +110,7 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
     the filings are slow meanwhile: never on a database in use."""
     if n <= 0 or (not add and demo_filings_exist()):
         return 0
-    world = _World.load(_Dice(seed), now or utcnow(), people=min(n, PEOPLE_POOL))
+    world = _World.load(_Dice(seed), now or utcnow(), people=min(n, PEOPLE_POOL), within=within)
     deferred = _drop_secondary_indexes() if defer_indexes and dialect_of(db.session) == "postgresql" else []
     db.session.commit()  # the writer has its own session; SQLite must not see this one waiting
     through_hook = n <= REBUILD_ABOVE
@@ -134,6 +135,21 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
             db.session.execute(text("ANALYZE filing, filing_check, stats_daily, stats_breakdown"))
         db.session.commit()
     return n
+
+
+DEMO_SPREAD = 2500        # across the province
+DEMO_TOWNSHIP = "410105001"  # the demo accounts' township (app.cli.DEMO_USERS)
+DEMO_FOCUS = 600          # in it, so its officers' queues and charts have work
+
+
+def load_demo_filings(progress=None, now: Optional[dt.datetime] = None) -> int:
+    """The demo data of ``flask setup``: filings across the province and a concentration
+    in the demo township. Does nothing when demo filings exist."""
+    if demo_filings_exist():
+        return 0
+    added = generate_filings(DEMO_SPREAD, progress, now=now)
+    return added + generate_filings(DEMO_FOCUS, progress, seed=DEFAULT_SEED + 1, now=now,
+                                    add=True, within=DEMO_TOWNSHIP)
 
 
 # ---- writing ----------------------------------------------------------------------
@@ -284,11 +300,11 @@ class _World:
         self.day_cursor = {day: dice.integer(0, people - 1) for day in days}
 
     @classmethod
-    def load(cls, dice, now, people: int) -> "_World":
+    def load(cls, dice, now, people: int, within: Optional[str] = None) -> "_World":
         province = current_app.config["PROVINCE_CODE"]
         communities = db.session.execute(
             select(Region.code, Region.name).where(Region.level == LEVEL_COMMUNITY,
-                                                   code_within(Region.code, province))
+                                                   code_within(Region.code, within or province))
             .order_by(Region.code)).all()
         if not communities:
             raise ValidationFailed(_l("Load the regions first: there are no communities."))
