@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from app import roles
 from app.errors import OutsideJurisdiction
 from app.jurisdiction import current_jurisdiction, is_within
-from app.regions import check_assignable_region, label, search_jurisdictions, search_regions
+from app.regions import check_assignable_region, label, labels_with_place, search_jurisdictions, \
+    search_regions
 from models import Region
 from views.base import ScopedModelRestApi, ScopedModelView
 
@@ -82,5 +83,6 @@ class RegionApi(RegionWriteRule, ScopedModelRestApi):
             places = search_jurisdictions(term, current_jurisdiction())
         else:
             places = search_regions(term, current_jurisdiction(), level)
-        return self.response(200, results=[{"id": p.code, "text": label(p), "level": getattr(p, "level", None)}
-                                           for p in places])
+        labels = labels_with_place([p for p in places if isinstance(p, Region)])
+        return self.response(200, results=[{"id": p.code, "text": labels.get(p.code) or label(p),
+                                            "level": getattr(p, "level", None)} for p in places])
