@@ -121,10 +121,34 @@ def create_demo_roster() -> None:
             _saved(StaffMember(region_code=building.code, name=f"{SURNAMES[(index + 3) % 20]}楼栋长",
                                role="building_head"))
     _demo_rewards(accounts)
+    returning = _demo_returning()
     db.session.commit()
+    click.echo(f"demo returning residents: {returning} recorded as away have filed a report (来返人员)")
     click.echo(f"demo roster: {db.session.query(StaffMember).count()} staff, "
                f"{db.session.query(Device).count()} devices, {db.session.query(RewardPenalty).count()} "
                "rewards and penalties")
+
+
+def _demo_returning(limit: int = 3) -> int:
+    """Some people who filed a report to 体育社区 are in its ledger as away: the
+    returning list has them (their ledger entry is made from the filing, for the demo)."""
+    from models import Filing
+
+    filings = db.session.scalars(select(Filing).where(
+        Filing.destination_region_code == COMMUNITIES[0], Filing.id_type == "resident_id",
+        Filing.status.in_(("submitted", "arrived"))).order_by(Filing.id).limit(limit))
+    households = db.session.scalars(select(Household).where(Household.community_code == COMMUNITIES[0])
+                                    .order_by(Household.id).limit(limit))
+    added = 0
+    for filing, household in zip(filings, households):
+        if db.session.scalar(select(Resident.id).where(Resident.community_code == COMMUNITIES[0],
+                                                       Resident.id_number_hash == filing.id_number_hash)):
+            continue
+        _saved(Resident(household=household, name=filing.name, id_type="resident_id",
+                        id_number=decrypt(filing.id_number_enc), relation_to_head="child", category="away",
+                        away_location="外省", expected_return=dt.date(2026, 12, 20)))
+        added += 1
+    return added
 
 
 def _demo_rewards(accounts) -> None:
