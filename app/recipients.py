@@ -1,0 +1,56 @@
+"""Who hears of what: the staff accounts of a region, and in-app messages to them
+through the notification outbox (app.outbox), written in the caller's transaction."""
+from collections import defaultdict
+from typing import Iterable
+
+from flask_appbuilder.security.sqla.models import Role, assoc_user_role
+from sqlalchemy import select
+
+from app import roles
+from app.outbox import notification_values
+from app.security import ConsoleUser
+from models import Notification
+
+OFFICER_ROLES = ("Officer",)
+MAX_ITEMS_IN_MESSAGE = 10
+
+
+def escalation_handler_roles() -> tuple[str, ...]:
+    """Roles that may act on escalations (the matrix decides), Admin aside."""
+    return tuple(r for r in roles.ROLES if r != "Admin" and roles.can(r, roles.WRITE, roles.ESCALATION))
+
+
+def accounts_at(conn, codes: Iterable[str], role_names: Iterable[str]) -> dict[str, list[int]]:
+    """``region code -> [user id]`` of the active accounts with one of ``role_names``
+    whose jurisdiction is exactly one of ``codes``."""
+    codes, role_names = sorted(set(codes)), list(role_names)
+    found: dict[str, list[int]] = defaultdict(list)
+    for start in range(0, len(codes), 1000):
+        query = (select(ConsoleUser.region_code, ConsoleUser.id).distinct()
+                 .join(assoc_user_role, assoc_user_role.c.user_id == ConsoleUser.id)
+                 .join(Role, Role.id == assoc_user_role.c.role_id)
+                 .where(ConsoleUser.region_code.in_(codes[start:start + 1000]),
+                        Role.name.in_(role_names), ConsoleUser.active.is_(True))
+                 .order_by(ConsoleUser.region_code, ConsoleUser.id))
+        for code, user_id in conn.execute(query):
+            found[code].append(user_id)
+    return found
+
+
+def summarize(items: list[str], separator: str = "; ") -> str:
+    """The first items of a list for a message, and how many more there are."""
+    from flask_babel import gettext as _
+
+    shown = separator.join(items[:MAX_ITEMS_IN_MESSAGE])
+    if len(items) > MAX_ITEMS_IN_MESSAGE:
+        shown += separator + _("and %(count)s more", count=len(items) - MAX_ITEMS_IN_MESSAGE)
+    return shown
+
+
+def send_to_accounts(conn, kind: str, messages: dict[tuple[str, int], str]) -> int:
+    """Queue in-app messages: ``{(region code, user id): body}``. Returns how many."""
+    rows = [notification_values(kind, body, region_code=code, user_id=user_id)
+            for (code, user_id), body in messages.items()]
+    if rows:
+        conn.execute(Notification.__table__.insert(), rows)
+    return len(rows)
