@@ -120,9 +120,10 @@ def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
                      code_within(region.c.code, current_app.config["PROVINCE_CODE"])))
     columns = ["region_code", "report_date", *counts, "zero_report", "status", "prepared_at",
                "due_at", "late"]
-    result = db.session.execute(
-        insert_ignoring_conflicts(DailyReport.__table__).from_select(columns, source))
-    prepared = max(result.rowcount or 0, 0)
+    # Counted from RETURNING: the driver's rowcount of INSERT ... SELECT is not reliable.
+    inserted = db.session.execute(insert_ignoring_conflicts(DailyReport.__table__)
+                                  .from_select(columns, source).returning(DailyReport.id))
+    prepared = len(inserted.all())
     audit.record(db.session, "prepare", "DailyReport", day.isoformat(),
                  changes={"report_date": day.isoformat(), "prepared": prepared})
     return prepared
