@@ -72,13 +72,13 @@ class SubjectKind:
     def deadline(self, row_deadline: dt.datetime) -> dt.datetime:
         return row_deadline + check_deadline() if self.subject_type == "filing" else row_deadline
 
-    def settled_ids(self):
-        """Ids of subjects that need no chasing any more."""
+    def settled(self, subject_id):
+        """SQL condition: the subject ``subject_id`` needs no chasing any more."""
         if self.subject_type == "daily_report":
             d = DailyReport.__table__
-            return select(d.c.id).where(d.c.status == "submitted")
+            return exists().where(d.c.id == subject_id, d.c.status == "submitted")
         f = Filing.__table__
-        return select(f.c.id).where(f.c.status != "submitted")
+        return exists().where(f.c.id == subject_id, f.c.status != "submitted")
 
 
 REPORT_MISSING = SubjectKind("daily_report", "report_missing", "report_submitted")
@@ -153,7 +153,7 @@ def _raise_level(kind: SubjectKind, index: int, level: str, now: dt.datetime) ->
 def _resolve_settled(kind: SubjectKind, now: dt.datetime) -> list[dict]:
     settled = db.session.execute(select(*NOTIFY_COLUMNS).where(
         Escalation.subject_type == kind.subject_type, Escalation.status.in_(UNRESOLVED),
-        Escalation.subject_id.in_(kind.settled_ids()))).all()
+        kind.settled(Escalation.subject_id))).all()
     rows = [dict(row._mapping) for row in settled]
     _mark_resolved([row["id"] for row in rows], now, kind.resolution, by_id=None)
     return rows
