@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from app import clock
 from app.extensions import db
 from app.recipients import OFFICER_ROLES, accounts_at, send_to_accounts, summarize
-from app.regions import labels_for
 from app.reporting import routed_filings
+from models import Region
 from models.reporting import DistributionRound
 
 SETTLE = dt.timedelta(minutes=1)
@@ -53,16 +53,18 @@ def run_distribution_round(now: dt.datetime) -> RoundResult:
         db.session.rollback()
         return RoundResult()
     routed = routed_filings(start, end)
-    receipts = defaultdict(list)
-    for community, receipt in db.session.execute(
-            select(routed.c.community, routed.c.receipt).order_by(routed.c.community, routed.c.receipt)):
+    receipts, names = defaultdict(list), {}
+    for community, receipt, name in db.session.execute(
+            select(routed.c.community, routed.c.receipt, Region.name)
+            .outerjoin(Region, Region.code == routed.c.community)
+            .order_by(routed.c.community, routed.c.receipt)):
         receipts[community].append(receipt)
+        names[community] = name
     officers = accounts_at(db.session, receipts, OFFICER_ROLES)
-    names = labels_for(receipts)
     since = clock.format_local(start)
     messages = {}
     for community, items in receipts.items():
-        body = str(MESSAGE) % {"count": len(items), "community": names.get(community, community),
+        body = str(MESSAGE) % {"count": len(items), "community": names.get(community) or community,
                                "since": since, "receipts": summarize(items, ", ")}
         for user_id in officers.get(community, ()):
             messages[(community, user_id)] = body

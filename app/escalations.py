@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import aliased
 
@@ -30,9 +30,8 @@ from app.extensions import db
 from app.jurisdiction import scope_query
 from app.recipients import (OFFICER_ROLES, accounts_at, escalation_handler_roles,
                             send_to_accounts, summarize)
-from app.regions import labels_for
 from app.sqltools import insert_ignoring_conflicts
-from models import DailyReport, Filing
+from models import DailyReport, Filing, Region
 from models.base import utcnow
 from models.reporting import (ESCALATION_LEVELS, LEVEL_LABELS, REASON_LABELS,
                               TARGET_CODE_LENGTH, Escalation)
@@ -116,8 +115,11 @@ def escalate(now: dt.datetime) -> EscalationRun:
     return run
 
 
-NOTIFY_COLUMNS = (Escalation.id, Escalation.level, Escalation.reason, Escalation.subject_ref,
-                  Escalation.region_code, Escalation.target_region_code)
+def _notify_query(*where):
+    """What a message says about each escalation: its level, reason, subject and community."""
+    return (select(Escalation.level, Escalation.reason, Escalation.subject_ref, Escalation.region_code,
+                   Escalation.target_region_code, Region.name.label("community_name"))
+            .outerjoin(Region, Region.code == Escalation.region_code).where(*where))
 
 
 def _raise_level(kind: SubjectKind, index: int, level: str, now: dt.datetime) -> list[dict]:
@@ -125,59 +127,57 @@ def _raise_level(kind: SubjectKind, index: int, level: str, now: dt.datetime) ->
     (and, above the township, whose previous level is still unresolved)."""
     candidates = kind.overdue(now - index * step()).subquery()
     this_level = aliased(Escalation)
-    query = select(candidates).where(~exists().where(
-        this_level.subject_type == kind.subject_type, this_level.subject_id == candidates.c.id,
-        this_level.level == level))
+    query = (select(candidates, Region.name)
+             .outerjoin(Region, Region.code == candidates.c.community)
+             .where(~exists().where(this_level.subject_type == kind.subject_type,
+                                    this_level.subject_id == candidates.c.id,
+                                    this_level.level == level)))
     if index:
         below = aliased(Escalation)
         query = query.where(exists().where(
             below.subject_type == kind.subject_type, below.subject_id == candidates.c.id,
             below.level == ESCALATION_LEVELS[index - 1], below.status.in_(UNRESOLVED)))
     last = index == len(ESCALATION_LEVELS) - 1
-    rows = []
-    for subject_id, community, deadline, ref in db.session.execute(query):
+    rows, names = [], {}
+    for subject_id, community, deadline, ref, name in db.session.execute(query):
         deadline = kind.deadline(deadline)
+        names[community] = name
         rows.append(dict(
             level=level, reason=kind.reason, subject_type=kind.subject_type,
             subject_id=subject_id, subject_ref=str(ref), region_code=community,
             target_region_code=community[:TARGET_CODE_LENGTH[level]], deadline_at=deadline,
             raised_at=now, due_at=None if last else deadline + (index + 1) * step(),
             status="open"))
-    if not rows:
-        return []
-    created = db.session.execute(
-        insert_ignoring_conflicts(Escalation.__table__).returning(*NOTIFY_COLUMNS), rows)
-    return [dict(row._mapping) for row in created]
+    if rows:
+        # A plain executemany: the driver sends one statement many times, fast.
+        db.session.execute(insert_ignoring_conflicts(Escalation.__table__), rows)
+    return [{**row, "community_name": names[row["region_code"]]} for row in rows]
 
 
 def _resolve_settled(kind: SubjectKind, now: dt.datetime) -> list[dict]:
-    settled = db.session.execute(select(*NOTIFY_COLUMNS).where(
-        Escalation.subject_type == kind.subject_type, Escalation.status.in_(UNRESOLVED),
-        kind.settled(Escalation.subject_id))).all()
-    rows = [dict(row._mapping) for row in settled]
-    _mark_resolved([row["id"] for row in rows], now, kind.resolution, by_id=None)
+    settled = (Escalation.subject_type == kind.subject_type, Escalation.status.in_(UNRESOLVED),
+               kind.settled(Escalation.subject_id))
+    rows = [dict(row._mapping) for row in db.session.execute(_notify_query(*settled))]
+    if rows:
+        db.session.execute(update(Escalation).where(*settled).values(
+            status="resolved", resolved_at=now, resolution=kind.resolution),
+            execution_options={"synchronize_session": False})
     return rows
-
-
-def _mark_resolved(ids: list[int], now, resolution: str, by_id, note=None) -> None:
-    for start in range(0, len(ids), 1000):
-        db.session.execute(update(Escalation).where(
-            Escalation.id.in_(ids[start:start + 1000]), Escalation.status.in_(UNRESOLVED)).values(
-            status="resolved", resolved_at=now, resolved_by_id=by_id, resolution=resolution,
-            note=note), execution_options={"synchronize_session": False})
 
 
 def resolve_subject(subject_type: str, subject_id: int, now: dt.datetime, resolution: str,
                     by_id=None) -> int:
     """Resolve every open escalation of one subject (a report just submitted), in the
     caller's transaction. Returns how many were resolved."""
-    rows = [dict(r._mapping) for r in db.session.execute(select(*NOTIFY_COLUMNS).where(
-        Escalation.subject_type == subject_type, Escalation.subject_id == subject_id,
-        Escalation.status.in_(UNRESOLVED)))]
+    of_subject = (Escalation.subject_type == subject_type, Escalation.subject_id == subject_id,
+                  Escalation.status.in_(UNRESOLVED))
+    rows = [dict(r._mapping) for r in db.session.execute(_notify_query(*of_subject))]
     if rows:
-        _mark_resolved([r["id"] for r in rows], now, resolution, by_id)
-        audit.record(db.session, "resolve", "Escalation", ",".join(str(r["id"]) for r in rows),
-                     rows[0]["region_code"], {"resolution": resolution})
+        db.session.execute(update(Escalation).where(*of_subject).values(
+            status="resolved", resolved_at=now, resolved_by_id=by_id, resolution=resolution),
+            execution_options={"synchronize_session": False})
+        audit.record(db.session, "resolve", "Escalation", f"{subject_type} {subject_id}",
+                     rows[0]["region_code"], {"resolution": resolution, "levels": [r["level"] for r in rows]})
         notify(rows, "resolved")
     return len(rows)
 
@@ -216,12 +216,12 @@ def resolve(escalation_id, note: str | None = None, now: dt.datetime | None = No
         raise ValidationFailed(errors={"note": [_l("At most %(n)s characters.", n=NOTE_MAX)]})
     escalation = _scoped_escalation(escalation_id)
     levels = ESCALATION_LEVELS[:ESCALATION_LEVELS.index(escalation.level) + 1]
-    rows = [dict(r._mapping) for r in db.session.execute(select(*NOTIFY_COLUMNS).where(
-        Escalation.subject_type == escalation.subject_type,
-        Escalation.subject_id == escalation.subject_id,
-        Escalation.level.in_(levels), Escalation.status.in_(UNRESOLVED)))]
+    same_subject = (Escalation.subject_type == escalation.subject_type,
+                    Escalation.subject_id == escalation.subject_id,
+                    Escalation.level.in_(levels), Escalation.status.in_(UNRESOLVED))
+    rows = [dict(r._mapping) for r in db.session.execute(_notify_query(*same_subject))]
     user_id, username = audit.actor()
-    for row in db.session.scalars(select(Escalation).where(Escalation.id.in_([r["id"] for r in rows]))):
+    for row in db.session.scalars(select(Escalation).where(*same_subject)):
         row.status, row.resolved_at, row.resolved_by_id = "resolved", now or utcnow(), user_id
         row.resolution, row.note = "manual", note
     notify(rows, "resolved", actor=username)
@@ -230,11 +230,14 @@ def resolve(escalation_id, note: str | None = None, now: dt.datetime | None = No
 
 
 def _notify_values(escalation: Escalation) -> dict:
-    return {column.key: getattr(escalation, column.key) for column in NOTIFY_COLUMNS}
+    return dict(level=escalation.level, reason=escalation.reason, subject_ref=escalation.subject_ref,
+                region_code=escalation.region_code, target_region_code=escalation.target_region_code,
+                community_name=escalation.community_name())
 
 
 # ---- notifications -------------------------------------------------------------------
 
+DESCRIPTION = _l("%(reason)s: %(community)s %(subject)s (to the %(level)s)")
 HEADERS = {
     "raised": _l("Escalated, not done in time: %(items)s"),
     "acknowledged": _l("Escalation acknowledged by %(user)s: %(items)s"),
@@ -247,25 +250,32 @@ def notify(escalations: list[dict], change: str, actor: str | None = None) -> in
     to the handlers of each target region and to the officers of each community."""
     if not escalations:
         return 0
-    names = labels_for({e["region_code"] for e in escalations})
     handlers = accounts_at(db.session, {e["target_region_code"] for e in escalations},
                            escalation_handler_roles())
     officers = accounts_at(db.session, {e["region_code"] for e in escalations}, OFFICER_ROLES)
+    describe = _describer()
     items = defaultdict(list)
     for e in escalations:
-        text = _describe(e, names)
-        for code, accounts in ((e["target_region_code"], handlers), (e["region_code"], officers)):
-            for user_id in accounts.get(code, ()):
-                items[(code, user_id)].append(text)
-    header = HEADERS[change]
-    messages = {key: str(header) % {"items": summarize(texts), "user": actor or ""}
+        recipients = [(e["target_region_code"], user_id) for user_id in handlers.get(e["target_region_code"], ())]
+        recipients += [(e["region_code"], user_id) for user_id in officers.get(e["region_code"], ())]
+        if recipients:
+            text = describe(e)
+            for key in recipients:
+                items[key].append(text)
+    header = str(HEADERS[change])
+    messages = {key: header % {"items": summarize(texts), "user": actor or ""}
                 for key, texts in items.items()}
     return send_to_accounts(db.session, "escalation", messages)
 
 
-def _describe(escalation: dict, names: dict) -> str:
-    return _("%(reason)s: %(community)s %(subject)s (to the %(level)s)",
-             reason=REASON_LABELS.get(escalation["reason"], escalation["reason"]),
-             community=names.get(escalation["region_code"], escalation["region_code"]),
-             subject=escalation["subject_ref"] or "",
-             level=LEVEL_LABELS.get(escalation["level"], escalation["level"]))
+def _describer():
+    """A function describing one escalation, translated once, not once per row."""
+    template = str(DESCRIPTION)
+    reasons = {key: str(label) for key, label in REASON_LABELS.items()}
+    levels = {key: str(label) for key, label in LEVEL_LABELS.items()}
+
+    def describe(e: dict) -> str:
+        return template % {"reason": reasons.get(e["reason"], e["reason"]),
+                           "community": e.get("community_name") or e["region_code"],
+                           "subject": e["subject_ref"] or "", "level": levels.get(e["level"], e["level"])}
+    return describe

@@ -13,6 +13,7 @@ from models import Notification
 
 OFFICER_ROLES = ("Officer",)
 MAX_ITEMS_IN_MESSAGE = 10
+MAX_CODES_IN_QUERY = 500
 
 
 def escalation_handler_roles() -> tuple[str, ...]:
@@ -23,16 +24,19 @@ def escalation_handler_roles() -> tuple[str, ...]:
 def accounts_at(conn, codes: Iterable[str], role_names: Iterable[str]) -> dict[str, list[int]]:
     """``region code -> [user id]`` of the active accounts with one of ``role_names``
     whose jurisdiction is exactly one of ``codes``."""
-    codes, role_names = sorted(set(codes)), list(role_names)
+    codes = set(codes)
+    query = (select(ConsoleUser.region_code, ConsoleUser.id).distinct()
+             .join(assoc_user_role, assoc_user_role.c.user_id == ConsoleUser.id)
+             .join(Role, Role.id == assoc_user_role.c.role_id)
+             .where(Role.name.in_(list(role_names)), ConsoleUser.active.is_(True))
+             .order_by(ConsoleUser.region_code, ConsoleUser.id))
+    if len(codes) <= MAX_CODES_IN_QUERY:
+        query = query.where(ConsoleUser.region_code.in_(sorted(codes)))
+    # else: every such account (one per community at most, a few ten thousand) is
+    # cheaper to read than a giant IN list.
     found: dict[str, list[int]] = defaultdict(list)
-    for start in range(0, len(codes), 1000):
-        query = (select(ConsoleUser.region_code, ConsoleUser.id).distinct()
-                 .join(assoc_user_role, assoc_user_role.c.user_id == ConsoleUser.id)
-                 .join(Role, Role.id == assoc_user_role.c.role_id)
-                 .where(ConsoleUser.region_code.in_(codes[start:start + 1000]),
-                        Role.name.in_(role_names), ConsoleUser.active.is_(True))
-                 .order_by(ConsoleUser.region_code, ConsoleUser.id))
-        for code, user_id in conn.execute(query):
+    for code, user_id in conn.execute(query):
+        if code in codes:
             found[code].append(user_id)
     return found
 

@@ -95,6 +95,15 @@ def _counts_of_day(start: dt.datetime, end: dt.datetime):
     return new, people, checked
 
 
+def report_deadline(day: dt.date, prepared_at: dt.datetime) -> dt.datetime:
+    """DAILY_REPORT_DEADLINE the day after ``day``; a report prepared late (after
+    downtime) still gives the officer the usual time between preparation and deadline."""
+    config = current_app.config
+    deadline = clock.report_due_at(day)
+    usual_time = deadline - clock.at_local_time(day + dt.timedelta(days=1), config["DAILY_REPORT_TIME"])
+    return max(deadline, prepared_at + usual_time)
+
+
 def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
     """Prepare the report of ``day`` for every community that has none yet, in one
     INSERT ... SELECT. Returns how many were prepared (0 when run again)."""
@@ -112,7 +121,7 @@ def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
     nothing = and_(new.c.new_filings.is_(None), people.c.community.is_(None), checked.c.checks.is_(None))
     source = (select(region.c.code, literal(day, Date), *counts.values(),
                      case((nothing, true()), else_=false()), literal("prepared"),
-                     literal(now, DateTime), literal(clock.report_due_at(day), DateTime), false())
+                     literal(now, DateTime), literal(report_deadline(day, now), DateTime), false())
               .select_from(region.outerjoin(new, new.c.community == region.c.code)
                            .outerjoin(people, people.c.community == region.c.code)
                            .outerjoin(checked, checked.c.community == region.c.code))

@@ -36,21 +36,21 @@ def _day(value: str | None, setting: str) -> dt.date:
         raise click.BadParameter(f"not an ISO date: {value}")
 
 
-def _verbose():
-    logging.getLogger("console").setLevel(logging.INFO)
+NOW_HELP = "ISO date-time (local unless it has an offset; default: now)."
 
 
 @jobs_cli.command("daily-report")
 @click.option("--date", "day", help="The report's day, YYYY-MM-DD (default: the latest due).")
-def daily_report(day):
+@click.option("--now", help="When it is prepared: " + NOW_HELP)
+def daily_report(day, now):
     """Prepare the daily report of a day for every community."""
     day = _day(day, "DAILY_REPORT_TIME")
-    prepared = jobs.daily_report_job(day)
+    prepared = jobs.daily_report_job(day, _now(now))
     click.echo(f"daily reports of {day}: {prepared} prepared")
 
 
 @jobs_cli.command("escalate")
-@click.option("--now", help="ISO date-time (local unless it has an offset; default: now).")
+@click.option("--now", help=NOW_HELP)
 def escalate(now):
     """Raise, climb and resolve escalations as of a time."""
     now = _now(now)
@@ -61,7 +61,7 @@ def escalate(now):
 
 
 @jobs_cli.command("distribute")
-@click.option("--now", help="ISO date-time (local unless it has an offset; default: now).")
+@click.option("--now", help=NOW_HELP)
 def distribute(now):
     """Tell each community's officers what was routed to it since the last round."""
     result = jobs.distribution_job(_now(now))
@@ -79,7 +79,7 @@ def penalties(day):
 
 
 @jobs_cli.command("catch-up")
-@click.option("--now", help="ISO date-time (local unless it has an offset; default: now).")
+@click.option("--now", help=NOW_HELP)
 def catch_up(now):
     """Run every daily job for each day it missed."""
     for job, days in jobs.catch_up(_now(now)).items():
@@ -91,8 +91,7 @@ def scheduler_command():
     """Run the scheduler (only one per database runs jobs; others stand by)."""
     from scheduler.runner import run_scheduler
 
-    _verbose()
-    logging.getLogger("apscheduler").setLevel(logging.INFO)
+    logging.getLogger("console").setLevel(logging.INFO)
     run_scheduler(current_app._get_current_object())
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import signal
 import sys
+import threading
 from typing import Callable, Optional
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -31,22 +32,28 @@ OUTBOX_INTERVAL_SECONDS = 60
 
 
 class Guard:
-    """Runs a job only while this process holds the scheduler lock."""
+    """Runs a job only while this process holds the scheduler lock.
 
-    def __init__(self, app, lock):
+    ``on_takeover`` is called when this process takes the lock (at start, or from a
+    scheduler that stopped); by default it catches up at once."""
+
+    def __init__(self, app, lock, on_takeover: Optional[Callable[[], None]] = None):
         self.app, self.lock = app, lock
+        self.on_takeover = on_takeover or (lambda: self.run("catch_up", catch_up_everything))
         self.holding: Optional[bool] = None  # unknown until the first try
+        self._mutex = threading.Lock()  # the lock's connection serves one thread at a time
 
     def holds(self) -> bool:
         """Take or keep the lock; says so when that changes. True if held now."""
-        held = self.lock.acquire()
-        if held != self.holding:
-            if held:
-                log.info("this scheduler runs the jobs")
-            else:
-                log.info("another scheduler runs the jobs on this database; standing by")
-        self.holding = held
-        return held
+        with self._mutex:
+            held = self.lock.acquire()
+            if held != self.holding:
+                if held:
+                    log.info("this scheduler runs the jobs")
+                else:
+                    log.info("another scheduler runs the jobs on this database; standing by")
+            self.holding = held
+            return held
 
     def run(self, name: str, job: Callable[[dt.datetime], object]):
         """Run ``job(now)`` if this process holds the lock; None otherwise."""
@@ -63,7 +70,7 @@ class Guard:
         """Take the lock when free; on taking it, catch up what was missed."""
         was_holding = self.holding
         if self.holds() and not was_holding:
-            self.run("catch_up", catch_up_everything)
+            self.on_takeover()
 
 
 def catch_up_everything(now: dt.datetime):
@@ -75,8 +82,9 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
     config = app.config
     with app.app_context():
         zone = clock.zone()
+    # Jobs one at a time; the lock watch on its own thread, so it never waits behind them.
     scheduler = BlockingScheduler(
-        timezone=zone, executors={"default": ThreadPoolExecutor(1)},
+        timezone=zone, executors={"default": ThreadPoolExecutor(1), "watch": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
 
     def add(job_id, trigger, job, **kwargs):
@@ -96,9 +104,13 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
         jobs.distribution_job)
     add("outbox", IntervalTrigger(seconds=OUTBOX_INTERVAL_SECONDS, timezone=zone),
         lambda now: deliver_pending())
+    # On taking the lock, catch up as a job of its own (run now, once).
+    guard.on_takeover = lambda: scheduler.add_job(
+        guard.run, args=("catch_up", catch_up_everything), id="catch_up", replace_existing=True)
     scheduler.add_job(guard.watch, IntervalTrigger(seconds=config["SCHEDULER_LOCK_RETRY_SECONDS"],
                                                    timezone=zone),
-                      id="lock_watch", name="lock_watch", next_run_time=dt.datetime.now(zone))
+                      id="lock_watch", name="lock_watch", executor="watch",
+                      next_run_time=dt.datetime.now(zone))
     return scheduler
 
 
@@ -114,7 +126,9 @@ def run_scheduler(app) -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        # Let a running job finish before the lock goes: a standby taking over must
+        # not run jobs beside it.
         if scheduler.running:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown(wait=True)
         lock.release()
         log.info("scheduler stopped")

@@ -10,7 +10,7 @@ from models import DailyReport, Escalation, JobRun
 from scheduler import jobs
 from scheduler.lock import AdvisoryLock, FileLock, lock_for
 from scheduler.runner import Guard, build_scheduler
-from tests.report_fixtures import COMMUNITIES, DAY, DUE, PREPARED_AT
+from tests.report_fixtures import COMMUNITIES, DAY, DUE, PREPARED_AT, report_of
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
 ONE_DAY = dt.timedelta(days=1)
@@ -85,6 +85,8 @@ def test_catch_up_after_a_day_of_downtime_prepares_the_missed_day_once(app):
         restart = PREPARED_AT + ONE_DAY + dt.timedelta(hours=7)
         assert jobs.catch_up(restart)["daily_report"] == [NEXT_DAY]
         assert _reports_of(NEXT_DAY) == len(COMMUNITIES)
+        # Prepared after its deadline, it still gives the officers the usual two hours.
+        assert report_of("410105001003", NEXT_DAY).due_at == restart + dt.timedelta(hours=2)
         # Catching up again (each run catches up) prepares nothing more.
         assert jobs.catch_up(restart + dt.timedelta(minutes=5))["daily_report"] == []
         assert _reports_of(NEXT_DAY) == len(COMMUNITIES)
@@ -109,7 +111,7 @@ def test_catch_up_is_bounded(app):
 
 def test_flask_jobs_commands(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["jobs", "daily-report", "--date", DAY.isoformat()])
+    result = runner.invoke(args=["jobs", "daily-report", "--date", DAY.isoformat(), "--now", "2026-03-02T08:00"])
     assert result.exit_code == 0, result.output
     assert f"{len(COMMUNITIES)} prepared" in result.output
     assert "0 prepared" in runner.invoke(args=["jobs", "daily-report", "--date", DAY.isoformat()]).output
