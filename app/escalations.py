@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
 from app import audit
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict
 from app.extensions import db
-from app.jurisdiction import scope_query
 from app.recipients import (OFFICER_ROLES, accounts_at, escalation_handler_roles,
                             send_to_accounts, summarize)
+from app.scoped_rows import clean_note, scoped_row_for_update
 from app.sqltools import insert_ignoring_conflicts
 from models import DailyReport, Filing, Region
 from models.base import utcnow
@@ -37,7 +37,6 @@ from models.reporting import (ESCALATION_LEVELS, LEVEL_LABELS, REASON_LABELS,
                               TARGET_CODE_LENGTH, Escalation)
 
 UNRESOLVED = ("open", "acknowledged")
-NOTE_MAX = 500
 
 
 def step() -> dt.timedelta:
@@ -185,11 +184,7 @@ def resolve_subject(subject_type: str, subject_id: int, now: dt.datetime, resolu
 # ---- people acting on escalations ------------------------------------------------------
 
 def _scoped_escalation(escalation_id) -> Escalation:
-    escalation = (scope_query(db.session.query(Escalation), Escalation)
-                  .filter(Escalation.id == escalation_id)
-                  .with_for_update(of=Escalation).one_or_none())
-    if escalation is None:
-        raise NotFound()
+    escalation = scoped_row_for_update(Escalation, escalation_id)
     if escalation.status == "resolved":
         raise Conflict(_l("This escalation is already resolved."))
     return escalation
@@ -211,9 +206,7 @@ def acknowledge(escalation_id, now: dt.datetime | None = None) -> Escalation:
 def resolve(escalation_id, note: str | None = None, now: dt.datetime | None = None) -> Escalation:
     """Resolved by hand (e.g. the report came in on paper): this level and the levels
     below it for the same subject, which all lie within the resolver's jurisdiction."""
-    note = (note or "").strip() or None
-    if note and len(note) > NOTE_MAX:
-        raise ValidationFailed(errors={"note": [_l("At most %(n)s characters.", n=NOTE_MAX)]})
+    note = clean_note(note)
     escalation = _scoped_escalation(escalation_id)
     levels = ESCALATION_LEVELS[:ESCALATION_LEVELS.index(escalation.level) + 1]
     same_subject = (Escalation.subject_type == escalation.subject_type,

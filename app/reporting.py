@@ -26,11 +26,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, and_, case, distinct, false, func, literal, or_, select, true, union_all
 
 from app import audit, clock
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound
 from app.escalations import REPORT_MISSING, UNRESOLVED, resolve_subject
 from app.extensions import db
 from app.jurisdiction import code_within, current_jurisdiction, is_within, scope_query
 from app.regions import get_region
+from app.scoped_rows import clean_note, scoped_row_for_update
 from app.sqltools import insert_ignoring_conflicts
 from models import DailyReport, Filing, FilingCheck, FilingTransfer, Region
 from models.base import utcnow
@@ -38,7 +39,6 @@ from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY
 from models.reporting import ESCALATION_LEVELS, Escalation
 
 log = logging.getLogger("console.reporting")
-NOTE_MAX = 500
 
 filing = Filing.__table__
 transfer = FilingTransfer.__table__
@@ -145,14 +145,8 @@ def submit_report(report_id, note: str | None = None, now: dt.datetime | None = 
     after the deadline. Resolves the report's escalations. 404 outside the jurisdiction,
     409 when already submitted."""
     now = now or utcnow()
-    note = (note or "").strip() or None
-    if note and len(note) > NOTE_MAX:
-        raise ValidationFailed(errors={"note": [_l("At most %(n)s characters.", n=NOTE_MAX)]})
-    report = (scope_query(db.session.query(DailyReport), DailyReport)
-              .filter(DailyReport.id == report_id)
-              .with_for_update(of=DailyReport).one_or_none())
-    if report is None:
-        raise NotFound()
+    note = clean_note(note)
+    report = scoped_row_for_update(DailyReport, report_id)
     if report.status == "submitted":
         raise Conflict(_l("This report has already been submitted."))
     user_id, _username = audit.actor()

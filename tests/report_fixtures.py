@@ -62,3 +62,9 @@ def add_transfer(filing_id: int, from_code: str, to_code: str, at: dt.datetime) 
 
 def report_of(community: str, day: dt.date = DAY) -> DailyReport:
     return db.session.query(DailyReport).filter_by(region_code=community, report_date=day).one()
+
+
+def status_of(app, model, pk) -> str:
+    """The status of a row, read in a fresh app context (for ``still_exists`` checks)."""
+    with app.app_context():
+        return db.session.get(model, pk).status

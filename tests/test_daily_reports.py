@@ -11,7 +11,7 @@ from models import DailyReport, Escalation
 from scheduler.jobs import daily_report_job
 from tests.conftest import user_id
 from tests.report_fixtures import (COMMUNITIES, DAY, DUE, PREPARED_AT, add_check, add_filing,
-                                   add_transfer, local, report_of)
+                                   add_transfer, local, report_of, status_of)
 from tests.scoping import ScopedResource, assert_scoped
 
 A, B, C = "410105001003", "410105001006", "410105001007"
@@ -130,13 +130,8 @@ def test_daily_reports_are_scoped(app, web, api):
         own, foreign = report_of(A).id, report_of(B).id
     assert_scoped(web, api, ScopedResource(
         viewer="officer", own_pk=own, foreign_pk=foreign,
-        still_exists=lambda pk: _status(app, pk) == "prepared",
+        still_exists=lambda pk: status_of(app, DailyReport, pk) == "prepared",
         view="/dailyreportview", api="/api/v1/daily_report", can_write=False, can_delete=False))
-
-
-def _status(app, pk):
-    with app.app_context():
-        return db.session.get(DailyReport, pk).status
 
 
 def test_officer_screen_shows_counts_and_submits(app, web):

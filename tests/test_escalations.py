@@ -12,7 +12,8 @@ from app.reporting import submit_report
 from models import Escalation, Filing, Notification
 from scheduler.jobs import daily_report_job
 from tests.conftest import user_id
-from tests.report_fixtures import COMMUNITIES, DAY, DUE, PREPARED_AT, add_filing, report_of
+from tests.report_fixtures import (COMMUNITIES, DAY, DUE, PREPARED_AT, add_filing, report_of,
+                                   status_of)
 from tests.scoping import ScopedResource, assert_scoped
 
 A = "410105001003"
@@ -155,13 +156,8 @@ def test_escalations_are_scoped_to_the_region_they_reach(app, web, api):
         foreign = _escalations(region_code="410105002001")[0].id
     assert_scoped(web, api, ScopedResource(
         viewer="township", own_pk=own, foreign_pk=foreign,
-        still_exists=lambda pk: _status(app, pk) == "open",
+        still_exists=lambda pk: status_of(app, Escalation, pk) == "open",
         view="/escalationview", api="/api/v1/escalation", can_write=False, can_delete=False))
-
-
-def _status(app, pk):
-    with app.app_context():
-        return db.session.get(Escalation, pk).status
 
 
 def test_escalation_screen_actions(app, web):
@@ -182,5 +178,5 @@ def test_escalation_screen_actions(app, web):
     with app.app_context():
         other = _escalations(region_code="410105001006")[0].id
     assert client.post(f"/escalationview/action/acknowledge_escalations/{other}").status_code == 302
-    with app.app_context():
-        assert (_status(app, own), _status(app, foreign), _status(app, other)) == ("resolved", "open", "acknowledged")
+    statuses = [status_of(app, Escalation, pk) for pk in (own, foreign, other)]
+    assert statuses == ["resolved", "open", "acknowledged"]

@@ -69,6 +69,36 @@ def answers_domain_errors(endpoint):
     return wrapper
 
 
+ROW_ACTION_DOC = """{summary}
+        ---
+        post:
+          parameters:
+          - {{in: path, name: pk, schema: {{type: integer}}}}
+          requestBody:
+            content:
+              application/json:
+                schema: {{type: object, properties: {{note: {{type: string}}}}}}
+          responses:
+            200: {{description: the row after the change}}
+            404: {{description: no such row in your jurisdiction}}
+            409: {{description: {conflict}}}
+        """
+
+
+def row_action(summary: str, conflict: str):
+    """A custom API endpoint ``POST .../<pk>/<name>`` with an optional JSON ``{"note"}``:
+    ``work(pk, note)`` changes the row through a service and the endpoint answers it
+    (and its OpenAPI description)."""
+    def decorate(work):
+        def endpoint(self, pk):
+            row = work(pk, (request.get_json(silent=True) or {}).get("note"))
+            return self.response(200, id=row.id, result=self.show_model_schema.dump(row))
+        endpoint.__name__ = work.__name__
+        endpoint.__doc__ = ROW_ACTION_DOC.format(summary=summary, conflict=conflict)
+        return protect()(safe(answers_domain_errors(endpoint)))
+    return decorate
+
+
 def _apply_to_each(items, work) -> tuple[int, list[str]]:
     """Run ``work(item)`` for each selected row; (done, error messages)."""
     done, errors = 0, []
@@ -131,27 +161,10 @@ class DailyReportApi(ScopedModelRestApi):
     base_order = ("report_date", "desc")
 
     @expose("/<int:pk>/submit", methods=["POST"])
-    @protect()
-    @safe
-    @answers_domain_errors
-    def submit(self, pk):
-        """Confirm and submit a daily report (a zero report too); late after the deadline.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {note: {type: string}}}
-          responses:
-            200: {description: the submitted report}
-            404: {description: no such report in your jurisdiction}
-            409: {description: already submitted}
-        """
-        body = request.get_json(silent=True) or {}
-        report = reporting.submit_report(pk, note=body.get("note"))
-        return self.response(200, id=report.id, result=self.show_model_schema.dump(report))
+    @row_action("Confirm and submit a daily report (a zero report too); late after the deadline.",
+                "already submitted")
+    def submit(pk, note):
+        return reporting.submit_report(pk, note=note)
 
     @expose("/compliance", methods=["GET"])
     @protect()
@@ -287,45 +300,15 @@ class EscalationApi(ScopedModelRestApi):
     base_order = ("raised_at", "desc")
 
     @expose("/<int:pk>/acknowledge", methods=["POST"])
-    @protect()
-    @safe
-    @answers_domain_errors
-    def acknowledge(self, pk):
-        """Acknowledge an escalation that reached your region.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          responses:
-            200: {description: the escalation}
-            404: {description: not in your jurisdiction}
-            409: {description: already acknowledged or resolved}
-        """
-        escalation = escalations.acknowledge(pk)
-        return self.response(200, id=escalation.id, result=self.show_model_schema.dump(escalation))
+    @row_action("Acknowledge an escalation that reached your region.", "already acknowledged or resolved")
+    def acknowledge(pk, note):
+        return escalations.acknowledge(pk)
 
     @expose("/<int:pk>/resolve", methods=["POST"])
-    @protect()
-    @safe
-    @answers_domain_errors
-    def resolve(self, pk):
-        """Resolve an escalation (and the levels below it) with an optional note.
-        ---
-        post:
-          parameters:
-          - {in: path, name: pk, schema: {type: integer}}
-          requestBody:
-            content:
-              application/json:
-                schema: {type: object, properties: {note: {type: string}}}
-          responses:
-            200: {description: the escalation}
-            404: {description: not in your jurisdiction}
-            409: {description: already resolved}
-        """
-        body = request.get_json(silent=True) or {}
-        escalation = escalations.resolve(pk, note=body.get("note"))
-        return self.response(200, id=escalation.id, result=self.show_model_schema.dump(escalation))
+    @row_action("Resolve an escalation (and the levels below it) with an optional note.",
+                "already resolved")
+    def resolve(pk, note):
+        return escalations.resolve(pk, note=note)
 
 
 def register(registry):
