@@ -1,15 +1,19 @@
-"""Who hears of what: the staff accounts of a region, and in-app messages to them
-through the notification outbox (app.outbox), written in the caller's transaction."""
+"""Who hears of what: the staff accounts of a region, in-app messages to them through
+the notification outbox (app.outbox), written in the caller's transaction, and each
+account's inbox where it reads them."""
 from collections import defaultdict
 from typing import Iterable
 
 from flask_appbuilder.security.sqla.models import Role, assoc_user_role
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import roles
+from app.extensions import db
+from app.jurisdiction import scope_query
 from app.outbox import notification_values
 from app.security import ConsoleUser
 from models import Notification
+from models.base import utcnow
 
 OFFICER_ROLES = ("Officer",)
 MAX_ITEMS_IN_MESSAGE = 10
@@ -58,3 +62,19 @@ def send_to_accounts(conn, kind: str, messages: dict[tuple[str, int], str]) -> i
     if rows:
         conn.execute(Notification.__table__.insert(), rows)
     return len(rows)
+
+
+def inbox(user_id: int, limit: int = 100) -> list[dict]:
+    """The newest in-app messages of one account (within its jurisdiction, as every
+    row): ``{"at", "body", "new"}``; the new ones are marked read, as now seen."""
+    query = scope_query(db.session.query(Notification), Notification).filter(
+        Notification.channel == "inbox", Notification.recipient == str(user_id))
+    messages = [{"id": m.id, "at": m.created_at, "body": m.body, "new": m.status == "pending"}
+                for m in query.order_by(Notification.id.desc()).limit(limit)]
+    unread = [m["id"] for m in messages if m["new"]]
+    if unread:
+        db.session.execute(update(Notification).where(Notification.id.in_(unread))
+                           .values(status="read", sent_at=utcnow()),
+                           execution_options={"synchronize_session": False})
+        db.session.commit()
+    return messages

@@ -180,3 +180,16 @@ def test_escalation_screen_actions(app, web):
     assert client.post(f"/escalationview/action/acknowledge_escalations/{other}").status_code == 302
     statuses = [status_of(app, Escalation, pk) for pk in (own, foreign, other)]
     assert statuses == ["resolved", "open", "acknowledged"]
+
+
+def test_messages_are_read_in_the_inbox(app, web):
+    with app.app_context():
+        daily_report_job(DAY, now=PREPARED_AT)
+        escalate(DUE)
+    township = web("township")
+    first = township.get("/inbox/").get_data(as_text=True)
+    assert "体育社区" in first and "日报告未提交" in first and 'label-warning' in first
+    assert 'label-warning' not in township.get("/inbox/").get_data(as_text=True)  # read now
+    assert "体育社区" not in web("township2").get("/inbox/").get_data(as_text=True)
+    assert "体育社区" in web("officer").get("/inbox/").get_data(as_text=True)
+    assert web("leader").get("/inbox/").status_code in (302, 403)

@@ -10,7 +10,7 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from app import clock, escalations, reporting, roles
+from app import clock, escalations, recipients, reporting, roles
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.regions import region_path
@@ -251,6 +251,21 @@ class ComplianceView(BaseView):
             local=clock.format_local, now=utcnow())
 
 
+class InboxView(BaseView):
+    """My messages: distribution rounds and escalations sent to this account."""
+
+    route_base = "/inbox"
+    default_view = "index"
+    class_permission_name = roles.NOTIFICATION
+    method_permission_name = {"index": roles.READ}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        messages = recipients.inbox(self.appbuilder.sm.current_user.id)
+        return self.render_template("inbox.html", messages=messages, local=clock.format_local)
+
+
 # ---- escalations ---------------------------------------------------------------------
 
 class EscalationView(ScopedModelView):
@@ -320,6 +335,8 @@ def register(registry):
                       ComplianceView, roles.DAILY_REPORT)
     registry.add_view("Escalations", _l("Escalations"), CATEGORY, "fa-bell",
                       EscalationView, roles.ESCALATION)
+    registry.add_view("Messages", _l("My messages"), CATEGORY, "fa-envelope",
+                      InboxView, roles.NOTIFICATION)
     registry.add_api(DailyReportApi)
     registry.add_api(EscalationApi)
 
