@@ -195,14 +195,20 @@ def _requested_day() -> dt.date:
         raise ValidationFailed(errors={"date": [_l("Use a date like 2026-03-01.")]})
 
 
-class DailyReportDesk(BaseView):
+class _Page(BaseView):
+    """A console page at ``route_base/``, read permission on ``class_permission_name``."""
+
+    default_view = "index"
+    method_permission_name = {"index": roles.READ}
+
+
+class DailyReportDesk(_Page):
     """The officer's screen: the prepared reports waiting for confirmation, with their
     counts, one button to submit each (a zero report too), and the latest ones sent."""
 
     route_base = "/dailyreport"
-    default_view = "index"
     class_permission_name = roles.DAILY_REPORT
-    method_permission_name = {"index": roles.READ, "submit": roles.WRITE}
+    method_permission_name = {**_Page.method_permission_name, "submit": roles.WRITE}
 
     @expose("/")
     @has_access
@@ -230,13 +236,11 @@ class DailyReportDesk(BaseView):
         return redirect(url_for(".index"))
 
 
-class ComplianceView(BaseView):
+class ComplianceView(_Page):
     """Township, county and higher: who has (not) reported a day, one level at a time."""
 
     route_base = "/compliance"
-    default_view = "index"
     class_permission_name = roles.DAILY_REPORT
-    method_permission_name = {"index": roles.READ}
 
     @expose("/")
     @has_access
@@ -251,13 +255,11 @@ class ComplianceView(BaseView):
             local=clock.format_local, now=utcnow())
 
 
-class InboxView(BaseView):
+class InboxView(_Page):
     """My messages: distribution rounds and escalations sent to this account."""
 
     route_base = "/inbox"
-    default_view = "index"
     class_permission_name = roles.NOTIFICATION
-    method_permission_name = {"index": roles.READ}
 
     @expose("/")
     @has_access
