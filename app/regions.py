@@ -199,6 +199,24 @@ def label(region: Region) -> str:
     return f"{region.name} ({region.code})"
 
 
+def ancestor_prefixes(code: str) -> list[str]:
+    return [code[:n] for n in (4, 6, 9) if n < len(code)]
+
+
+def labels_with_place(regions: list[Region]) -> dict[str, str]:
+    """``code -> "name — city county township (code)"``: names repeat across the
+    province, so a pick list shows where each one lies (one query for all)."""
+    prefixes = {p for r in regions for p in ancestor_prefixes(r.code)}
+    rows = db.session.execute(select(Region.code, Region.name).where(Region.code.in_(prefixes))).all() \
+        if prefixes else []
+    names = dict(rows)
+    labelled = {}
+    for region in regions:
+        place = " ".join(names[p] for p in ancestor_prefixes(region.code) if p in names)
+        labelled[region.code] = f"{region.name} — {place} ({region.code})" if place else label(region)
+    return labelled
+
+
 def labels_for(codes: Iterable[str]) -> dict[str, str]:
     """``code -> "name (code)"`` for many codes in one query (lists show names)."""
     codes = [c for c in set(codes) if c]

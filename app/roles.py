@@ -102,10 +102,29 @@ def wanted_permissions(role_name: str, menu_entries) -> set[tuple[str, str]]:
     return wanted
 
 
+def every_registered_permission(appbuilder) -> set[tuple[str, str]]:
+    """All permissions of all registered views and menus: the Admin's.
+
+    FAB's own permission update is off (FAB_UPDATE_PERMS): it assumes one view per
+    resource and would strip from a resource the permissions of its sibling view
+    (our user screen and user API share the resource "User")."""
+    found = set()
+    for view in appbuilder.baseviews:
+        for permission in view.base_permissions or []:
+            found.add((permission, view.class_permission_name))
+    for item in appbuilder.menu.get_list():
+        found.add(("menu_access", item.name))
+        for child in item.childs or []:
+            if child.name != "-":
+                found.add(("menu_access", child.name))
+    return found
+
+
 def sync_roles(appbuilder, menu_entries) -> None:
     """Create the roles and give each exactly the permissions of the matrix.
 
-    The Admin role also gets every permission FAB registered (its security screens)."""
+    The Admin role also gets every permission of every registered view (FAB's
+    security screens included)."""
     sm = appbuilder.sm
     for role_name in ROLES:
         role = sm.find_role(role_name) or sm.add_role(role_name)
@@ -114,8 +133,7 @@ def sync_roles(appbuilder, menu_entries) -> None:
             for permission, view in sorted(wanted_permissions(role_name, menu_entries))
         ]
         if role_name == current_app.config["AUTH_ROLE_ADMIN"]:
-            from flask_appbuilder.security.sqla.models import PermissionView
-
-            granted = sm.session.query(PermissionView).all()
+            granted += [sm.add_permission_view_menu(permission, view)
+                        for permission, view in sorted(every_registered_permission(appbuilder))]
         role.permissions = [pv for pv in granted if pv is not None]
     sm.session.commit()

@@ -9,7 +9,9 @@ ensure_venv() {
   # Reinstall only when the pins changed.
   if ! cmp -s requirements.txt "$VENV/.installed-requirements"; then
     echo "== installing requirements"
-    "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt 2>&1 \
+      | grep -v "is ignored: it is neither a file nor a directory" || true
+    "$VENV/bin/pip" check >/dev/null || { echo "pip install failed" >&2; return 1; }
     cp requirements.txt "$VENV/.installed-requirements"
   fi
   # shellcheck disable=SC1091

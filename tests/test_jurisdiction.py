@@ -113,3 +113,47 @@ def test_audit_entries(app, web, api):
 def _audit_exists(app, pk):
     with app.app_context():
         return db.session.get(AuditLog, pk) is not None
+
+
+def test_region_search_is_scoped_and_says_where(api):
+    results = api("township").get("/api/v1/region/search?q=社区").json["results"]
+    assert results and all(r["id"].startswith("410105001") for r in results)
+    assert "金水区" in results[0]["text"] and "经八路街道" in results[0]["text"]
+    by_code = api("township").get("/api/v1/region/search?q=4101050010").json["results"]
+    assert {r["id"] for r in by_code} == {"410105001003", "410105001006", "410105001007"}
+    assert api("township").get("/api/v1/region/search?q=410102").json["results"] == []
+
+
+def test_form_write_outside_the_jurisdiction_changes_nothing(app, web):
+    pk = user_id(app, "officer_b")
+    client = web("admin")
+    form = {"first_name": "B", "last_name": "Officer", "username": "officer_b",
+            "email": "officer_b@example.invalid", "active": "y", "roles": [_officer_role_id(app)],
+            "region_code": "440305"}
+    page = client.post(f"/users/edit/{pk}", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "该区划不在您的管辖范围内" in page
+    assert _user_region(app, pk) == "410105001006"
+
+
+def _officer_role_id(app):
+    with app.app_context():
+        return str(app.appbuilder.sm.find_role("Officer").id)
+
+
+def test_form_write_inside_the_jurisdiction_works(app, web):
+    pk = user_id(app, "officer_b")
+    form = {"first_name": "B", "last_name": "Officer", "username": "officer_b",
+            "email": "officer_b@example.invalid", "active": "y", "roles": [_officer_role_id(app)],
+            "region_code": "410105001007"}
+    assert web("admin").post(f"/users/edit/{pk}", data=form).status_code == 302
+    assert _user_region(app, pk) == "410105001007"
+    with app.app_context():
+        app.appbuilder.sm.get_user_by_id(pk).region_code = "410105001006"
+        app.appbuilder.sm.session.commit()
+
+
+def test_swagger_and_openapi_are_served(web):
+    client = web("admin")
+    assert client.get("/swagger/v1").status_code == 200
+    spec = client.get("/api/v1/_openapi").json
+    assert "/api/v1/region/" in spec["paths"] and "/api/v1/security/login" in spec["paths"]

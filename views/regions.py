@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from app import roles
 from app.errors import OutsideJurisdiction
 from app.jurisdiction import current_jurisdiction, is_within
-from app.regions import check_assignable_region, label, search_regions
+from app.regions import check_assignable_region, labels_with_place, search_regions
 from models import Region
 from views.base import ScopedModelRestApi, ScopedModelView
 
@@ -78,5 +78,6 @@ class RegionApi(RegionWriteRule, ScopedModelRestApi):
         """
         level = request.args.get("level", type=int)
         regions = search_regions(request.args.get("q", ""), current_jurisdiction(), level)
-        return self.response(200, results=[{"id": r.code, "text": label(r), "level": r.level}
+        labels = labels_with_place(regions)
+        return self.response(200, results=[{"id": r.code, "text": labels[r.code], "level": r.level}
                                            for r in regions])

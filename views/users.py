@@ -33,9 +33,9 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
                             "expanded": False}),
     ]
     user_show_fieldsets = show_fieldsets[:2]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "roles",
+    add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "groups",
                    "region_code", "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles",
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "groups",
                     "region_code"]
     add_form_extra_fields = {
         **UserDBModelView.add_form_extra_fields,

@@ -1,5 +1,16 @@
-/* Searchable region fields: select2 with server-side search (never a 52,000-row list). */
+/* Console-wide behaviour. Runs before FAB's own ready handlers, so the defaults below
+   apply to every select2 on the page (FAB's related fields too). */
 (function ($) {
+  var words = $("#console-i18n").data() || {};
+  $.fn.select2.defaults.set("language", {
+    searching: function () { return words.searching; },
+    noResults: function () { return words.noResults; },
+    inputTooShort: function () { return words.inputTooShort; },
+    loadingMore: function () { return words.searching; },
+    errorLoading: function () { return words.errorLoading; }
+  });
+
+  /* Searchable region fields: server-side search, never a 52,000-row list. */
   function initRegionSearch(el) {
     var $el = $(el);
     $el.select2({

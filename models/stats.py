@@ -1,0 +1,80 @@
+"""Summary tables of the statistics: derived data, never written by hand.
+
+``StatsDaily`` and ``StatsBreakdown`` are kept in step with the filings by the listener
+in app.stats_summary (called by the filing service in the same transaction as every
+filing write); ``rebuild_summaries`` recomputes them from the filings and
+``verify_summaries`` proves them equal to a direct count. ``ReportCompliance`` caches
+on-time daily reports per county and day once the day's deadline has passed (the count
+cannot change after it); app.rollups fills it on demand.
+
+The day of a filing is the Asia/Shanghai day of its expected arrival (see
+app.stats_summary.arrival_day); every rollup's date range applies to that day.
+"""
+from sqlalchemy import Column, Date, Integer, SmallInteger, String
+
+from models.base import Model
+
+# Counted per region and day; see app.stats_summary.MEASURES for what each means.
+DAILY_MEASURES = ("filings", "cancelled", "submitted", "arrived", "not_arrived", "closed",
+                  "checked", "risk_area", "late_notice", "under_control")
+
+# Region levels kept in each table: a province or city rollup reads county rows (181 for
+# Henan) instead of province rows that every filing of the day would lock.
+DAILY_LEVELS = (3, 4, 5)
+BREAKDOWN_LEVELS = (1, 2, 3)
+ORIGIN, TRANSPORT = "o", "t"
+DAILY_KEY = ("level", "region_code", "day")
+BREAKDOWN_KEY = ("level", "region_code", "kind", "day", "value")
+
+
+def _counter():
+    return Column(Integer, nullable=False, default=0)
+
+
+class StatsDaily(Model):
+    """Counts of the filings expected to arrive in one region (county, township or
+    community) on one day."""
+
+    __tablename__ = "stats_daily"
+
+    level = Column(SmallInteger, primary_key=True)
+    region_code = Column(String(12), primary_key=True)
+    day = Column(Date, primary_key=True)
+    filings = _counter()
+    cancelled = _counter()
+    submitted = _counter()
+    arrived = _counter()
+    not_arrived = _counter()
+    closed = _counter()
+    checked = _counter()
+    risk_area = _counter()
+    late_notice = _counter()
+    under_control = _counter()
+
+
+class StatsBreakdown(Model):
+    """Filings (not cancelled) of a region (province, city or county) and day by origin
+    (``kind`` "o": 4-digit city code, or the country code for abroad) or by transport
+    mode (``kind`` "t")."""
+
+    __tablename__ = "stats_breakdown"
+
+    level = Column(SmallInteger, primary_key=True)
+    region_code = Column(String(12), primary_key=True)
+    kind = Column(String(1), primary_key=True)
+    day = Column(Date, primary_key=True)
+    value = Column(String(12), primary_key=True)
+    filings = _counter()
+
+
+class ReportCompliance(Model):
+    """Daily reports submitted on time, per county (level 3) and report day, cached once
+    the day's deadline has passed. The province row (level 1, always written, zero too)
+    marks the day as cached."""
+
+    __tablename__ = "report_compliance"
+
+    level = Column(SmallInteger, primary_key=True)
+    region_code = Column(String(12), primary_key=True)
+    day = Column(Date, primary_key=True)
+    on_time = _counter()

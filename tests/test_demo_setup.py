@@ -1,0 +1,19 @@
+"""The demo data of `flask setup`: filings everywhere, more in the demo township, once."""
+from sqlalchemy import func, select
+
+from app import demo
+from app.extensions import db
+from app.jurisdiction import code_within
+from models import Filing
+
+
+def test_demo_filings_concentrate_in_the_demo_township_and_load_once(app, monkeypatch):
+    monkeypatch.setattr(demo, "DEMO_SPREAD", 40)
+    monkeypatch.setattr(demo, "DEMO_FOCUS", 30)
+    with app.app_context():
+        assert demo.load_demo_filings() == 70
+        in_township = db.session.scalar(select(func.count()).select_from(Filing).where(
+            code_within(Filing.destination_region_code, demo.DEMO_TOWNSHIP)))
+        assert in_township >= 30
+        assert demo.load_demo_filings() == 0
+        assert db.session.scalar(select(func.count()).select_from(Filing)) == 70
