@@ -49,6 +49,20 @@ TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
 DAILY_REPORT_TIME = _env("DAILY_REPORT_TIME", "08:00")  # local time, previous day's report
 DAILY_REPORT_DEADLINE = _env("DAILY_REPORT_DEADLINE", "10:00")
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
+# Escalations: a missing report goes to the township at the deadline, to the county
+# ESCALATION_STEP_HOURS later, then to the city; a filing not checked within
+# CHECK_DEADLINE_HOURS of its expected arrival escalates the same way.
+ESCALATION_STEP_HOURS = float(_env("ESCALATION_STEP_HOURS", "4"))
+CHECK_DEADLINE_HOURS = float(_env("CHECK_DEADLINE_HOURS", "24"))
+ESCALATION_INTERVAL_MINUTES = int(_env("ESCALATION_INTERVAL_MINUTES", "15"))
+# Penalties are proposed for a community with this many late (or missing) reports
+# within the last PENALTY_WINDOW_DAYS days.
+PENALTY_WINDOW_DAYS = int(_env("PENALTY_WINDOW_DAYS", "7"))
+PENALTY_REPEAT_COUNT = int(_env("PENALTY_REPEAT_COUNT", "3"))
+# After downtime the scheduler prepares every missed day, at most this many.
+CATCH_UP_MAX_DAYS = int(_env("CATCH_UP_MAX_DAYS", "31"))
+# A standby scheduler tries to take the lock over this often.
+SCHEDULER_LOCK_RETRY_SECONDS = int(_env("SCHEDULER_LOCK_RETRY_SECONDS", "60"))
 PROVINCE_CODE = _env("PROVINCE_CODE", "41")
 
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"

@@ -90,5 +90,7 @@ def init_errors(app: Flask) -> None:
 
 def init_cli(app: Flask) -> None:
     from app.cli import register_commands
+    from scheduler.cli import register_commands as register_job_commands
 
     register_commands(app)
+    register_job_commands(app)

@@ -62,8 +62,10 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R,
                  DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
                  REWARD: RW},
+    # No ESCALATION: escalations belong to the region they reach (township and up); an
+    # officer hears of them by notification and on the daily-report screen.
     "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R,
-                DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
+                DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
                 REWARD: R},
     "GridMember": {REGION: R, FILING: R, LEDGER: RW},
     "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R},

@@ -87,7 +87,8 @@ class ScopedViewMixin(ExcelExportMixin, ScopedWriteMixin):
             abort(404)
         return item
 
-    @expose("/action/<string:name>/<pk>", methods=["GET"])
+    # FAB's show page sends a single action as a POST (with its CSRF token).
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name, pk):
         if not self.is_get_mutation_allowed():
             abort(405)

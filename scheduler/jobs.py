@@ -1,0 +1,114 @@
+"""The scheduled jobs: plain functions of a date or a time, calling the services in
+app/. Each is idempotent (running it twice changes nothing more) and runs the same
+from the scheduler (scheduler.runner), from the command line (``flask jobs ...``) and
+from tests with an explicit clock.
+
+Daily jobs record the day they did in ``job_run``; ``catch_up(now)`` runs every day a
+daily job has missed (the scheduler was down) exactly once.
+"""
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app import clock
+from app.distribution import RoundResult, run_distribution_round
+from app.escalations import EscalationRun, escalate
+from app.extensions import db
+from app.reporting import prepare_daily_reports, propose_report_penalties
+from app.sqltools import insert_ignoring_conflicts
+from models.base import utcnow
+from models.reporting import JobRun
+
+log = logging.getLogger("console.jobs")
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    name: str
+    work: Callable[[dt.date, dt.datetime], dict]
+    time_setting: str  # config key of the local time it runs at, the day after its day
+
+
+def _prepare(day, now):
+    return {"prepared": prepare_daily_reports(day, now)}
+
+
+def _penalties(day, now):
+    run = propose_report_penalties(day, now)
+    return {"proposed": len(run.proposed), "skipped": run.skipped}
+
+
+DAILY_REPORT = DailyJob("daily_report", _prepare, "DAILY_REPORT_TIME")
+# Penalties look at missing reports, so they run at the deadline.
+REPORT_PENALTIES = DailyJob("report_penalties", _penalties, "DAILY_REPORT_DEADLINE")
+DAILY_JOBS = (DAILY_REPORT, REPORT_PENALTIES)
+
+
+def run_daily_job(job: DailyJob, day: dt.date, now: dt.datetime | None = None) -> dict:
+    """Do ``job`` for ``day`` and record it, in one transaction."""
+    now = now or utcnow()
+    try:
+        detail = job.work(day, now)
+        db.session.execute(insert_ignoring_conflicts(JobRun.__table__).values(
+            job=job.name, run_key=day.isoformat(), started_at=now, finished_at=utcnow(),
+            detail=json.dumps(detail)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info("%s for %s: %s", job.name, day, detail)
+    return detail
+
+
+def daily_report_job(day: dt.date, now: dt.datetime | None = None) -> int:
+    """Prepare the daily report of ``day`` for every community."""
+    return run_daily_job(DAILY_REPORT, day, now)["prepared"]
+
+
+def report_penalties_job(day: dt.date, now: dt.datetime | None = None) -> dict:
+    return run_daily_job(REPORT_PENALTIES, day, now)
+
+
+def escalate_job(now: dt.datetime) -> EscalationRun:
+    run = escalate(now)
+    log.info("escalations at %s: raised %s, resolved %s", now, run.raised, run.resolved)
+    return run
+
+
+def distribution_job(now: dt.datetime) -> RoundResult:
+    result = run_distribution_round(now)
+    log.info("distribution round to %s: %s filings, %s communities, %s messages",
+             result.window_end, result.filings, result.communities, result.notifications)
+    return result
+
+
+def missed_days(job: DailyJob, now: dt.datetime) -> list[dt.date]:
+    """Days ``job`` should have done by ``now`` and has not: since the first day it
+    ever did (a new installation starts with the latest day), at most CATCH_UP_MAX_DAYS."""
+    latest = clock.latest_day_due(now, current_app.config[job.time_setting])
+    first_ever = db.session.scalar(select(func.min(JobRun.run_key)).where(JobRun.job == job.name))
+    if first_ever is None:
+        return [latest]
+    start = max(dt.date.fromisoformat(first_ever),
+                latest - dt.timedelta(days=current_app.config["CATCH_UP_MAX_DAYS"] - 1))
+    done = set(db.session.scalars(select(JobRun.run_key).where(
+        JobRun.job == job.name, JobRun.run_key >= start.isoformat(), JobRun.run_key <= latest.isoformat())))
+    days = (start + dt.timedelta(days=n) for n in range((latest - start).days + 1))
+    return [day for day in days if day.isoformat() not in done]
+
+
+def catch_up(now: dt.datetime) -> dict[str, list[dt.date]]:
+    """Run every daily job for every day it missed, oldest first. The scheduler calls
+    this at start and at each daily time, so the regular run is just the newest day."""
+    done = {}
+    for job in DAILY_JOBS:
+        days = missed_days(job, now)
+        for day in days:
+            run_daily_job(job, day, now)
+        done[job.name] = days
+    return done
