@@ -550,7 +550,7 @@ def history(conn, filing_id: int) -> dict:
         revision["changes"] = json.loads(revision["changes"] or "{}")
     user_ids = {r.get("checked_by_id") or r.get("by_id") for r in checks + transfers + revisions} - {None}
     names = dict(conn.execute(select(ConsoleUser.id, ConsoleUser.username)
-                              .where(ConsoleUser.id.in_(user_ids)))) if user_ids else {}
+                              .where(ConsoleUser.id.in_(user_ids))).all()) if user_ids else {}
     for entry in checks + transfers + revisions:
         entry["by"] = names.get(entry.get("checked_by_id") or entry.get("by_id"))
     return {"checks": checks, "transfers": transfers, "revisions": revisions}

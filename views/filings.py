@@ -4,18 +4,20 @@ the Excel import, revealing an ID number (audited), and the staff REST endpoints
 shared/API.md. Every rule is in app.filings; these are thin."""
 import io
 
-from flask import Response, abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.api import BaseApi, protect, safe
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _, lazy_gettext as _l
-from wtforms import SelectField, StringField
+from sqlalchemy import Boolean
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from app import filing_import, filing_labels as labels, filings, roles
 from app.audit import actor
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.excel import XLSX_MIMETYPE
 from app.extensions import db
 from app.jurisdiction import current_jurisdiction
@@ -49,6 +51,14 @@ SEARCH_COLUMNS = ["receipt", "name", "status", "channel", "destination_region_co
 
 def _conn():
     return db.session.connection()
+
+
+def _scoped_row(pk) -> dict:
+    """A filing of the user's jurisdiction for a screen; 404 otherwise."""
+    try:
+        return filings.scoped_row(_conn(), pk, current_jurisdiction())
+    except NotFound:
+        abort(404)
 
 
 def _user_id():
@@ -101,9 +111,13 @@ class FilingView(FilingWriteHooks, ScopedModelView):
     base_order = ("expected_arrival_at", "desc")
     formatters_columns = FORMATTERS
     edit_columns = list(filings.STAFF_EDITABLE)
-    edit_form_extra_fields = {"transport_mode": SelectField(
-        labels.FIELD_LABELS["transport_mode"],
-        choices=[(m, labels.TRANSPORT_LABELS[m]) for m in TRANSPORT_MODES])}
+    edit_form_extra_fields = {
+        "transport_mode": SelectField(labels.FIELD_LABELS["transport_mode"], choices=[
+            SelectChoice(m, labels.TRANSPORT_LABELS[m]) for m in TRANSPORT_MODES]),
+        # FAB makes a non-null boolean required, so an unticked box would not pass.
+        **{name: BooleanField(labels.FIELD_LABELS[name]) for name in filings.STAFF_EDITABLE
+           if isinstance(getattr(Filing, name).type, Boolean)},
+    }
     list_template = "filings/list.html"
 
     @expose("/add", methods=["GET", "POST"])
@@ -114,8 +128,7 @@ class FilingView(FilingWriteHooks, ScopedModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        row = filings.scoped_row(_conn(), pk, current_jurisdiction())
-        return render_filing_page(self, row)
+        return render_filing_page(self, _scoped_row(pk))
 
 
 def render_filing_page(view, row, revealed=None):
@@ -142,9 +155,9 @@ class FilingUnmaskView(BaseView):
     @expose("/<int:pk>", methods=["POST"])
     @has_access
     def reveal(self, pk):
-        plain = filings.reveal(_conn(), pk, jurisdiction=current_jurisdiction())
+        row = _scoped_row(pk)
+        plain = filings.reveal(_conn(), row["id"], jurisdiction=current_jurisdiction())
         db.session.commit()
-        row = filings.scoped_row(_conn(), pk, current_jurisdiction())
         return render_filing_page(self, row, revealed=plain)
 
 
@@ -183,8 +196,7 @@ class FilingDeskView(BaseView):
     @expose("/check/<int:pk>", methods=["GET", "POST"])
     @has_access
     def check(self, pk):
-        conn = _conn()
-        row = filings.scoped_row(conn, pk, current_jurisdiction())
+        conn, row = _conn(), _scoped_row(pk)
         errors, values = {}, {}
         if request.method == "POST":
             values = {key: request.form.get(key) for key in
@@ -211,8 +223,7 @@ class FilingDeskView(BaseView):
     @expose("/transfer/<int:pk>", methods=["GET", "POST"])
     @has_access
     def transfer(self, pk):
-        conn = _conn()
-        row = filings.scoped_row(conn, pk, current_jurisdiction())
+        conn, row = _conn(), _scoped_row(pk)
         form = TransferForm()
         if form.validate_on_submit():
             try:
