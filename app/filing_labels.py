@@ -7,7 +7,7 @@ FIELD_LABELS = {
     "receipt": _l("Receipt"),
     "status": _l("Status"),
     "channel": _l("Channel"),
-    "name": _l("Name"),
+    "name": _l("Full name"),
     "id_type": _l("ID type"),
     "id_number": _l("ID number"),
     "phone": _l("Mobile phone"),

@@ -13,11 +13,13 @@ so concurrent edits can never pass the limit together.
 import datetime as dt
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import String, and_, bindparam, cast, column, func, or_, select, tuple_, update
+from sqlalchemy import values as sa_values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -26,7 +28,7 @@ from app.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
 from app.jurisdiction import code_within, is_within
 from app.localtime import format_local, iso_local
 from app.outbox import notification_values
-from models import Notification, Region
+from models import AuditLog, Notification, Region
 from models.filing import (
     MAX_EDITS,
     Filing,
@@ -69,12 +71,26 @@ class Created:
 
 # ---- reading ----------------------------------------------------------------------------
 
+# Regions named by filings, kept a few minutes per process: the division codes hardly
+# ever change, and the public filing path saves a query. Unknown codes are not kept.
+REGION_CACHE_SECONDS = 300
+_region_cache: dict[str, tuple[float, rules.RegionInfo]] = {}
+
+
 def region_info(conn, codes: Iterable[str]) -> dict:
-    codes = {c for c in codes if c}
-    if not codes:
-        return {}
-    rows = conn.execute(select(Region.code, Region.name, Region.level).where(Region.code.in_(codes)))
-    return {code: rules.RegionInfo(code, name, level) for code, name, level in rows}
+    """``{code: RegionInfo}`` of the codes that exist."""
+    now, found = time.monotonic(), {}
+    for code in {c for c in codes if c}:
+        cached = _region_cache.get(code)
+        if cached and cached[0] > now:
+            found[code] = cached[1]
+    wanted = {c for c in codes if c} - set(found)
+    if wanted:
+        rows = conn.execute(select(Region.code, Region.name, Region.level).where(Region.code.in_(wanted)))
+        for code, name, level in rows:
+            found[code] = rules.RegionInfo(code, name, level)
+            _region_cache[code] = (now + REGION_CACHE_SECONDS, found[code])
+    return found
 
 
 def _row(conn, condition, lock=False) -> Optional[dict]:
@@ -162,22 +178,31 @@ def prepare_filings(conn, inputs: list, *, now, jurisdiction=None, prefix=lambda
 
 def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None) -> list[Created]:
     batch_id = secrets.token_hex(8) if len(prepared) > 1 else None
-    tokens, rows = {}, []
+    tokens, rows, receivers = {}, [], {}
     for item in prepared:
         token = identity.new_token()
         row = _new_row(item.values, now=now, channel=channel, user_id=user_id, batch_id=batch_id,
                        token=token)
-        tokens[row["receipt"]] = token
+        tokens[id(row)] = token
+        receivers[id(row)] = item
         rows.append(row)
-    ids = _insert_new(conn, rows)
+    changes = {"channel": [None, channel]}
+    revision = _revision_values("create", changes, user_id, now)
+    entry = audit.entry_values("create", "Filing", changes=changes)
+
+    def companions(new_rows):
+        """The rows written with each new filing: its revision, audit entry and SMS."""
+        messages = [(row["receipt"], _receipt_message(row, receivers[id(row)])) for row in new_rows]
+        return [(FilingRevision.__table__, "filing_id", [(row["receipt"], revision) for row in new_rows]),
+                (AuditLog.__table__, "entity_id", [(row["receipt"], {
+                    **entry, "region_code": row["destination_region_code"]}) for row in new_rows]),
+                (Notification.__table__, None, [(receipt, m) for receipt, m in messages if m])]
+
+    ids = _insert_new(conn, rows, companions)
     for row in rows:
         row["id"] = ids[row["receipt"]]
-    _record(conn, [(None, row, "create", {"channel": [None, channel]}) for row in rows], user_id, now)
-    messages = [_receipt_message(row, item) for row, item in zip(rows, prepared)]
-    messages = [m for m in messages if m]
-    if messages:
-        conn.execute(Notification.__table__.insert(), messages)
-    return [Created(row["id"], row["receipt"], tokens[row["receipt"]], row["status"],
+    filing_events.filings_changed(conn, [(None, row) for row in rows])
+    return [Created(row["id"], row["receipt"], tokens[id(row)], row["status"],
                     row["late_notice"], row["destination_region_code"]) for row in rows]
 
 
@@ -198,20 +223,19 @@ def _protected(values: dict, only: Iterable[str] = tuple(SENSITIVE)) -> dict:
     for name in only:
         masker, hashed = SENSITIVE[name]
         stored = identity.protect(values.get(name), masker)
-        columns[f"{name}_enc"], columns[f"{name}_masked"] = stored["enc"], stored["masked"]
+        columns[f"{name}_enc"], columns[f"{name}_masked"] = stored["enc"], stored["masked"] or None
         if hashed:
             columns[f"{name}_hash"] = stored["hash"]
     return columns
 
 
-def _insert_new(conn, rows: list[dict], attempts: int = 3) -> dict:
-    """Insert, skipping rows that repeat a filing (same person, same arrival day): a
-    repeat answers 409 naming the earlier receipt, and the caller's transaction is
-    rolled back. Receipt collisions (about 1 in 10**9) draw a new receipt."""
-    insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(FILING)
-    statement = insert.on_conflict_do_nothing().returning(FILING.c.id, FILING.c.receipt)
-    result = conn.execute(statement, rows if len(rows) > 1 else rows[0])
-    ids = dict((receipt, id_) for id_, receipt in result)
+def _insert_new(conn, rows: list[dict], companions, attempts: int = 3) -> dict:
+    """Insert new filings with their companion rows; ``{receipt: id}``. A row repeating
+    a filing (same person, same arrival day) answers 409 naming the earlier receipt
+    (the caller's transaction is rolled back: all or none). Receipt collisions (about
+    1 in 10**9) draw a new receipt."""
+    insert = _write_pg if conn.dialect.name == "postgresql" else _write_in_steps
+    ids = insert(conn, rows, companions)
     missing = [row for row in rows if row["receipt"] not in ids]
     if missing:
         existing = find_existing(conn, [(r["id_number_hash"], r["arrival_day"]) for r in missing])
@@ -224,8 +248,75 @@ def _insert_new(conn, rows: list[dict], attempts: int = 3) -> dict:
             raise RuntimeError("could not draw unique receipts")
         for row in missing:
             row["receipt"] = identity.new_receipt()
-        ids.update(_insert_new(conn, missing, attempts - 1))
+        ids.update(_insert_new(conn, missing, companions, attempts - 1))
     return ids
+
+
+def _write_in_steps(conn, rows, companions) -> dict:
+    """The filings, then the companion rows of those inserted (SQLite, any database)."""
+    statement = sqlite_insert(FILING) if conn.dialect.name == "sqlite" else FILING.insert()
+    if conn.dialect.name == "sqlite":
+        statement = statement.on_conflict_do_nothing()
+    result = conn.execute(statement.returning(FILING.c.id, FILING.c.receipt), rows if len(rows) > 1 else rows[0])
+    ids = {receipt: id_ for id_, receipt in result}
+    inserted = [row for row in rows if row["receipt"] in ids]
+    for table, link, entries in companions(inserted):
+        values = [{**entry, **({link: _link_value(table, link, ids[receipt])} if link else {})}
+                  for receipt, entry in entries]
+        if values:
+            conn.execute(table.insert(), values)
+    return ids
+
+
+def _link_value(table, link, filing_id):
+    return str(filing_id) if isinstance(table.c[link].type, String) else filing_id
+
+
+def _write_pg(conn, rows, companions) -> dict:
+    """One statement, one round trip: the filings and, in data-modifying CTEs, the
+    companion rows of the filings actually inserted (joined by receipt). The public
+    filing path is lean because of this. SQLAlchemy does not cache statements with
+    VALUES and DML CTEs, so each shape (how many rows of each kind) is compiled once
+    here, with bound parameters, and run as driver SQL."""
+    tables = [(table, link, entries) for table, link, entries in companions(rows) if entries]
+    shape = (len(rows), tuple((table.name, link, len(entries), tuple(entries[0][1]))
+                              for table, link, entries in tables))
+    statement = _pg_statements.get(shape)
+    if statement is None:
+        statement = _pg_statements.setdefault(shape, str(_pg_statement(shape).compile(dialect=conn.dialect)))
+    params = {f"f{i}_{name}": value for i, row in enumerate(rows) for name, value in row.items()}
+    for table, _link, entries in tables:
+        for j, (receipt, entry) in enumerate(entries):
+            params[f"{table.name}{j}_receipt"] = receipt
+            params.update({f"{table.name}{j}_{name}": value for name, value in entry.items()})
+    return {receipt: id_ for id_, receipt in conn.exec_driver_sql(statement, params)}
+
+
+_pg_statements: dict = {}
+TABLES = {table.name: table for table in (FilingRevision.__table__, AuditLog.__table__, Notification.__table__)}
+
+
+def _pg_statement(shape):
+    count, companion_shapes = shape
+    new = pg_insert(FILING).values([
+        {name: bindparam(f"f{i}_{name}", type_=FILING.c[name].type) for name in COLUMNS if name != "id"}
+        for i in range(count)]).on_conflict_do_nothing().returning(FILING.c.id, FILING.c.receipt).cte("new_filing")
+    statement = select(new.c.id, new.c.receipt)
+    for table_name, link, entries, names in companion_shapes:
+        table = TABLES[table_name]
+        names = [n for n in names if n != link]
+        given = sa_values(column("receipt", String), *[column(n, table.c[n].type) for n in names],
+                          name=f"v_{table_name}").data([
+            (bindparam(f"{table_name}{j}_receipt", type_=String),
+             *[bindparam(f"{table_name}{j}_{n}", type_=table.c[n].type) for n in names])
+            for j in range(entries)])
+        # Cast: a VALUES column of NULLs would otherwise be text.
+        sources = [cast(given.c[n], table.c[n].type) for n in names]
+        if link:
+            names, sources = names + [link], sources + [cast(new.c.id, table.c[link].type)]
+        chosen = select(*sources).select_from(given.join(new, given.c.receipt == new.c.receipt))
+        statement = statement.add_cte(table.insert().from_select(names, chosen).cte(f"new_{table_name}"))
+    return statement
 
 
 def find_existing(conn, people: list[tuple], exclude_id=None) -> dict:
@@ -468,12 +559,16 @@ def revision_changes(before: dict, after: dict) -> dict:
     return changes
 
 
+def _revision_values(action, changes, user_id, now) -> dict:
+    return {"at": now, "action": action, "by_id": user_id,
+            "changes": json.dumps(changes, ensure_ascii=False, default=str)}
+
+
 def _record(conn, changes: list[tuple], user_id, now, audited: bool = True) -> None:
     """Revision rows, audit entries (Core writes are not audited by the ORM hook) and the
     change hook for ``[(before, after, action, revision changes)]``."""
     conn.execute(FilingRevision.__table__.insert(), [
-        {"filing_id": after["id"], "at": now, "action": action, "by_id": user_id,
-         "changes": json.dumps(diff, ensure_ascii=False, default=str)}
+        {"filing_id": after["id"], **_revision_values(action, diff, user_id, now)}
         for before, after, action, diff in changes])
     if audited:
         for before, after, action, diff in changes:

@@ -95,6 +95,7 @@ FORMATTERS = {
     "expected_arrival_at": format_local, "filed_at": format_local, "arrived_at": format_local,
     "last_checked_at": format_local,
     "status": _choice_formatter("status"), "channel": _choice_formatter("channel"),
+    "late_notice": lambda value: _("Yes") if value else _("No"),
 }
 
 

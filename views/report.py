@@ -158,6 +158,11 @@ def choice_filter(value, field):
     return labels.choice_label(field, value)
 
 
+@report_pages.app_template_filter("country")
+def country_filter(code):
+    return Locale.parse(str(get_locale())).territories.get(code or "", code or "")
+
+
 @report_pages.app_template_filter("change_value")
 def change_value_filter(value, field):
     """A value of a revision's changes (stored as JSON: times as ISO UTC), for people."""
