@@ -1,7 +1,8 @@
 """What people read for a filing's fields and coded values (Chinese by default,
 English second). Shared by the public page, the staff screens and the import, whose
 column headers may be the field names or these labels in either language."""
-from flask_babel import lazy_gettext as _l
+from babel import Locale
+from flask_babel import get_locale, lazy_gettext as _l
 
 FIELD_LABELS = {
     "receipt": _l("Receipt"),
@@ -116,3 +117,12 @@ def choice_label(field: str, value) -> str:
         return ""
     label = CHOICE_LABELS.get(field, {}).get(value)
     return str(label) if label is not None else str(value)
+
+
+def country_names() -> dict:
+    """ISO 3166 code -> the country's name in the current language."""
+    return Locale.parse(str(get_locale() or "zh")).territories
+
+
+def country_name(code) -> str:
+    return country_names().get(code or "", code or "")

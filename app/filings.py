@@ -23,7 +23,7 @@ from sqlalchemy import values as sa_values
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app import audit, filing_events, filing_rules as rules, identity
+from app import audit, filing_events, filing_labels as labels, filing_rules as rules, identity
 from app.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
 from app.jurisdiction import code_within, is_within
 from app.localtime import format_local, iso_local
@@ -596,7 +596,7 @@ def filer_view(conn, row: dict, now) -> dict:
     names = region_info(conn, [row["destination_region_code"], row["origin_region_code"]])
     view["destination_name"] = _path_name(conn, row["destination_region_code"])
     origin = names.get(row["origin_region_code"])
-    view["origin_name"] = origin.name if origin else None
+    view["origin_name"] = origin.name if origin else labels.country_name(row["origin_country"])
     changeable = row["status"] == "submitted" and row["arrived_at"] is None and row["expected_arrival_at"] > now
     view["can_edit"] = changeable and row["edit_count"] < MAX_EDITS
     view["can_cancel"] = changeable

@@ -386,3 +386,16 @@ def test_a_family_member_already_filed_stops_the_family(app, client):
     response = client.post(f"{URL}/batch", json={"filings": [report(), member]})
     assert response.status_code == 409 and existing["receipt"] in response.json["message"]
     assert count_filings(app) == 1
+
+
+def test_a_receipt_collision_draws_a_new_receipt(app, client, monkeypatch):
+    first = post(client, report()).json
+    drawn = iter([first["receipt"], "NEWRECEIPT"])
+    monkeypatch.setattr(filings.identity, "new_receipt", lambda: next(drawn))
+    second = post(client, report())
+    assert second.status_code == 201 and second.json["receipt"] == "NEWRECEIPT"
+    with app.app_context():
+        sms = db.session.scalars(select(Notification.body).order_by(Notification.id)).all()
+        assert len(sms) == 2 and "NEWRECEIPT" in sms[1]
+        revisions = db.session.execute(select(db.func.count()).select_from(FilingRevision)).scalar()
+        assert revisions == 2

@@ -266,6 +266,9 @@ def test_the_queue_sorts_due_overdue_and_new(app, web):
     found = officer.get(f"/filingdesk/queue?q={later.receipt}").get_data(as_text=True)
     assert later.receipt in found and due.receipt not in found
     assert web("leader").get("/filingdesk/queue").status_code in (302, 403)
+    # Command staff follow the queue but do not check.
+    county = web("county").get("/filingdesk/queue?bucket=open").get_data(as_text=True)
+    assert due.receipt in county and "/filingdesk/check/" not in county
 
 
 def officer_api_check(app, filing_id):
@@ -346,3 +349,10 @@ def test_staff_pages_render(app, web):
     assert officer.get("/filingview/add").status_code == 302
     assert web("leader").get("/filingentry/paper").status_code in (302, 403)
     assert web("township").get("/filingentry/paper").status_code == 200
+
+
+def test_the_staff_endpoints_are_documented(api):
+    paths = api("admin").get("/api/v1/_openapi").json["paths"]
+    for path in ("/api/v1/filing/", "/api/v1/filing/{pk}", "/api/v1/filing/{pk}/check",
+                 "/api/v1/filing/{pk}/transfer", "/api/v1/filing/{pk}/history", "/api/v1/filing/lookup"):
+        assert path in paths, path

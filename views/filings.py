@@ -192,7 +192,8 @@ class FilingDeskView(BaseView):
             "filings/queue.html", rows=rows, bucket=bucket, page=page, term=term,
             counts=filings.queue_counts(conn, jurisdiction, now), page_size=50,
             regions=labels_for(r[key] for r in rows for key in ("origin_region_code", "destination_region_code")),
-            can_enter=_can(roles.WRITE, roles.FILING), labels=labels.FIELD_LABELS)
+            can_enter=_can(roles.WRITE, roles.FILING), can_check=_can(roles.WRITE, roles.FILING_CHECK),
+            labels=labels.FIELD_LABELS)
 
     @expose("/check/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -263,7 +264,8 @@ class FilingEntryView(BaseView):
     @has_access
     def paper(self):
         jurisdiction = current_jurisdiction()
-        root = region_path(jurisdiction)[-1] if jurisdiction and jurisdiction != "-" else None
+        path = region_path(jurisdiction) if jurisdiction and jurisdiction != "-" else []
+        root = path[-1] if path else None
         return self.render_template(
             "filings/paper.html", labels=labels.FIELD_LABELS, choices=form_choices(),
             root_code=root.code if root else "", root_label=region_label(root) if root else "",

@@ -10,7 +10,6 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from babel import Locale
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale, lazy_gettext as _l
 from markupsafe import Markup
@@ -99,7 +98,7 @@ def form_choices() -> dict:
 
 def countries() -> list[tuple[str, str]]:
     """ISO 3166 countries named in the page's language, China first."""
-    names = Locale.parse(str(get_locale())).territories
+    names = labels.country_names()
     found = [(code, name) for code, name in names.items()
              if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES]
     return [("CN", names["CN"])] + sorted((c for c in found if c[0] != "CN"), key=lambda c: c[1])
@@ -160,7 +159,7 @@ def choice_filter(value, field):
 
 @report_pages.app_template_filter("country")
 def country_filter(code):
-    return Locale.parse(str(get_locale())).territories.get(code or "", code or "")
+    return labels.country_name(code)
 
 
 @report_pages.app_template_filter("change_value")
