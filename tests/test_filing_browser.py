@@ -174,6 +174,9 @@ def test_the_english_version(app, live_server, phone):
     page.select_option('select[name="transport_mode"]', "flight")
     _choose(page, "destination_region_code", "4101", "410105", "410105001", "410105001003")
     page.fill('input[name="destination_address"]', "1 Tiyu Road")
+    page.click("#submit-report")  # the commitment is missing: the API answers in English
+    page.wait_for_selector('[data-field="commitment"].invalid')
+    assert page.locator('[data-field="commitment"] .error').inner_text() == "Please confirm the commitment."
     page.check('input[name="commitment"]')
     page.shot("8-english-form")
     page.click("#submit-report")
@@ -182,6 +185,7 @@ def test_the_english_version(app, live_server, phone):
     page.click("#receipts a.button")
     page.wait_for_selector("#filing-card:not([hidden])")
     assert "Changes left: 2" in page.locator("#edits-left").inner_text()
+    assert "United Kingdom" in page.locator("#filing-details").inner_text()
     page.shot("9-english-receipt")
 
 

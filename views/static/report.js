@@ -16,6 +16,8 @@
   function api(method, url, body, headers) {
     var options = {method: method, credentials: "same-origin",
       headers: Object.assign({"Accept": "application/json"}, headers || {})};
+    // The API answers in the page's language, not the browser's.
+    if (document.documentElement.lang) { options.headers["Accept-Language"] = document.documentElement.lang; }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
