@@ -175,15 +175,20 @@ def load(schema: Schema, data, prefix: str = "") -> dict:
 
 
 def _flatten(messages, prefix) -> dict:
-    if isinstance(messages, list):
-        return {prefix.rstrip(".") or "_schema": messages}
+    if not isinstance(messages, dict):
+        return {prefix.rstrip(".") or "_schema": _as_list(messages)}
     flat = {}
     for key, value in messages.items():
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
         else:
-            flat[f"{prefix}{key}"] = list(value)
+            flat[f"{prefix}{key}"] = _as_list(value)
     return flat
+
+
+def _as_list(messages) -> list:
+    # marshmallow keeps a lazy (translated) message as it is, not in a list
+    return list(messages) if isinstance(messages, (list, tuple)) else [messages]
 
 
 # ---- regions --------------------------------------------------------------------------

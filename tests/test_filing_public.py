@@ -130,6 +130,15 @@ def test_invalid_input_answers_400_per_field_and_stores_nothing(app, client, cha
     assert count_filings(app) == 0
 
 
+def test_missing_fields_are_named_in_the_language_of_the_request(app, client):
+    response = client.post(URL, json={"name": "张三"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert response.json["errors"]["phone"] == ["This field is required."]
+    assert response.json["errors"]["commitment"] == ["This field is required."]
+    assert client.post(URL, json={}).json["errors"]["name"] == ["此项必填。"]
+    assert client.post(URL, json=[1]).json["errors"]["_schema"] == ["请求内容必须是 JSON 对象。"]
+
+
 def test_arrival_before_departure_answers_400(app, client):
     now = utcnow()
     body = report(now=now, departure_at=iso(now + dt.timedelta(days=6)))
