@@ -15,11 +15,11 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import String, and_, bindparam, cast, column, func, or_, select, tuple_, update
-from sqlalchemy import values as sa_values
+from sqlalchemy import String, and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -274,49 +274,44 @@ def _link_value(table, link, filing_id):
 
 def _write_pg(conn, rows, companions) -> dict:
     """One statement, one round trip: the filings and, in data-modifying CTEs, the
-    companion rows of the filings actually inserted (joined by receipt). The public
-    filing path is lean because of this. SQLAlchemy does not cache statements with
-    VALUES and DML CTEs, so each shape (how many rows of each kind) is compiled once
-    here, with bound parameters, and run as driver SQL."""
-    tables = [(table, link, entries) for table, link, entries in companions(rows) if entries]
-    shape = (len(rows), tuple((table.name, link, len(entries), tuple(entries[0][1]))
-                              for table, link, entries in tables))
-    statement = _pg_statements.get(shape)
-    if statement is None:
-        statement = _pg_statements.setdefault(shape, str(_pg_statement(shape).compile(dialect=conn.dialect)))
-    params = {f"f{i}_{name}": value for i, row in enumerate(rows) for name, value in row.items()}
-    for table, _link, entries in tables:
-        for j, (receipt, entry) in enumerate(entries):
-            params[f"{table.name}{j}_receipt"] = receipt
-            params.update({f"{table.name}{j}_{name}": value for name, value in entry.items()})
-    return {receipt: id_ for id_, receipt in conn.exec_driver_sql(statement, params)}
+    companion rows of the filings actually inserted (joined by receipt). The rows
+    travel as JSON parameters, so the statement never changes: PostgreSQL prepares it
+    once and psycopg parses it once. The public filing path is lean because of this."""
+    params = {"filing": _json(rows)}
+    for table, _link, entries in companions(rows):
+        params[table.name] = _json([{"receipt": receipt, **entry} for receipt, entry in entries])
+    return {receipt: id_ for id_, receipt in conn.exec_driver_sql(_pg_statement(), params)}
 
 
-_pg_statements: dict = {}
-TABLES = {table.name: table for table in (FilingRevision.__table__, AuditLog.__table__, Notification.__table__)}
+def _json(rows) -> str:
+    return json.dumps(rows, ensure_ascii=False, default=lambda value: value.isoformat())
 
 
-def _pg_statement(shape):
-    count, companion_shapes = shape
-    new = pg_insert(FILING).values([
-        {name: bindparam(f"f{i}_{name}", type_=FILING.c[name].type) for name in COLUMNS if name != "id"}
-        for i in range(count)]).on_conflict_do_nothing().returning(FILING.c.id, FILING.c.receipt).cte("new_filing")
-    statement = select(new.c.id, new.c.receipt)
-    for table_name, link, entries, names in companion_shapes:
-        table = TABLES[table_name]
-        names = [n for n in names if n != link]
-        given = sa_values(column("receipt", String), *[column(n, table.c[n].type) for n in names],
-                          name=f"v_{table_name}").data([
-            (bindparam(f"{table_name}{j}_receipt", type_=String),
-             *[bindparam(f"{table_name}{j}_{n}", type_=table.c[n].type) for n in names])
-            for j in range(entries)])
-        # Cast: a VALUES column of NULLs would otherwise be text.
-        sources = [cast(given.c[n], table.c[n].type) for n in names]
-        if link:
-            names, sources = names + [link], sources + [cast(new.c.id, table.c[link].type)]
-        chosen = select(*sources).select_from(given.join(new, given.c.receipt == new.c.receipt))
-        statement = statement.add_cte(table.insert().from_select(names, chosen).cte(f"new_{table_name}"))
-    return statement
+COMPANION_LINKS = ((FilingRevision.__table__, "filing_id"), (AuditLog.__table__, "entity_id"),
+                   (Notification.__table__, None))
+
+
+@lru_cache(maxsize=1)
+def _pg_statement() -> str:
+    from sqlalchemy.dialects import postgresql
+
+    def sql_type(column_):
+        return column_.type.compile(dialect=postgresql.dialect())
+
+    names = ", ".join(name for name in COLUMNS if name != "id")
+    parts = [f"WITH new_filing AS (INSERT INTO filing ({names}) SELECT {names} "
+             f"FROM json_populate_recordset(NULL::filing, %(filing)s::json) "
+             f"ON CONFLICT DO NOTHING RETURNING id, receipt)"]
+    for table, link in COMPANION_LINKS:
+        given = [c for c in table.columns if c.name not in ("id", link)]
+        names = ", ".join(c.name for c in given)
+        definition = ", ".join(f"{c.name} {sql_type(c)}" for c in given)
+        target, source = (f"{names}, {link}", f"{names}, new_filing.id::{sql_type(table.c[link])}") if link \
+            else (names, names)
+        parts.append(f"new_{table.name} AS (INSERT INTO {table.name} ({target}) SELECT {source} "
+                     f"FROM json_to_recordset(%({table.name})s::json) AS given(receipt text, {definition}) "
+                     f"JOIN new_filing USING (receipt))")
+    return ",\n".join(parts) + "\nSELECT id, receipt FROM new_filing"
 
 
 def find_existing(conn, people: list[tuple], exclude_id=None) -> dict:
