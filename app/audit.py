@@ -91,16 +91,21 @@ def _entity_id(obj):
     return ",".join(str(v) for v in values)
 
 
+def entry_values(action: str, entity: str, entity_id=None, region_code=None,
+                 changes: Optional[dict] = None) -> dict:
+    """The column values of one audit entry (for Core writes that batch their rows)."""
+    user_id, username = actor()
+    return dict(at=utcnow(), user_id=user_id, username=username, action=action, entity=entity,
+                entity_id=None if entity_id is None else str(entity_id),
+                region_code=region_code or _province(),
+                changes=json.dumps(changes or {}, ensure_ascii=False, default=str))
+
+
 def record(session_or_conn, action: str, entity: str, entity_id=None, region_code=None,
            changes: Optional[dict] = None) -> None:
     """Write one audit entry in the caller's transaction (Core or ORM)."""
-    user_id, username = actor()
     session_or_conn.execute(AuditLog.__table__.insert().values(
-        at=utcnow(), user_id=user_id, username=username, action=action, entity=entity,
-        entity_id=None if entity_id is None else str(entity_id),
-        region_code=region_code or _province(),
-        changes=json.dumps(changes or {}, ensure_ascii=False, default=str),
-    ))
+        **entry_values(action, entity, entity_id, region_code, changes)))
 
 
 @event.listens_for(Session, "before_flush")

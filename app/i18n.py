@@ -90,6 +90,10 @@ def update_catalogues() -> dict[str, list[str]]:
     from babel.messages.pofile import write_po
 
     template = extract_messages()
+    # A fixed date: the header would otherwise change on every run and every merge.
+    import datetime
+
+    template.creation_date = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     missing = {}
     for language in ("zh", "en"):
         po_path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"

@@ -107,7 +107,7 @@ def mask(value: Optional[str], keep_start: int = 0, keep_end: int = 4) -> Option
         return value
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end:]
 
 
 def mask_id_number(value: Optional[str]) -> Optional[str]:

@@ -18,7 +18,7 @@ ID_TYPES = {
     "other": _l("Other document"),
 }
 GENDERS = {"male": _l("Male"), "female": _l("Female")}
-FILING_STATES = {"returning": _l("Returning (filed)"), "filed": _l("Filed")}
+FILING_STATES = {"returning": _l("Returning (filed)"), "filed": _l("Filed a report")}
 STAFF_ROLES = {
     "officer": _l("Community officer"), "task_force": _l("Task force"),
     "grid_member": _l("Grid member"), "building_head": _l("Building head"),

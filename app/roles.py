@@ -15,6 +15,7 @@ USER = "User"
 AUDIT = "AuditLog"
 FILING = "Filing"
 FILING_CHECK = "FilingCheck"        # checks and transfers of filings
+FILING_UNMASK = "FilingUnmask"      # reveal a filing's ID number and phones (audited)
 NOTIFICATION = "Notification"
 DAILY_REPORT = "DailyReport"
 ESCALATION = "Escalation"
@@ -53,19 +54,21 @@ ROLE_LABELS = {
 ROLES = tuple(ROLE_LABELS)
 
 PERMISSION_MATRIX: dict[str, dict[str, set]] = {
-    "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, NOTIFICATION: R,
+    "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, FILING_UNMASK: R,
+              NOTIFICATION: R,
               DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
               REWARD: RWD, CHECKPOINT_LOG: RWD},
     "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
                 REWARD: RW, CHECKPOINT_LOG: R},
-    "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R,
+    "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
+                 NOTIFICATION: R,
                  DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
                  REWARD: RW},
     # No ESCALATION: escalations belong to the region they reach (township and up); an
     # officer hears of them by notification and on the daily-report screen.
-    "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, NOTIFICATION: R,
-                DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
+    "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
+                NOTIFICATION: R, DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
                 REWARD: R},
     "GridMember": {REGION: R, FILING: R, LEDGER: RW},
     "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R},

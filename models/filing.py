@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import relationship
 
@@ -40,6 +41,15 @@ class Filing(ScopedMixin, Model):
         Index("ix_filing_dest_status", "destination_region_code", "status"),
         Index("ix_filing_id_hash_arrival", "id_number_hash", "expected_arrival_at"),
         Index("ix_filing_filed_at", "filed_at"),
+        # The same person files once per arrival day: a repeated submission (a double
+        # tap, a second family member's phone) fails here even when two race.
+        Index("uq_filing_person_day", "id_number_hash", "arrival_day", unique=True,
+              postgresql_where=text("status <> 'cancelled'"),
+              sqlite_where=text("status <> 'cancelled'")),
+        # The officer's queue: the open filings of a community range, by arrival.
+        Index("ix_filing_open_dest_arrival", "destination_region_code", "expected_arrival_at",
+              postgresql_where=text("status IN ('submitted', 'not_arrived')"),
+              sqlite_where=text("status IN ('submitted', 'not_arrived')")),
     )
 
     id = Column(BigId, primary_key=True, autoincrement=True)
@@ -67,6 +77,8 @@ class Filing(ScopedMixin, Model):
     origin_address = Column(String(200))
     departure_at = Column(DateTime)
     expected_arrival_at = Column(DateTime, nullable=False)
+    # The local (Asia/Shanghai) day of the expected arrival: one filing per person a day.
+    arrival_day = Column(Date)
     transport_mode = Column(String(10), nullable=False)
     transport_no = Column(String(30))
     transit = Column(String(100))

@@ -109,7 +109,7 @@ def test_each_chart_exports_its_numbers(app, web, generated):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     headers, rows = read_table(response.data, "children.xlsx")
-    assert headers[:3] == ["代码", "名称", "报备数"]
+    assert headers[:3] == ["代码", "名称", "报备"]
     live = _live(app, "4101")
     assert {row[0]: int(row[2]) for row in rows if row[0]} == {
         code: counts["filings"] for code, counts in live["children"].items()}

@@ -27,12 +27,20 @@ class Registry:
     def __init__(self):
         self.menu: list[MenuEntry] = []
         self.apis: list[type] = []
+        self.hidden_views: list[type] = []   # screens reached by links, not the menu
+        self.blueprints: list[tuple] = []    # plain Flask blueprints (public pages)
 
     def add_view(self, name, label, category, icon, view, resource):
         self.menu.append(MenuEntry(name, label, category, icon, view, resource))
 
     def add_api(self, api):
         self.apis.append(api)
+
+    def add_hidden_view(self, view):
+        self.hidden_views.append(view)
+
+    def add_blueprint(self, blueprint, csrf_exempt=False):
+        self.blueprints.append((blueprint, csrf_exempt))
 
     def menu_entries(self):
         return [(e.name, e.category[0] if e.category else None, e.resource) for e in self.menu] + [
@@ -61,8 +69,14 @@ def init_views(app, appbuilder) -> Registry:
         category, category_label = entry.category or (None, None)
         appbuilder.add_view(entry.view, entry.name, label=entry.label, icon=entry.icon,
                             category=category, category_label=category_label)
+    for view in registry.hidden_views:
+        appbuilder.add_view_no_menu(view)
     for api in registry.apis:
         appbuilder.add_api(api)
+    for blueprint, csrf_exempt in registry.blueprints:
+        app.register_blueprint(blueprint)
+        if csrf_exempt and app.extensions.get("csrf"):
+            app.extensions["csrf"].exempt(blueprint)
     home.register(app, appbuilder)
     public.register(app)
     return registry

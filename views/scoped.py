@@ -30,8 +30,8 @@ def check_write(item, region_fields: dict[str, int | None]) -> None:
         check_assignable_region(getattr(item, field), field=field, level=level)
     mapper = inspect(type(item))
     for relation in mapper.relationships:
-        if relation.direction.name != "MANYTOONE":
-            continue
+        if relation.direction.name != "MANYTOONE" or relation.viewonly:
+            continue  # a view-only relation is derived from columns checked above
         related = getattr(item, relation.key, None)
         if related is not None and hasattr(related, "jurisdiction_code"):
             try:

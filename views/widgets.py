@@ -28,21 +28,24 @@ class RegionSelectWidget:
     """Searches ``/api/v1/region/search``; with ``units`` the ledger grids, buildings and
     units below the communities too (a jurisdiction may be a grid)."""
 
-    def __init__(self, level=None, units=False):
-        self.level, self.units = level, units
+    def __init__(self, level=None, search_endpoint="RegionApi.search", units=False):
+        # search_endpoint: any endpoint answering ?q=&level= in select2 format (the
+        # default searches the user's jurisdiction; a transfer searches the province).
+        self.level, self.search_endpoint, self.units = level, search_endpoint, units
 
     def __call__(self, field, **kwargs):
         find = get_jurisdiction_unit if self.units else get_region
         current = find(field.data) if field.data else None
-        url = url_for("RegionApi.search", **({"units": 1} if self.units else {}))
+        url = url_for(self.search_endpoint, **({"units": 1} if self.units else {}))
         return _search_select(field, url, current.code if current else None,
                               label(current) if current else None, self.level)
 
 
 class RegionSelectField(StringField):
-    def __init__(self, label=None, validators=None, level=None, units=False, **kwargs):
-        super().__init__(label, validators or [DataRequired()], widget=RegionSelectWidget(level, units),
-                         **kwargs)
+    def __init__(self, label=None, validators=None, level=None, search_endpoint="RegionApi.search",
+                 units=False, **kwargs):
+        super().__init__(label, validators or [DataRequired()],
+                         widget=RegionSelectWidget(level, search_endpoint, units), **kwargs)
 
 
 class RelatedSelectWidget:

@@ -1,0 +1,182 @@
+"""The traveller's side (no account): the report form, the receipt page, and the public
+filing API they call (shared/API.md "Public").
+
+The filing path is kept lean on purpose (50,000 filings in a peak hour): a plain
+blueprint, marshmallow validation and Core writes in one transaction through
+app.filings; no FAB view, no permission lookup, no ORM session.
+"""
+import datetime as dt
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import get_locale, lazy_gettext as _l
+from markupsafe import Markup
+
+from app import filing_labels as labels, filings
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.filing_rules import NOT_COUNTRIES, PROXY_RELATIONS
+from app.localtime import format_local
+from models.base import utcnow
+
+public_filings = Blueprint("public_filings", __name__, url_prefix="/api/v1/public/filings")
+report_pages = Blueprint("report", __name__, url_prefix="/report")
+TOKEN_HEADER = "X-Filing-Token"
+CHANNEL_HEADER = "X-Filing-Channel"  # the report page says "web"; anything else is "api"
+MAX_BATCH = 10
+
+
+def _channel() -> str:
+    return "web" if request.headers.get(CHANNEL_HEADER) == "web" else "api"
+
+
+def _created(results):
+    return [result.as_dict() for result in results]
+
+
+@public_filings.post("", strict_slashes=False)
+def create_filing():
+    """One person's report: 201 with the receipt and the token."""
+    with db.engine.begin() as conn:
+        results = filings.create_filings(conn, [request.get_json(silent=True)], now=utcnow(),
+                                         channel=_channel())
+    return jsonify(_created(results)[0]), 201
+
+
+@public_filings.post("/batch")
+def create_family():
+    """Several people (a family) in one transaction: all are stored or none."""
+    body = request.get_json(silent=True)
+    people = body.get("filings") if isinstance(body, dict) else None
+    if not isinstance(people, list) or not 1 <= len(people) <= MAX_BATCH:
+        raise ValidationFailed(_l("Send 1 to %(n)s people in \"filings\".", n=MAX_BATCH),
+                               {"filings": [_l("Send 1 to %(n)s people.", n=MAX_BATCH)]})
+    with db.engine.begin() as conn:
+        results = filings.create_filings(conn, people, now=utcnow(), channel=_channel(),
+                                         prefix=lambda index: f"filings.{index}.")
+    return jsonify({"filings": _created(results)}), 201
+
+
+@public_filings.get("/<receipt>")
+def show_filing(receipt):
+    with db.engine.connect() as conn:
+        row = filings.row_by_token(conn, receipt, request.headers.get(TOKEN_HEADER))
+        return jsonify(filings.filer_view(conn, row, utcnow()))
+
+
+@public_filings.put("/<receipt>")
+def edit_filing(receipt):
+    now = utcnow()
+    with db.engine.begin() as conn:
+        row = filings.edit_filing(conn, receipt, request.headers.get(TOKEN_HEADER),
+                                  request.get_json(silent=True), now=now)
+        return jsonify(filings.filer_view(conn, row, now))
+
+
+@public_filings.delete("/<receipt>")
+def cancel_filing(receipt):
+    now = utcnow()
+    with db.engine.begin() as conn:
+        row = filings.cancel_filing(conn, receipt, request.headers.get(TOKEN_HEADER), now=now)
+        return jsonify(filings.filer_view(conn, row, now))
+
+
+# ---- pages --------------------------------------------------------------------------
+
+def form_choices() -> dict:
+    """The coded values of the form with their labels in the page's language."""
+    def pairs(mapping):
+        return [(value, str(label)) for value, label in mapping.items()]
+
+    return {"id_type": pairs(labels.ID_TYPE_LABELS), "transport_mode": pairs(labels.TRANSPORT_LABELS),
+            "gender": pairs(labels.GENDER_LABELS),
+            "proxy_relation": [(r, str(labels.RELATION_LABELS[r])) for r in PROXY_RELATIONS],
+            "country": countries()}
+
+
+def countries() -> list[tuple[str, str]]:
+    """ISO 3166 countries named in the page's language, China first."""
+    names = labels.country_names()
+    found = [(code, name) for code, name in names.items()
+             if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES]
+    return [("CN", names["CN"])] + sorted((c for c in found if c[0] != "CN"), key=lambda c: c[1])
+
+
+@report_pages.get("/")
+def report_form():
+    province = current_app.config["PROVINCE_CODE"]
+    return render_template("report/form.html", labels=labels.FIELD_LABELS, choices=form_choices(),
+                           submit_url=url_for("public_filings.create_filing"),
+                           batch_url=url_for("public_filings.create_family"), staff=False,
+                           dest_root=province, dest_root_level=1, dest_root_label="")
+
+
+@report_pages.get("/receipt/<receipt>")
+def receipt_page(receipt):
+    with db.engine.connect() as conn:
+        row = filings.row_by_receipt(conn, receipt)
+        if row is None:
+            abort(404)
+        summary = filings.receipt_summary(conn, row)
+    link = url_for("report.receipt_page", receipt=row["receipt"], _external=True)
+    return render_template(
+        "report/receipt.html", summary=summary, qr_svg=qr_svg(link), labels=labels.FIELD_LABELS,
+        status_label=labels.choice_label("status", row["status"]),
+        arrival=format_local(row["expected_arrival_at"]), choices=form_choices(),
+        status_labels=_texts(labels.STATUS_LABELS), transport_labels=_texts(labels.TRANSPORT_LABELS),
+        api_url=url_for("public_filings.show_filing", receipt=row["receipt"]))
+
+
+def _texts(mapping: dict) -> dict:
+    return {key: str(value) for key, value in mapping.items()}
+
+
+@report_pages.context_processor
+def _language():
+    return {"lang": str(get_locale())}
+
+
+def qr_svg(data: str) -> Markup:
+    """An inline SVG QR code (no imaging library needed)."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return Markup(svg[svg.index("<svg"):])
+
+
+@report_pages.app_template_filter("localtime")
+def localtime_filter(value, with_time=True):
+    return format_local(value, with_time)
+
+
+@report_pages.app_template_filter("choice")
+def choice_filter(value, field):
+    return labels.choice_label(field, value)
+
+
+@report_pages.app_template_filter("country")
+def country_filter(code):
+    return labels.country_name(code)
+
+
+@report_pages.app_template_filter("change_value")
+def change_value_filter(value, field):
+    """A value of a revision's changes (stored as JSON: times as ISO UTC), for people."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if field.endswith("_at") or field in ("control_start", "control_end"):
+        try:
+            return format_local(dt.datetime.fromisoformat(value))
+        except (TypeError, ValueError):
+            return value
+    return labels.choice_label(field, value)
+
+
+def register(registry):
+    registry.add_blueprint(public_filings, csrf_exempt=True)
+    registry.add_blueprint(report_pages)
