@@ -36,6 +36,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from app import audit, identity
+from app.clock import local_date
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.filing_events import filings_changed
@@ -381,6 +382,7 @@ class _World:
             origin_country=country, origin_region_code=origin_county,
             origin_address=None if abroad else f"{dice.pick(STREETS)}{dice.integer(1, 300)}号",
             departure_at=arrival - dt.timedelta(hours=dice.uniform(1, 30)), expected_arrival_at=arrival,
+            arrival_day=local_date(arrival),
             transport_mode=mode, transport_no=_transport_no(dice, mode), transit=None,
             destination_region_code=community,
             destination_address=f"{community_name}{dice.integer(1, 30)}号楼{dice.integer(1, 6)}单元"

@@ -17,3 +17,13 @@ def test_demo_filings_concentrate_in_the_demo_township_and_load_once(app, monkey
         assert in_township >= 30
         assert demo.load_demo_filings() == 0
         assert db.session.scalar(select(func.count()).select_from(Filing)) == 70
+
+
+def test_demo_filings_know_their_arrival_day(app, monkeypatch):
+    """The repeated-filing rule (one live filing per person and arrival day) needs it."""
+    from app.clock import local_date
+
+    with app.app_context():
+        demo.generate_filings(20)
+        rows = db.session.execute(select(Filing.expected_arrival_at, Filing.arrival_day)).all()
+        assert rows and all(day == local_date(at) for at, day in rows)
