@@ -7,12 +7,14 @@ from flask.cli import AppGroup
 
 from app import roles
 from app.errors import DomainError
+from app.ledger_io import TABLES
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
 regions_cli = AppGroup("regions", help="Division codes.")
 demo_cli = AppGroup("demo", help="Demo and benchmark data.")
 stats_cli = AppGroup("stats", help="The statistics' summary tables.")
+ledgers_cli = AppGroup("ledgers", help="Township ledgers: Excel import and export.")
 
 # One demo account per role, each at a real jurisdiction (README lists them).
 DEMO_USERS = [
@@ -23,7 +25,7 @@ DEMO_USERS = [
     ("township", "Township", "410105001", "经八路街道", "工作人员"),
     ("officer", "Officer", "410105001003", "体育社区", "专管员"),
     ("officer2", "Officer", "410102001002", "碧沙岗社区", "专管员"),
-    ("grid", "GridMember", "410105001003", "体育社区", "网格员"),
+    ("grid", "GridMember", "41010500100301", "体育社区第一网格", "网格员"),  # a ledger grid
     ("leader", "Leader", "41", "河南省", "领导"),
     ("checkpoint", "Checkpoint", "4101", "郑州东站", "卡口"),
     ("integrator", "Integrator", "4101", "郑州市", "对接平台"),
@@ -53,12 +55,13 @@ def create_user(username, password, role_name, region_code, first_name=None, las
     from flask_babel import lazy_gettext as _l
 
     from app.errors import ValidationFailed
-    from app.regions import get_region
+    from app.regions import get_jurisdiction_unit
 
     sm = current_app.appbuilder.sm
     if role_name not in roles.ROLES:
         raise ValidationFailed(_l("Unknown role."), {"role": [", ".join(roles.ROLES)]})
-    if get_region(region_code) is None:
+    # A region, or a ledger grid, building or unit (a grid member's jurisdiction).
+    if get_jurisdiction_unit(region_code) is None:
         raise ValidationFailed(_l("Unknown region."), {"region": [region_code]})
     if sm.find_user(username=username):
         raise ValidationFailed(_l("This user name is taken."), {"username": [username]})
@@ -75,7 +78,8 @@ def create_user(username, password, role_name, region_code, first_name=None, las
 @click.option("--username", required=True)
 @click.option("--password", required=True)
 @click.option("--role", "role_name", required=True, type=click.Choice(roles.ROLES))
-@click.option("--region", "region_code", required=True, help="Jurisdiction code, e.g. 4101.")
+@click.option("--region", "region_code", required=True,
+              help="Jurisdiction code, e.g. 4101, or a ledger grid's, e.g. 41010500100301.")
 @click.option("--first-name")
 @click.option("--last-name")
 @click.option("--email")
@@ -88,6 +92,15 @@ def users_create(username, password, role_name, region_code, first_name, last_na
     click.echo(f"created {username} ({role_name}, {region_code})")
 
 
+def fail_with_problems(problems: list[str], message) -> None:
+    """A file that was refused: its first 50 problems, then exit non-zero."""
+    for line in problems[:50]:
+        click.echo(line, err=True)
+    if len(problems) > 50:
+        click.echo(f"... {len(problems) - 50} more", err=True)
+    raise click.ClickException(str(message))
+
+
 @regions_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def regions_import(path):
@@ -97,12 +110,39 @@ def regions_import(path):
     try:
         result = import_regions(path, Progress("regions"))
     except RegionFileError as error:
-        for line, reason in error.problems[:50]:
-            click.echo(f"line {line}: {reason}", err=True)
-        if len(error.problems) > 50:
-            click.echo(f"... {len(error.problems) - 50} more", err=True)
-        raise click.ClickException(str(error.message))
+        fail_with_problems([f"line {line}: {reason}" for line, reason in error.problems], error.message)
     click.echo(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+@ledgers_cli.command("import")
+@click.argument("table", type=click.Choice(sorted(TABLES)))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def ledgers_import(table, path):
+    """Import a filled ledger template (.xlsx or .csv), for the whole system (an
+    operator's command: no jurisdiction). All rows or none; every bad row listed."""
+    from pathlib import Path
+
+    from app.ledger_io import ImportRejected, import_file
+
+    try:
+        result = import_file(TABLES[table], Path(path).read_bytes(), Path(path).name, Progress(table))
+    except ImportRejected as error:
+        fail_with_problems([f"row {row}: {column}: {message}" for row, column, message in error.problems],
+                           error.message)
+    click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+@ledgers_cli.command("export")
+@click.argument("table", type=click.Choice(sorted(TABLES)))
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def ledgers_export(table, path):
+    """Export a whole ledger to .xlsx (in the columns of its import template)."""
+    from pathlib import Path
+
+    from app.ledger_io import export_all
+
+    Path(path).write_bytes(export_all(TABLES[table]))
+    click.echo(f"wrote {path}")
 
 
 @click.command("setup")
@@ -116,6 +156,9 @@ def setup(demo):
     click.echo(f"regions: added {result.added}, updated {result.updated} "
                f"in {time.monotonic() - started:.1f}s")
     if demo:
+        # Places some demo accounts have as jurisdiction (ledger grids) come first.
+        for hook in current_app.extensions.get("demo_place_hooks", []):
+            hook()
         from app.demo import load_demo_filings
 
         create_demo_users()
@@ -181,6 +224,8 @@ def register_commands(app):
     app.cli.add_command(regions_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(ledgers_cli)
     app.cli.add_command(setup)
     app.extensions.setdefault("demo_hooks", [])
+    app.extensions.setdefault("demo_place_hooks", [])
 

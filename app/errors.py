@@ -40,3 +40,21 @@ class OutsideJurisdiction(DomainError):
         errors = {field: [message]} if field else {}
         super().__init__(message, errors)
         self.code = code
+
+
+class FieldErrors:
+    """Collects every problem of a form, an API body or an import row, so the person
+    sees them all at once: ``errors.add(field, message)``, then ``raise_if_any()``."""
+
+    def __init__(self):
+        self.errors: dict[str, list] = {}
+
+    def add(self, field: str, message) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self, message=None) -> None:
+        if self.errors:
+            raise ValidationFailed(message or _l("Please correct the marked fields."), self.errors)

@@ -1,22 +1,31 @@
 """Excel in and out, for every ledger staff keep: write a sheet, read a sheet or CSV."""
 import csv
 import io
+import re
 from typing import Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
+SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # Excel refuses these in a sheet's name
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Sheet1") -> bytes:
+    return to_xlsx_sheets([(title, headers, rows)])
+
+
+def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """A workbook of several sheets ``(title, headers, rows)``; read_table reads the
+    first, so a template puts its data sheet first and its instructions after."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, 2 * len(str(header)) + 4))
-    sheet.append([str(h) for h in headers])
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:31])
+        for index, header in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, 2 * len(str(header)) + 4))
+        sheet.append([str(h) for h in headers])
+        for row in rows:
+            sheet.append([_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -50,7 +50,10 @@ def select_locale() -> str:
 
 
 def init_i18n(app) -> None:
-    compile_catalogues()
+    if compile_catalogues():
+        # Building the app (menus, permissions) already looked the catalogues up, before
+        # they were compiled on a fresh checkout: forget that empty lookup.
+        app.extensions["babel"].instance.domain_instance.cache.clear()
     app.extensions["babel"].locale_selector = select_locale
 
 

@@ -6,8 +6,10 @@ starts with the user's code. Every screen, API, export, chart and job scopes thr
 this module; a row outside the jurisdiction behaves exactly like a missing one (404).
 
 Prefix tests are written as a code range so an ordinary b-tree index serves them:
-all codes are digit strings of at most 12 characters, so the codes under prefix ``P``
-are exactly those between ``P`` and ``P`` padded with nines to 12 digits.
+all codes are digit strings of at most MAX_CODE_LENGTH characters (19: a community's
+12 digits, then a ledger grid, building and unit, models.ledger), so the codes under
+prefix ``P`` are exactly those between ``P`` and ``P`` padded with nines to 19 digits.
+A grid member's jurisdiction is simply a grid code: the same rule scopes the ledgers.
 """
 from typing import Optional
 
@@ -16,8 +18,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import and_, true
 
 from app.errors import OutsideJurisdiction
-
-MAX_CODE_LENGTH = 12
+from models.base import MAX_CODE_LENGTH
 
 
 def code_range(prefix: str) -> tuple[str, str]:

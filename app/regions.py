@@ -17,7 +17,7 @@ from app.errors import OutsideJurisdiction, ValidationFailed
 from app.extensions import db
 from app.jurisdiction import code_range, code_within, ensure_within
 from models import Region
-from models.region import CODE_LENGTH_BY_LEVEL
+from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "data"
 HENAN_FILE = SEED_DIR / "henan-divisions.csv"
@@ -181,22 +181,78 @@ def search_regions(term: str, jurisdiction: Optional[str], level: Optional[int] 
     return list(db.session.scalars(query.order_by(Region.level, Region.code).limit(limit)))
 
 
+# ``level`` for check_assignable_region (and views' ``region_fields``): any jurisdiction
+# code, a region's or, below a community, a ledger grid's, building's or unit's.
+ANY_JURISDICTION = "jurisdiction"
+
+
 def check_assignable_region(code: Optional[str], field: str = "region_code",
-                            level: Optional[int] = None) -> Region:
+                            level: Optional[int] | str = None):
     """The write check for a region code given in a form or an API body: it must exist,
-    be of the required level, and lie within the current user's jurisdiction."""
-    region = get_region(code)
-    if region is None or (level and region.level != level):
+    be of the required level, and lie within the current user's jurisdiction. With
+    ``level=ANY_JURISDICTION`` a ledger unit's code is accepted too (a user's
+    jurisdiction may be a grid); the Region or ledger unit is returned."""
+    if level == ANY_JURISDICTION:
+        place, level = get_jurisdiction_unit(code), None
+    else:
+        place = get_region(code)
+    if place is None or (level and place.level != level):
         raise ValidationFailed(_l("Unknown region."), {field: [_l("Unknown region.")]})
     try:
         ensure_within(code)
     except OutsideJurisdiction:
         raise OutsideJurisdiction(code, field=field)
-    return region
+    return place
 
 
-def label(region: Region) -> str:
-    return f"{region.name} ({region.code})"
+# ---- jurisdiction codes below the community (ledger grids, buildings, units) ------
+# The one place that resolves a jurisdiction code: up to a community it is a region,
+# below it a ledger unit of app.ledgers (which builds on regions, hence the late import).
+
+def _is_ledger_code(code: Optional[str]) -> bool:
+    return bool(code) and len(code) > CODE_LENGTH_BY_LEVEL[LEVEL_COMMUNITY]
+
+
+def get_jurisdiction_unit(code: Optional[str]):
+    """The Region, or the ledger Grid / Building / Unit, a jurisdiction code names."""
+    if _is_ledger_code(code):
+        from app.ledgers import get_ledger_unit
+
+        return get_ledger_unit(code)
+    return get_region(code)
+
+
+def jurisdiction_path(code: Optional[str]) -> list:
+    """The regions down to the community, then the ledger units down to ``code``."""
+    if not code:
+        return []
+    path = region_path(code)
+    if _is_ledger_code(code):
+        from app.ledgers import ledger_path
+
+        path += ledger_path(code)
+    return path
+
+
+def search_jurisdictions(term: str, jurisdiction: Optional[str], limit: int = 20) -> list:
+    """Regions and ledger units within ``jurisdiction`` matching ``term`` (a code
+    prefix or part of a name), for the jurisdiction field of accounts and staff."""
+    from app.ledgers import search_ledger_units
+
+    units = search_ledger_units(term, jurisdiction, limit)
+    regions = search_regions(term, jurisdiction, limit=limit)
+    # Regions first, but ledger units keep at least half the places when they match.
+    regions = regions[:limit - min(len(units), limit // 2)]
+    return regions + units[:limit - len(regions)]
+
+
+def label(place) -> str:
+    """``name (code)`` of a region; a ledger unit also names its community and parents."""
+    if isinstance(place, Region):
+        return f"{place.name} ({place.code})"
+    from app.ledgers import ledger_label
+
+    return ledger_label(place)
 
 
 def ancestor_prefixes(code: str) -> list[str]:

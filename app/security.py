@@ -8,14 +8,17 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Column, String
 
+from models.base import MAX_CODE_LENGTH
+
 
 class ConsoleUser(User):
     """FAB's user plus one jurisdiction code (same table, ab_user)."""
 
     __tablename__ = "ab_user"
     # No foreign key: codes are checked by app.regions on every write, and FAB's
-    # schemas leave foreign-key columns out of the API.
-    region_code = Column(String(12), index=True)
+    # schemas leave foreign-key columns out of the API. A region code, or below a
+    # community a ledger grid, building or unit code (a grid member's jurisdiction).
+    region_code = Column(String(MAX_CODE_LENGTH), index=True)
 
     jurisdiction_column = "region_code"
 

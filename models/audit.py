@@ -1,6 +1,6 @@
 from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 
-from models.base import BigId, Model, ScopedMixin, utcnow
+from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
 
 
 class AuditLog(ScopedMixin, Model):
@@ -20,5 +20,5 @@ class AuditLog(ScopedMixin, Model):
     action = Column(String(16), nullable=False)  # create update delete unmask
     entity = Column(String(64), nullable=False)
     entity_id = Column(String(64))
-    region_code = Column(String(12))
+    region_code = Column(String(MAX_CODE_LENGTH))  # a ledger row's code is up to 19 digits
     changes = Column(Text)  # JSON: {"field": [old, new]}; sensitive values masked

@@ -6,6 +6,11 @@ from sqlalchemy import BigInteger, Integer
 # A 64-bit key on PostgreSQL; SQLite only autoincrements a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
+# The longest jurisdiction code: below a 12-digit community code the ledgers go on
+# with grid (+2 digits), building or village group (+3) and unit (+2), models.ledger.
+# Columns holding any jurisdiction code (a user's, an audit entry's) are this wide.
+MAX_CODE_LENGTH = 19
+
 
 def utcnow() -> dt.datetime:
     """Times are stored as naive UTC (DESIGN: stored in UTC, shown in Asia/Shanghai)."""
@@ -26,4 +31,4 @@ class ScopedMixin:
         return getattr(self, self.jurisdiction_column)
 
 
-__all__ = ["Model", "ScopedMixin", "BigId", "utcnow"]
+__all__ = ["Model", "ScopedMixin", "BigId", "MAX_CODE_LENGTH", "utcnow"]

@@ -9,9 +9,23 @@ from tests.scoping import ScopedResource, assert_scoped
 
 
 def test_code_range_is_a_prefix_range():
-    assert code_range("4101") == ("4101", "410199999999")
+    # Padded to the longest code: a ledger unit, 19 digits (community 12 + grid 2 +
+    # building 3 + unit 2), so every ledger row under a region falls in its range.
+    assert code_range("4101") == ("4101", "4101999999999999999")
     assert is_within("410105001003", "4101") and not is_within("410205001003", "4101")
     assert is_within("4101", "4101") and not is_within("41", "4101")
+
+
+def test_code_range_reaches_every_ledger_code_and_nothing_else():
+    grid, building, unit = "41010500100301", "41010500100301005", "4101050010030100502"
+    for prefix in ("41", "410105001", "410105001003", grid, building, unit):
+        low, high = code_range(prefix)
+        inside = [c for c in ("410105001003", grid, building, unit, "4101050010039999999") if c.startswith(prefix)]
+        assert all(low <= c <= high for c in inside), prefix
+    # The neighbours of a grid (the next grid, the community itself) are outside its range.
+    low, high = code_range(grid)
+    assert not low <= "41010500100302" <= high and not low <= "410105001003" <= high
+    assert not low <= "41010500100302001" <= high
 
 
 def test_code_within_selects_exactly_the_prefix(app):

@@ -5,10 +5,26 @@ A subclass declares ``datamodel`` and ``class_permission_name`` (a resource of
 app.roles); the jurisdiction filter is derived from the model, so no view can forget it.
 """
 from flask_appbuilder import ModelRestApi, ModelView
+from sqlalchemy import inspect
 
 from app import roles
 from app.jurisdiction import base_filters_for
 from views.scoped import ScopedApiMixin, ScopedViewMixin
+
+# FAB lists the rows a relation may point to in form dropdowns, the API's ``_info``
+# and ``/related/<column>``, and checks API writes against the same filters: each
+# gets the jurisdiction filter of the related model, so none offers a foreign row.
+RELATION_FILTER_ATTRS = ("add_form_query_rel_fields", "edit_form_query_rel_fields",
+                         "search_form_query_rel_fields", "add_query_rel_fields",
+                         "edit_query_rel_fields")
+
+
+def scoped_relation_filters(model) -> dict:
+    """``{relation: base filters}`` for the many-to-one relations to scoped models."""
+    return {relation.key: base_filters_for(relation.mapper.class_)
+            for relation in inspect(model).relationships
+            if relation.direction.name == "MANYTOONE"
+            and hasattr(relation.mapper.class_, "jurisdiction_attr")}
 
 
 class _JurisdictionFilterMixin:
@@ -16,6 +32,12 @@ class _JurisdictionFilterMixin:
 
     def __init__(self, *args, **kwargs):
         self.base_filters = base_filters_for(self.datamodel.obj) + list(self.base_filters or [])
+        relation_filters = scoped_relation_filters(self.datamodel.obj)
+        for attr in RELATION_FILTER_ATTRS:
+            if hasattr(self, attr):
+                declared = dict(getattr(self, attr) or {})
+                setattr(self, attr, {key: relation_filters.get(key, []) + declared.get(key, [])
+                                     for key in relation_filters.keys() | declared.keys()})
         super().__init__(*args, **kwargs)
 
 

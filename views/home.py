@@ -2,7 +2,7 @@
 from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 
-from app.regions import region_path
+from app.regions import jurisdiction_path
 from app.roles import ROLE_LABELS
 
 
@@ -14,7 +14,7 @@ class HomeView(IndexView):
         user = self.appbuilder.sm.current_user
         if user is None or not user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
-        path = region_path(user.region_code) if user.region_code else []
+        path = jurisdiction_path(user.region_code)  # a grid member's ends with their grid
         roles = [ROLE_LABELS.get(r.name, r.name) for r in user.roles]
         return self.render_template(self.index_template, user=user, path=path, roles=roles,
                                     links=self.appbuilder.menu.get_list())

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from app import roles
 from app.errors import OutsideJurisdiction
 from app.jurisdiction import current_jurisdiction, is_within
-from app.regions import check_assignable_region, labels_with_place, search_regions
+from app.regions import check_assignable_region, label, labels_with_place, search_jurisdictions, \
+    search_regions
 from models import Region
 from views.base import ScopedModelRestApi, ScopedModelView
 
@@ -72,12 +73,16 @@ class RegionApi(RegionWriteRule, ScopedModelRestApi):
           parameters:
           - {in: query, name: q, schema: {type: string}}
           - {in: query, name: level, schema: {type: integer}}
+          - {in: query, name: units, schema: {type: integer}, description: "1: ledger grids, buildings, units too"}
           responses:
             200:
               description: matching regions
         """
-        level = request.args.get("level", type=int)
-        regions = search_regions(request.args.get("q", ""), current_jurisdiction(), level)
-        labels = labels_with_place(regions)
-        return self.response(200, results=[{"id": r.code, "text": labels[r.code], "level": r.level}
-                                           for r in regions])
+        term, level = request.args.get("q", ""), request.args.get("level", type=int)
+        if request.args.get("units"):  # any jurisdiction: ledger grids, buildings, units too
+            places = search_jurisdictions(term, current_jurisdiction())
+        else:
+            places = search_regions(term, current_jurisdiction(), level)
+        labels = labels_with_place([p for p in places if isinstance(p, Region)])
+        return self.response(200, results=[{"id": p.code, "text": labels.get(p.code) or label(p),
+                                            "level": getattr(p, "level", None)} for p in places])

@@ -126,3 +126,10 @@ class ScopedApiMixin(ScopedWriteMixin):
         except DomainError as error:
             db.session.rollback()
             return error_response(error)
+
+    def delete_headless(self, pk):
+        try:  # a pre_delete rule may refuse (e.g. a grid that still has households)
+            return super().delete_headless(pk)
+        except DomainError as error:
+            db.session.rollback()
+            return error_response(error)

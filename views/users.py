@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import roles
 from app.jurisdiction import base_filters_for
+from app.regions import ANY_JURISDICTION
 from app.security import ConsoleUser
 from views.base import ScopedModelRestApi
 from views.scoped import ScopedViewMixin
@@ -20,7 +21,7 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
         "resetpasswords": roles.WRITE,
     }
     base_filters = base_filters_for(ConsoleUser)
-    region_fields = {"region_code": None}
+    region_fields = {"region_code": ANY_JURISDICTION}  # a region, or a ledger grid/building/unit
 
     label_columns = {**UserDBModelView.label_columns, "region_code": _l("Jurisdiction")}
     list_columns = ["first_name", "last_name", "username", "region_code", "roles", "active"]
@@ -39,9 +40,9 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
                     "region_code"]
     add_form_extra_fields = {
         **UserDBModelView.add_form_extra_fields,
-        "region_code": RegionSelectField(_l("Jurisdiction")),
+        "region_code": RegionSelectField(_l("Jurisdiction"), units=True),
     }
-    edit_form_extra_fields = {"region_code": RegionSelectField(_l("Jurisdiction"))}
+    edit_form_extra_fields = {"region_code": RegionSelectField(_l("Jurisdiction"), units=True)}
 
 
 class ConsoleUserApi(ScopedModelRestApi):
@@ -59,5 +60,5 @@ class ConsoleUserApi(ScopedModelRestApi):
     search_columns = ["username", "region_code", "active"]
     base_permissions = ["can_read", "can_write"]
     include_route_methods = {"get", "get_list", "put", "info"}
-    region_fields = {"region_code": None}
+    region_fields = {"region_code": ANY_JURISDICTION}
     label_columns = {"region_code": _l("Jurisdiction")}
