@@ -41,7 +41,9 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.filing_events import filings_changed
 from app.jurisdiction import code_within
-from app.stats_summary import day_offset, dialect_of, rebuild_summaries
+from app.clock import day_offset
+from app.sqltools import dialect_of
+from app.stats_summary import rebuild_summaries
 from models import AuditLog, Region
 from models.base import utcnow
 from models.filing import Filing, FilingCheck

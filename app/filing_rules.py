@@ -21,7 +21,7 @@ from marshmallow.validate import OneOf
 
 from app import identity
 from app.errors import ValidationFailed
-from app.localtime import local_day, to_utc
+from app.clock import local_date, to_utc
 from models.filing import (
     CHECK_METHODS,
     CONTROL_MEASURES,
@@ -296,7 +296,7 @@ def _check_times(values, now, problems):
     values.update(expected_arrival_at=expected, departure_at=departure, arrived_at=arrived)
     if expected is None:
         return
-    values["arrival_day"] = local_day(expected)
+    values["arrival_day"] = local_date(expected)
     if departure and departure > expected:
         problems.add("departure_at", _l("The departure must not be after the expected arrival."))
     values["is_backfill"] = arrived is not None

@@ -20,13 +20,12 @@ from typing import Iterable, Optional
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import String, and_, func, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import audit, filing_events, filing_labels as labels, filing_rules as rules, identity
 from app.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
 from app.jurisdiction import code_within, is_within
-from app.localtime import format_local, iso_local
+from app.clock import format_local, iso_local
+from app.sqltools import insert_ignoring_conflicts
 from app.outbox import notification_values
 from models import AuditLog, Notification, Region
 from models.filing import (
@@ -254,9 +253,10 @@ def _insert_new(conn, rows: list[dict], companions, attempts: int = 3) -> dict:
 
 def _write_in_steps(conn, rows, companions) -> dict:
     """The filings, then the companion rows of those inserted (SQLite, any database)."""
-    statement = sqlite_insert(FILING) if conn.dialect.name == "sqlite" else FILING.insert()
     if conn.dialect.name == "sqlite":
-        statement = statement.on_conflict_do_nothing()
+        statement = insert_ignoring_conflicts(FILING, "sqlite")
+    else:
+        statement = FILING.insert()
     result = conn.execute(statement.returning(FILING.c.id, FILING.c.receipt), rows if len(rows) > 1 else rows[0])
     ids = {receipt: id_ for id_, receipt in result}
     inserted = [row for row in rows if row["receipt"] in ids]

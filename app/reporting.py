@@ -186,6 +186,12 @@ def escalation_levels_of_reports(report_ids) -> dict[int, str]:
 
 # ---- compliance --------------------------------------------------------------------
 
+def submitted_on_time(report=DailyReport.__table__.c):
+    """The on-time rule, in SQL: submitted, and not late (``late`` is fixed when the
+    report is submitted, against its own deadline ``due_at``)."""
+    return and_(report.status == "submitted", report.late.is_(False))
+
+
 @dataclass
 class ComplianceRow:
     code: str
@@ -275,7 +281,7 @@ def compliance(region_code: str | None, day: dt.date) -> Compliance:
     submitted = DailyReport.status == "submitted"
     for code, on_time, late, awaiting in db.session.execute(
             select(report_key,
-                   func.sum(case((and_(submitted, DailyReport.late.is_(False)), 1), else_=0)),
+                   func.sum(case((submitted_on_time(), 1), else_=0)),
                    func.sum(case((and_(submitted, DailyReport.late.is_(True)), 1), else_=0)),
                    func.sum(case((DailyReport.status == "prepared", 1), else_=0)))
             .where(DailyReport.report_date == day, code_within(DailyReport.region_code, region.code))
@@ -317,7 +323,6 @@ def _community_statuses(region: Region, day: dt.date, only_missing: bool):
 @dataclass
 class PenaltyRun:
     proposed: list = field(default_factory=list)   # (region code, reason category)
-    skipped: bool = False                            # no rewards-and-penalties records yet
 
 
 def propose_report_penalties(day: dt.date, now: dt.datetime | None = None) -> PenaltyRun:
@@ -327,12 +332,7 @@ def propose_report_penalties(day: dt.date, now: dt.datetime | None = None) -> Pe
     period; a person approves or rejects it."""
     now = now or utcnow()
     run = PenaltyRun()
-    try:
-        from app.rewards import propose_penalty
-    except ImportError:
-        log.warning("no rewards-and-penalties records (app.rewards): no penalties proposed")
-        run.skipped = True
-        return run
+    from app.rewards import propose_penalty  # the rewards ledger imports the regions' rules
     config = current_app.config
     first = day - dt.timedelta(days=config["PENALTY_WINDOW_DAYS"] - 1)
     missing = and_(DailyReport.status == "prepared", DailyReport.due_at <= now)

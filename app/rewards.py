@@ -10,13 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.errors import Conflict, DomainError, FieldErrors, ValidationFailed
 from app.extensions import db
 from app.jurisdiction import code_within, current_jurisdiction, is_within
@@ -35,10 +35,7 @@ CODE_LENGTHS = (2, 4, 6, 9, 12, 14, 17, MAX_CODE_LENGTH)
 
 def period_of(moment_utc: Optional[dt.datetime] = None) -> str:
     """``YYYY-MM``: the month, in the console's time zone, of a naive UTC time."""
-    moment_utc = moment_utc or utcnow()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    local = moment_utc.replace(tzinfo=dt.timezone.utc).astimezone(zone)
-    return local.strftime("%Y-%m")
+    return clock.month_of(moment_utc or utcnow())
 
 
 # ---- proposals ---------------------------------------------------------------------

@@ -40,17 +40,14 @@ from sqlalchemy import and_, case, func, select
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.jurisdiction import code_within, current_jurisdiction, is_within
-from app.stats_summary import (
-    BREAKDOWNS,
-    CANCELLED,
-    MEASURES,
-    _n,
-    day_start_utc,
-    dialect_of,
-    local_today,
-    sql_local_day,
-)
-from models import Model, Region
+from app.clock import day_start as day_start_utc
+from app.clock import latest_day_due, local_today
+from app.reporting import submitted_on_time
+from app.sqltools import dialect_of, insert_ignoring_conflicts
+from app.sqltools import sql_int as _n
+from app.stats_summary import BREAKDOWNS, CANCELLED, MEASURES
+from models import DailyReport, Region
+from models.base import utcnow
 from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY, LEVEL_COUNTY, LEVEL_PROVINCE
 from models.stats import (
@@ -298,35 +295,9 @@ def live_counts(region_code, date_range: DateRange, now=None, prefix="__current_
 
 # ---- daily-report compliance ---------------------------------------------------------
 
-def daily_report_table():
-    """The DailyReport model's table (issue 4), or None where it does not exist."""
-    for mapper in Model.registry.mappers:
-        if mapper.class_.__name__ == "DailyReport":
-            return mapper.local_table
-    return None
-
-
-def _deadline_time() -> dt.timedelta:
-    hours, minutes = current_app.config["DAILY_REPORT_DEADLINE"].split(":")
-    return dt.timedelta(hours=int(hours), minutes=int(minutes))
-
-
-def report_deadline_utc(day: dt.date) -> dt.datetime:
-    """When the report on ``day`` is due: the next morning at DAILY_REPORT_DEADLINE."""
-    return day_start_utc(day + dt.timedelta(days=1)) + _deadline_time()
-
-
 def last_due_day(now: Optional[dt.datetime] = None) -> dt.date:
     """The latest report day whose deadline has passed."""
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    day = local_today(now) - dt.timedelta(days=1)
-    return day if report_deadline_utc(day) <= now else day - dt.timedelta(days=1)
-
-
-def _on_time(table, dialect):
-    """SQL: the report was submitted before its deadline."""
-    submitted_day = sql_local_day(table.c.submitted_at, dialect, shift=-_deadline_time())
-    return and_(table.c.submitted_at.is_not(None), submitted_day <= table.c.report_date)
+    return latest_day_due(now or utcnow(), current_app.config["DAILY_REPORT_DEADLINE"])
 
 
 def _communities(prefix: str, group_length: int) -> dict[str, int]:
@@ -337,11 +308,8 @@ def _communities(prefix: str, group_length: int) -> dict[str, int]:
 
 
 def report_compliance(region: Region, date_range: DateRange, now=None) -> Optional[dict]:
-    """``{group: (expected, on_time)}`` for the region's children (key None: the region),
-    or None when daily reports do not exist."""
-    table = daily_report_table()
-    if table is None:
-        return None
+    """``{group: (expected, on_time)}`` for the region's children (key None: the region)."""
+    table = DailyReport.__table__
     child_level = _child_level(region) or region.level
     group_length = CODE_LENGTH_BY_LEVEL[child_level]
     due = DateRange(date_range.start, min(date_range.end, last_due_day(now)))
@@ -362,7 +330,7 @@ def _live_on_time(table, prefix, group_length, due: DateRange) -> dict[str, int]
     key = func.substr(table.c.region_code, _n(1), _n(group_length))
     query = (select(key, func.count())
              .where(code_within(table.c.region_code, prefix), table.c.report_date >= due.start,
-                    table.c.report_date <= due.end, _on_time(table, dialect_of(db.session)))
+                    table.c.report_date <= due.end, submitted_on_time(table.c))
              .group_by(key))
     return dict(db.session.execute(query).all())
 
@@ -394,7 +362,7 @@ def _fill_compliance_cache(table, due: DateRange) -> None:
     counted = db.session.execute(
         select(county, table.c.report_date, func.count())
         .where(code_within(table.c.region_code, province), table.c.report_date.in_(missing),
-               _on_time(table, dialect))
+               submitted_on_time(table.c))
         .group_by(county, table.c.report_date)).all()
     rows = [{"level": LEVEL_COUNTY, "region_code": code, "day": _as_date(day), "on_time": n}
             for code, day, n in counted]
@@ -403,19 +371,11 @@ def _fill_compliance_cache(table, due: DateRange) -> None:
         per_day[row["day"]] += row["on_time"]
     rows += [{"level": LEVEL_PROVINCE, "region_code": province, "day": day, "on_time": n}
              for day, n in per_day.items()]
-    _insert_ignoring_existing(ReportCompliance.__table__, rows, dialect)
+    db.session.execute(insert_ignoring_conflicts(ReportCompliance.__table__, dialect), rows)
 
 
 def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def _insert_ignoring_existing(table, rows, dialect):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(table).on_conflict_do_nothing(), rows)
 
 
 def refresh_report_compliance(conn=None, days=None) -> None:
@@ -441,26 +401,26 @@ REPORT_ON_TIME, REPORT_LATE, REPORT_MISSING, REPORT_NOT_DUE = "on_time", "late",
 
 def report_heatmap(region_code, date_range: DateRange, now=None, prefix="__current__"):
     """For a township (its communities) or a community: ``(communities, days, cells)``
-    where ``cells[code][day]`` is on_time, late, missing or not_due; None when daily
-    reports do not exist or the region is above a township."""
+    where ``cells[code][day]`` is on_time, late, missing or not_due; None when the
+    region is above a township."""
     region = visible_region(region_code, prefix)
-    table = daily_report_table()
-    if table is None or region.level < LEVEL_COMMUNITY - 1:
+    if region.level < LEVEL_COMMUNITY - 1:
         return None
+    table = DailyReport.__table__
     communities = _children(region) if region.level < LEVEL_COMMUNITY else [region]
-    submitted = {(code, _as_date(day)): at for code, day, at in db.session.execute(
-        select(table.c.region_code, table.c.report_date, table.c.submitted_at)
+    submitted = {(code, _as_date(day)): late for code, day, late in db.session.execute(
+        select(table.c.region_code, table.c.report_date, table.c.late)
         .where(code_within(table.c.region_code, region.code), table.c.report_date >= date_range.start,
-               table.c.report_date <= date_range.end))}
+               table.c.report_date <= date_range.end, table.c.status == "submitted"))}
     last_due = last_due_day(now)
     days = date_range.days()
     cells = {}
     for community in communities:
         row = cells[community.code] = {}
         for day in days:
-            at = submitted.get((community.code, day))
-            if at is not None:
-                row[day] = REPORT_ON_TIME if at < report_deadline_utc(day) else REPORT_LATE
+            late = submitted.get((community.code, day))
+            if late is not None:
+                row[day] = REPORT_LATE if late else REPORT_ON_TIME
             else:
                 row[day] = REPORT_MISSING if day <= last_due else REPORT_NOT_DUE
     return communities, days, cells

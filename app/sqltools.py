@@ -1,12 +1,33 @@
 """SQL both databases speak, where SQLAlchemy needs the dialect spelled out."""
+from sqlalchemy import literal_column
+
 from app.extensions import db
 
 
-def insert_ignoring_conflicts(table):
-    """``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite: a row that
-    would repeat a unique key is skipped, which makes set-based jobs idempotent."""
-    if db.engine.dialect.name == "postgresql":
+def dialect_of(conn=None) -> str:
+    """``postgresql`` or ``sqlite``: of a connection, a session, or the app's engine."""
+    if conn is None:
+        return db.engine.dialect.name
+    bind = conn.get_bind() if hasattr(conn, "get_bind") else conn
+    return bind.dialect.name
+
+
+def dialect_insert(table, dialect: str = None):
+    """The dialect's own ``INSERT`` (it knows ``ON CONFLICT``)."""
+    if (dialect or dialect_of()) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
+def insert_ignoring_conflicts(table, dialect: str = None):
+    """``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL and SQLite: a row that
+    would repeat a unique key is skipped, which makes set-based jobs idempotent."""
+    return dialect_insert(table, dialect).on_conflict_do_nothing()
+
+
+def sql_int(value: int):
+    """An integer written into the SQL: PostgreSQL matches a GROUP BY expression to the
+    select list only when they are identical, which two bind parameters are not."""
+    return literal_column(str(int(value)))

@@ -22,13 +22,13 @@ import datetime as dt
 from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Optional
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import Date, and_, case, cast, func, literal, literal_column, select, text, union_all
+from sqlalchemy import and_, case, func, literal, select, text, union_all
 
+from app.clock import local_date, sql_local_day
 from app.filing_events import on_filing_change
 from app.jurisdiction import code_within
+from app.sqltools import dialect_of, sql_int as _n
 from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL
 from models.stats import (
@@ -104,58 +104,10 @@ BREAKDOWNS = {ORIGIN: (origin_key, _sql_origin_key),
               TRANSPORT: (lambda r: r["transport_mode"], lambda f: f.transport_mode)}
 
 
-# ---- days: Asia/Shanghai, as a fixed offset --------------------------------------
-
-@lru_cache(maxsize=8)
-def _offset_of(zone: str) -> dt.timedelta:
-    # Asia/Shanghai has had no daylight saving since 1991: one fixed offset, the same in
-    # Python and in SQL (where SQLite has no time zones), so listener and rebuild agree.
-    return dt.datetime.now(ZoneInfo(zone)).utcoffset()
-
-
-def day_offset() -> dt.timedelta:
-    return _offset_of(current_app.config["TIMEZONE"])
-
-
-def arrival_day(value) -> dt.date:
-    """The local day of a naive-UTC time (a filing's expected arrival)."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return (value + day_offset()).date()
-
-
-def local_today(now: Optional[dt.datetime] = None) -> dt.date:
-    return arrival_day(now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
-
-
-def day_start_utc(day: dt.date) -> dt.datetime:
-    """The naive-UTC instant a local day begins."""
-    return dt.datetime.combine(day, dt.time()) - day_offset()
-
-
-def _n(value: int):
-    """An integer written into the SQL: PostgreSQL matches a GROUP BY expression to the
-    select list only when they are identical, which two bind parameters are not."""
-    return literal_column(str(int(value)))
-
-
-def sql_local_day(column, dialect: str, shift: dt.timedelta = dt.timedelta()):
-    """SQL: the local day of a naive-UTC column (optionally shifted, e.g. by a deadline)."""
-    minutes = int((day_offset() + shift).total_seconds() // 60)
-    if dialect == "sqlite":
-        return func.date(column, literal_column(f"'{minutes:+d} minutes'"))
-    return cast(column + literal_column(f"INTERVAL '{minutes} minutes'"), Date)
-
-
-def dialect_of(conn) -> str:
-    bind = conn.get_bind() if hasattr(conn, "get_bind") else conn
-    return bind.dialect.name
-
-
 # ---- the listener --------------------------------------------------------------------
 
 def _row_contributions(row, sign, daily, breakdown):
-    day = arrival_day(row["expected_arrival_at"])
+    day = local_date(row["expected_arrival_at"])
     code = row["destination_region_code"]
     vector = [sign if counts(row) else 0 for counts, _sql in MEASURES.values()]
     for level in DAILY_LEVELS:

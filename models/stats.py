@@ -8,7 +8,7 @@ on-time daily reports per county and day once the day's deadline has passed (the
 cannot change after it); app.rollups fills it on demand.
 
 The day of a filing is the Asia/Shanghai day of its expected arrival (see
-app.stats_summary.arrival_day); every rollup's date range applies to that day.
+app.clock.local_date); every rollup's date range applies to that day.
 """
 from sqlalchemy import Column, Date, Integer, SmallInteger, String
 

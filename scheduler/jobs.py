@@ -40,7 +40,7 @@ def _prepare(day, now):
 
 def _penalties(day, now):
     run = propose_report_penalties(day, now)
-    return {"proposed": len(run.proposed), "skipped": run.skipped}
+    return {"proposed": len(run.proposed)}
 
 
 DAILY_REPORT = DailyJob("daily_report", _prepare, "DAILY_REPORT_TIME")

@@ -6,7 +6,7 @@ import itertools
 from app import filings
 from app.extensions import db
 from app.identity import resident_id_check_char
-from app.localtime import to_local
+from app.clock import to_local
 from models import Filing
 from models.base import utcnow
 

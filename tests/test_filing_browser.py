@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.localtime import to_local
+from app.clock import to_local
 from models import Filing
 from models.base import utcnow
 from tests.filing_data import resident_id

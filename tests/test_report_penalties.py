@@ -1,11 +1,7 @@
 """Penalties proposed for repeated late or missing reports, through the rewards service
-(app.rewards, issue 6). Without it the job proposes nothing and says so."""
+(app.rewards)."""
 import datetime as dt
-import importlib.util
-import sys
-import types
 
-import pytest
 from sqlalchemy import func, select
 
 from app.escalations import escalate
@@ -16,7 +12,6 @@ from scheduler.jobs import daily_report_job, report_penalties_job
 from tests.report_fixtures import COMMUNITIES, DAY, DUE, PREPARED_AT, report_of
 
 A, B = "410105001003", "410105001006"
-HAS_REWARDS = importlib.util.find_spec("app.rewards") is not None
 
 
 def _three_days_with_a_late_and_a_missing_community():
@@ -27,40 +22,10 @@ def _three_days_with_a_late_and_a_missing_community():
         submit_report(report_of(A, day).id, now=DUE + shift + dt.timedelta(hours=1))
 
 
-@pytest.mark.skipif(HAS_REWARDS, reason="app.rewards exists: the next test covers it")
-def test_without_rewards_records_nothing_is_proposed(app):
-    with app.app_context():
-        _three_days_with_a_late_and_a_missing_community()
-        assert propose_report_penalties(DAY, DUE + dt.timedelta(hours=2)).skipped
-        assert report_penalties_job(DAY, DUE + dt.timedelta(hours=2)) == {"proposed": 0, "skipped": True}
-
-
 def _expected():
     return {(A, "late_report")} | {(c, "missing_report") for c in COMMUNITIES if c != A}
 
 
-def test_which_communities_get_a_proposal(app, monkeypatch):
-    """Checked against a stand-in for the rewards service, so it runs on every branch."""
-    calls = []
-    stand_in = types.ModuleType("app.rewards")
-    stand_in.propose_penalty = lambda session, region_code, reason_category, reason, escalation_id=None, \
-        proposed_at=None: calls.append((region_code, reason_category, escalation_id, reason, proposed_at))
-    monkeypatch.setitem(sys.modules, "app.rewards", stand_in)
-    with app.app_context():
-        _three_days_with_a_late_and_a_missing_community()
-        now = DUE + dt.timedelta(hours=2)
-        assert report_penalties_job(DAY, now) == {"proposed": len(_expected()), "skipped": False}
-        assert {(code, category) for code, category, *_rest in calls} == _expected()
-        latest_of_b = db.session.scalar(select(func.max(Escalation.id)).where(Escalation.region_code == B))
-        (of_b,) = [call for call in calls if call[0] == B]
-        assert of_b[2] == latest_of_b and of_b[4] == now and "2026-02-23" in of_b[3]
-        # Two late reports are not yet "repeated".
-        calls.clear()
-        propose_report_penalties(DAY - dt.timedelta(days=1), now)
-        assert calls == []
-
-
-@pytest.mark.skipif(not HAS_REWARDS, reason="no app.rewards on this branch (issue 6)")
 def test_proposals_reach_the_rewards_records(app, monkeypatch):
     import app.rewards as rewards
 
@@ -68,7 +33,7 @@ def test_proposals_reach_the_rewards_records(app, monkeypatch):
     real = rewards.propose_penalty
 
     def spy(session, region_code, reason_category, reason, escalation_id=None, proposed_at=None):
-        calls.append((region_code, reason_category))
+        calls.append((region_code, reason_category, escalation_id, reason, proposed_at))
         return real(session, region_code, reason_category, reason,
                     escalation_id=escalation_id, proposed_at=proposed_at)
 
@@ -76,7 +41,15 @@ def test_proposals_reach_the_rewards_records(app, monkeypatch):
     with app.app_context():
         _three_days_with_a_late_and_a_missing_community()
         now = DUE + dt.timedelta(hours=2)
-        report_penalties_job(DAY, now)
-        assert set(calls) == _expected()
+        assert report_penalties_job(DAY, now) == {"proposed": len(_expected())}
+        assert {(code, category) for code, category, *_rest in calls} == _expected()
+        latest_of_b = db.session.scalar(select(func.max(Escalation.id)).where(Escalation.region_code == B))
+        (of_b,) = [call for call in calls if call[0] == B]
+        assert of_b[2] == latest_of_b and of_b[4] == now and "2026-02-23" in of_b[3]
         # Proposing again for the same period is the rewards service's no-op.
         report_penalties_job(DAY, now)
+        assert db.session.scalar(select(func.count()).select_from(rewards.RewardPenalty)) == len(_expected())
+        # Two late reports (the days before) are not yet "repeated".
+        calls.clear()
+        propose_report_penalties(DAY - dt.timedelta(days=1), now)
+        assert calls == []

@@ -12,7 +12,6 @@ from app.extensions import db
 from app.rollups import DateRange
 from app.stats_summary import verify_summaries
 from models.filing import Filing
-from tests import daily_reports  # noqa: F401  (the DailyReport stand-in, before the app)
 from tests.daily_reports import add_report
 from tests.filing_writes import change_filing, check_filing
 

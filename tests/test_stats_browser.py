@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app import rollups
+from app import clock, rollups
 from app.cli import create_user
 from app.demo import generate_filings
 from app.extensions import db
-from tests import daily_reports  # noqa: F401  (the DailyReport stand-in, before the app)
 from tests.conftest import PASSWORD
 from tests.daily_reports import add_report
 
@@ -29,7 +28,7 @@ def server(app):
         today = rollups.local_today()
         for back in range(1, 15):  # a fortnight of daily reports: on time, late, missing
             day = today - dt.timedelta(days=back)
-            deadline = rollups.report_deadline_utc(day)
+            deadline = clock.report_due_at(day)
             add_report("410105001003", day, deadline - dt.timedelta(hours=3))
             if back % 3:
                 add_report("410105001006", day, deadline + dt.timedelta(hours=back % 2 * 5 - 2))

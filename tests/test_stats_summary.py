@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.filing_events import filings_changed
-from app.stats_summary import arrival_day, rebuild_summaries, verify_summaries
+from app.clock import local_date as arrival_day
+from app.stats_summary import rebuild_summaries, verify_summaries
 from models.stats import StatsBreakdown, StatsDaily
 from tests.filing_writes import FILING, change_filing, check_filing, create_filing, delete_filing, filing_values
 

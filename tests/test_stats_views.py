@@ -9,7 +9,6 @@ from app import rollups
 from app.cli import create_user
 from app.demo import generate_filings
 from app.excel import read_table
-from tests import daily_reports  # noqa: F401  (the DailyReport stand-in, before the app)
 from tests.conftest import PASSWORD
 from tests.filing_writes import create_filing
 

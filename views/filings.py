@@ -21,7 +21,7 @@ from app.errors import DomainError, NotFound, ValidationFailed
 from app.excel import XLSX_MIMETYPE
 from app.extensions import db
 from app.jurisdiction import current_jurisdiction
-from app.localtime import format_local, input_local
+from app.clock import format_local, input_local
 from app.regions import label as region_label, labels_for, region_path, search_regions
 from models import Filing
 from models.base import utcnow

@@ -18,7 +18,7 @@ from app import filing_labels as labels, filings
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.filing_rules import NOT_COUNTRIES, PROXY_RELATIONS
-from app.localtime import format_local
+from app.clock import format_local
 from models.base import utcnow
 
 public_filings = Blueprint("public_filings", __name__, url_prefix="/api/v1/public/filings")
