@@ -9,9 +9,11 @@ ensure_venv || exit 1
 
 PG_URL="${TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 status=0
+# Two workers (pytest-xdist) unless told otherwise: TEST_WORKERS=0 runs in one process.
+WORKERS=(-n "${TEST_WORKERS:-2}")
 
 echo "== tests on SQLite"
-TEST_DATABASE_URL="" python -m pytest -q -p no:cacheprovider "$@" || status=1
+TEST_DATABASE_URL="" python -m pytest -q -p no:cacheprovider "${WORKERS[@]}" "$@" || status=1
 
 if python - "$PG_URL" <<'PY'
 import sys, psycopg
@@ -24,7 +26,7 @@ except Exception as error:
 PY
 then
   echo "== tests on PostgreSQL ($PG_URL)"
-  TEST_DATABASE_URL="$PG_URL" python -m pytest -q -p no:cacheprovider "$@" || status=1
+  TEST_DATABASE_URL="$PG_URL" python -m pytest -q -p no:cacheprovider "${WORKERS[@]}" "$@" || status=1
 else
   echo "== SKIPPED the PostgreSQL run: no PostgreSQL at $PG_URL"
 fi

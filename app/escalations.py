@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from app import audit
 from app.errors import Conflict
 from app.extensions import db
+from app.filing_events import on_filing_change
 from app.recipients import (OFFICER_ROLES, accounts_at, escalation_handler_roles,
                             send_to_accounts, summarize)
 from app.scoped_rows import clean_note, scoped_row_for_update
@@ -179,6 +180,22 @@ def resolve_subject(subject_type: str, subject_id: int, now: dt.datetime, resolu
                      rows[0]["region_code"], {"resolution": resolution, "levels": [r["level"] for r in rows]})
         notify(rows, "resolved")
     return len(rows)
+
+
+@on_filing_change
+def resolve_when_filing_settles(conn, before, after) -> None:
+    """A filing that leaves "submitted" (checked, closed, cancelled) needs no more
+    chasing: its open escalations resolve in the same transaction, and the levels that
+    were chasing it hear so now rather than at the next escalation run."""
+    if not before or before.get("status") != "submitted" or (after and after.get("status") == "submitted"):
+        return
+    open_one = conn.execute(select(Escalation.id).where(
+        Escalation.subject_type == CHECK_OVERDUE.subject_type, Escalation.subject_id == before["id"],
+        Escalation.status.in_(UNRESOLVED)).limit(1)).first()
+    if open_one:
+        now = (after or {}).get("updated_at") or utcnow()
+        resolve_subject(CHECK_OVERDUE.subject_type, before["id"], now, CHECK_OVERDUE.resolution,
+                        by_id=audit.actor()[0])
 
 
 # ---- people acting on escalations ------------------------------------------------------

@@ -15,6 +15,25 @@ _tmp = tempfile.mkdtemp(prefix="console-tests-")
 os.environ.setdefault("INSTANCE_DIR", _tmp)
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_tmp}/test.db"
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist every worker has its own PostgreSQL database (``test_gw0``...),
+    created when missing; SQLite files are per worker already (one temporary folder each)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not IS_POSTGRES:
+        return url
+    import psycopg
+
+    base, name = url.split("?")[0].rsplit("/", 1)
+    own = f"{name}_{worker}"
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{own}"')
+    return f"{base}/{own}"
+
+
+DATABASE_URL = _database_of_this_worker(DATABASE_URL)
 TEST_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 PASSWORD = "Test@12345"
 

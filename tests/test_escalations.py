@@ -148,6 +148,24 @@ def test_filing_not_checked_in_time_escalates_and_a_check_resolves_it(app):
         assert not _escalations(subject_type="filing", subject_id=checked_id)
 
 
+def test_an_officers_check_resolves_the_filings_escalations_at_once(app, api):
+    arrival = dt.datetime(2026, 3, 5, 2, 0)
+    with app.app_context():
+        filing_id = add_filing(A, arrival - dt.timedelta(days=3), expected_arrival_at=arrival)
+        db.session.commit()
+        escalate(arrival + dt.timedelta(hours=24) + STEP)
+        assert {e.level for e in _escalations(subject_type="filing")} == {"township", "county"}
+        before = len(_messages_to(app, "township"))
+    response = api("officer").post(f"/api/v1/filing/{filing_id}/check", json={"method": "phone", "arrived": True})
+    assert response.status_code == 200, response.json
+    with app.app_context():
+        escalations = _escalations(subject_type="filing")
+        assert {(e.status, e.resolution) for e in escalations} == {("resolved", "filing_settled")}
+        assert {e.resolved_by_id for e in escalations} == {user_id(app, "officer")}
+        assert len(_messages_to(app, "township")) > before  # told now, not at the next run
+        assert escalate(arrival + dt.timedelta(days=3)).resolved == 0
+
+
 def test_escalations_are_scoped_to_the_region_they_reach(app, web, api):
     with app.app_context():
         daily_report_job(DAY, now=PREPARED_AT)
