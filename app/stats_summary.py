@@ -19,6 +19,7 @@ side by side; ``rebuild_summaries`` recomputes everything from the filings and
 ``verify_summaries`` compares the tables with a direct count of the filings.
 """
 import datetime as dt
+import json
 from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Optional
@@ -159,11 +160,33 @@ def upsert_add(conn, table, rows: list[dict], measures: Iterable[str]) -> None:
         conn.execute(statement, rows[start:start + UPSERT_CHUNK])
 
 
+@lru_cache(maxsize=1)
+def _pg_upsert_both() -> str:
+    """PostgreSQL: both tables' upserts in one constant statement (a data-modifying CTE),
+    the rows as JSON: one round trip for a filing's change, prepared once. The rows go in
+    key order, as everywhere, so concurrent writers lock them in the same order."""
+    upserts = []
+    for table, key, measures, _levels, _recount in SUMMARIES:
+        names, keys = ", ".join((*key, *measures)), ", ".join(key)
+        adds = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
+        upserts.append(f"INSERT INTO {table.name} ({names}) SELECT {names} "
+                       f"FROM json_populate_recordset(NULL::{table.name}, %({table.name})s::json) "
+                       f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {adds}")
+    return f"WITH first AS ({upserts[0]} RETURNING 1)\n{upserts[1]}"
+
+
 def apply_changes(conn, changes) -> None:
     """Bring the summaries in step with many filing changes ``[(before, after), ...]``."""
-    daily_rows, breakdown_rows = summary_deltas(changes)
-    upsert_add(conn, StatsDaily.__table__, daily_rows, DAILY_MEASURES)
-    upsert_add(conn, StatsBreakdown.__table__, breakdown_rows, ("filings",))
+    deltas = summary_deltas(changes)
+    if not any(deltas):
+        return
+    if dialect_of(conn) == "postgresql":
+        connection = conn.connection() if hasattr(conn, "get_bind") else conn  # a session's or a connection
+        connection.exec_driver_sql(_pg_upsert_both(), {table.name: json.dumps(rows, default=str)
+                                                 for (table, *_rest), rows in zip(SUMMARIES, deltas)})
+        return
+    for (table, _key, measures, *_rest), rows in zip(SUMMARIES, deltas):
+        upsert_add(conn, table, rows, measures)
 
 
 @on_filing_change
