@@ -281,6 +281,7 @@ class _World:
 
     def __init__(self, dice: _Dice, now, communities, counties_by_province, home_counties, people):
         self.dice, self.now, self.people_size = dice, now, people
+        self.id_numbers = set()  # the pool's people are distinct: two may not share an ID
         self.communities = communities  # [(code, name)]
         self.counties = counties_by_province
         self.provinces = list(counties_by_province)
@@ -330,9 +331,13 @@ class _World:
         dice = self.dice
         county = dice.pick(self.home_counties) if dice.chance(0.7) else dice.pick(
             self.counties[dice.pick(self.provinces)])
-        birth = dt.date(1950, 1, 1) + dt.timedelta(days=dice.integer(0, 60 * 365))
-        sequence = dice.integer(0, 999)
-        first17 = f"{county}{birth:%Y%m%d}{sequence:03d}"
+        while True:
+            birth = dt.date(1950, 1, 1) + dt.timedelta(days=dice.integer(0, 60 * 365))
+            sequence = dice.integer(0, 999)
+            first17 = f"{county}{birth:%Y%m%d}{sequence:03d}"
+            if first17 not in self.id_numbers:
+                break
+        self.id_numbers.add(first17)
         id_number = first17 + identity.resident_id_check_char(first17)
         phone = f"1{dice.pick('3456789')}{dice.integer(0, 10**9 - 1):09d}"
         name = dice.pick(SURNAMES) + "".join(dice.pick(GIVEN) for _ in range(dice.integer(1, 2)))

@@ -76,7 +76,7 @@ def report_penalties_job(day: dt.date, now: dt.datetime | None = None) -> dict:
 
 def escalate_job(now: dt.datetime) -> EscalationRun:
     run = escalate(now)
-    log.info("escalations at %s: raised %s, resolved %s", now, run.raised, run.resolved)
+    log.info("escalations at %s: raised %s, resolved %s", clock.format_local(now), run.raised, run.resolved)
     return run
 
 
