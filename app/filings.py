@@ -25,7 +25,7 @@ from app import audit, filing_events, filing_labels as labels, filing_rules as r
 from app.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
 from app.jurisdiction import code_within, is_within
 from app.clock import format_local, iso_local
-from app.sqltools import insert_ignoring_conflicts
+from app.sqltools import insert_ignoring_conflicts, run_constant
 from app.outbox import notification_values
 from models import AuditLog, Notification, Region
 from models.filing import (
@@ -280,7 +280,7 @@ def _write_pg(conn, rows, companions) -> dict:
     params = {"filing": _json(rows)}
     for table, _link, entries in companions(rows):
         params[table.name] = _json([{"receipt": receipt, **entry} for receipt, entry in entries])
-    return {receipt: id_ for id_, receipt in conn.exec_driver_sql(_pg_statement(), params)}
+    return {receipt: id_ for id_, receipt in run_constant(conn, _pg_statement(), params)}
 
 
 def _json(rows) -> str:

@@ -31,3 +31,14 @@ def sql_int(value: int):
     """An integer written into the SQL: PostgreSQL matches a GROUP BY expression to the
     select list only when they are identical, which two bind parameters are not."""
     return literal_column(str(int(value)))
+
+
+def run_constant(conn, sql: str, params: dict) -> list[tuple]:
+    """PostgreSQL: a constant statement with ``%(name)s`` parameters on the driver's own
+    cursor, in the transaction of ``conn`` (a Connection or a Session). For the hot
+    filing path: it skips SQLAlchemy's per-call compile and result setup, which cost
+    as much CPU as the statement itself."""
+    connection = conn.connection() if hasattr(conn, "get_bind") else conn
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall() if cursor.description else []

@@ -29,7 +29,7 @@ from sqlalchemy import and_, case, func, literal, select, text, union_all
 from app.clock import local_date, sql_local_day
 from app.filing_events import on_filing_change
 from app.jurisdiction import code_within
-from app.sqltools import dialect_of, sql_int as _n
+from app.sqltools import dialect_of, run_constant, sql_int as _n
 from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL
 from models.stats import (
@@ -181,9 +181,8 @@ def apply_changes(conn, changes) -> None:
     if not any(deltas):
         return
     if dialect_of(conn) == "postgresql":
-        connection = conn.connection() if hasattr(conn, "get_bind") else conn  # a session's or a connection
-        connection.exec_driver_sql(_pg_upsert_both(), {table.name: json.dumps(rows, default=str)
-                                                 for (table, *_rest), rows in zip(SUMMARIES, deltas)})
+        run_constant(conn, _pg_upsert_both(), {table.name: json.dumps(rows, default=str)
+                                               for (table, *_rest), rows in zip(SUMMARIES, deltas)})
         return
     for (table, _key, measures, *_rest), rows in zip(SUMMARIES, deltas):
         upsert_add(conn, table, rows, measures)
