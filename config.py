@@ -48,6 +48,8 @@ FIELD_ENCRYPTION_KEY = _env("FIELD_ENCRYPTION_KEY") or _instance_secret(
 TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
 DAILY_REPORT_TIME = _env("DAILY_REPORT_TIME", "08:00")  # local time, previous day's report
 DAILY_REPORT_DEADLINE = _env("DAILY_REPORT_DEADLINE", "10:00")
+# Nightly ANALYZE of the big tables (app.sqltools.refresh_planner_statistics), local time.
+PLANNER_STATISTICS_TIME = _env("PLANNER_STATISTICS_TIME", "03:30")
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
 # Escalations: a missing report goes to the township at the deadline, to the county
 # ESCALATION_STEP_HOURS later, then to the city; a filing not checked within

@@ -42,7 +42,7 @@ from app.extensions import db
 from app.filing_events import filings_changed
 from app.jurisdiction import code_within
 from app.clock import day_offset
-from app.sqltools import dialect_of
+from app.sqltools import dialect_of, refresh_planner_statistics
 from app.stats_summary import rebuild_summaries
 from models import AuditLog, Region
 from models.base import utcnow
@@ -134,9 +134,8 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
         raise writer.error
     if not through_hook:
         rebuild_summaries(db.session)
-        if dialect_of(db.session) == "postgresql":  # plans for the new volume
-            db.session.execute(text("ANALYZE filing, filing_check, stats_daily, stats_breakdown"))
-        db.session.commit()
+    refresh_planner_statistics(db.session)  # plans for the new volume
+    db.session.commit()
     return n
 
 

@@ -1,5 +1,5 @@
 """SQL both databases speak, where SQLAlchemy needs the dialect spelled out."""
-from sqlalchemy import literal_column
+from sqlalchemy import literal_column, text
 
 from app.extensions import db
 
@@ -42,3 +42,17 @@ def run_constant(conn, sql: str, params: dict) -> list[tuple]:
     with connection.connection.driver_connection.cursor() as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchall() if cursor.description else []
+
+
+# Tables whose volume decides the plans of the screens people wait on.
+PLANNED_TABLES = ("region", "filing", "filing_check", "stats_daily", "stats_breakdown", "daily_report")
+
+
+def refresh_planner_statistics(conn=None) -> None:
+    """ANALYZE the big tables, after a bulk load and nightly. Without statistics SQLite
+    guesses and takes the wrong index: an officer's queue took 2.6 s with 1.4 million
+    filings, and milliseconds once analyzed. PostgreSQL's autovacuum catches up by itself,
+    but only some time after a bulk load."""
+    conn = conn or db.session
+    for table in PLANNED_TABLES:
+        conn.execute(text(f"ANALYZE {table}"))

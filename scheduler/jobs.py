@@ -20,7 +20,7 @@ from app.distribution import RoundResult, run_distribution_round
 from app.escalations import EscalationRun, escalate
 from app.extensions import db
 from app.reporting import prepare_daily_reports, propose_report_penalties
-from app.sqltools import insert_ignoring_conflicts
+from app.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
 from models.base import utcnow
 from models.reporting import JobRun
 
@@ -72,6 +72,13 @@ def daily_report_job(day: dt.date, now: dt.datetime | None = None) -> int:
 
 def report_penalties_job(day: dt.date, now: dt.datetime | None = None) -> dict:
     return run_daily_job(REPORT_PENALTIES, day, now)
+
+
+def planner_statistics_job(now: dt.datetime) -> None:
+    """Nightly: fresh statistics for the query planner (app.sqltools)."""
+    refresh_planner_statistics()
+    db.session.commit()
+    log.info("planner statistics refreshed at %s", clock.format_local(now))
 
 
 def escalate_job(now: dt.datetime) -> EscalationRun:

@@ -102,6 +102,7 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
         jobs.escalate_job)
     add("distribution", IntervalTrigger(minutes=config["DISTRIBUTION_INTERVAL_MINUTES"], timezone=zone),
         jobs.distribution_job)
+    add("planner_statistics", daily(config["PLANNER_STATISTICS_TIME"]), jobs.planner_statistics_job)
     add("outbox", IntervalTrigger(seconds=OUTBOX_INTERVAL_SECONDS, timezone=zone),
         lambda now: deliver_pending())
     # On taking the lock, catch up as a job of its own (run now, once).

@@ -3,7 +3,7 @@ catch-up after downtime, and the ``flask jobs`` commands."""
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from models import DailyReport, Escalation, JobRun
@@ -65,7 +65,9 @@ def test_taking_over_catches_up(app, locks, monkeypatch):
 def test_the_schedule_runs_each_job_at_its_configured_time(app, locks):
     scheduler = build_scheduler(app, Guard(app, locks()))
     triggers = {job.id: str(job.trigger) for job in scheduler.get_jobs()}
-    assert set(triggers) == {"daily_report", "deadline", "escalate", "distribution", "outbox", "lock_watch"}
+    assert set(triggers) == {"daily_report", "deadline", "escalate", "distribution", "outbox", "lock_watch",
+                             "planner_statistics"}
+    assert "hour='3', minute='30'" in triggers["planner_statistics"]
     assert "hour='8', minute='0'" in triggers["daily_report"]
     assert "hour='10', minute='0'" in triggers["deadline"]
     assert "0:30:00" in triggers["distribution"] and "0:15:00" in triggers["escalate"]
@@ -128,3 +130,22 @@ def test_flask_jobs_commands(app):
     assert result.exit_code == 0 and "0 filings" in result.output
     result = runner.invoke(args=["jobs", "catch-up", "--now", "2026-03-02T10:00"])
     assert result.exit_code == 0 and "daily_report: nothing missed" in result.output
+
+
+def test_the_nightly_job_gives_the_planner_statistics(app):
+    from app.sqltools import dialect_of
+    from scheduler.jobs import planner_statistics_job
+    from tests.report_fixtures import PREPARED_AT, add_filing
+
+    with app.app_context():
+        for _ in range(3):
+            add_filing("410105001003", PREPARED_AT)
+        db.session.commit()
+        planner_statistics_job(PREPARED_AT)
+        # The planner now knows the filing table holds 3 rows.
+        if dialect_of() == "sqlite":
+            rows = db.session.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'filing' "
+                                          "AND idx = 'ix_filing_dest_arrival'")).split()[0]
+        else:
+            rows = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'filing'"))
+        assert int(rows) == 3
