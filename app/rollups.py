@@ -40,8 +40,7 @@ from sqlalchemy import and_, case, func, select
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.jurisdiction import code_within, current_jurisdiction, is_within
-from app.clock import day_start as day_start_utc
-from app.clock import latest_day_due, local_today
+from app.clock import day_start, latest_day_due, local_today
 from app.reporting import submitted_on_time
 from app.sqltools import dialect_of, insert_ignoring_conflicts
 from app.sqltools import sql_int as _n
@@ -248,8 +247,8 @@ def breakdown(region_code, date_range: DateRange, kind: str, prefix="__current__
         value = BREAKDOWNS[kind][1](f)
         query = (select(value, func.count())
                  .where(code_within(f.destination_region_code, region.code), f.status != CANCELLED,
-                        f.expected_arrival_at >= day_start_utc(date_range.start),
-                        f.expected_arrival_at < day_start_utc(date_range.end + dt.timedelta(days=1)))
+                        f.expected_arrival_at >= day_start(date_range.start),
+                        f.expected_arrival_at < day_start(date_range.end + dt.timedelta(days=1)))
                  .group_by(value))
     return {value: int(n) for value, n in db.session.execute(query) if n}
 
@@ -278,14 +277,14 @@ def live_counts(region_code, date_range: DateRange, now=None, prefix="__current_
     f = Filing.__table__.c
     child_level = _child_level(region) or region.level
     key = func.substr(f.destination_region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[child_level]))
-    overdue_until = day_start_utc(_overdue_before(local_today(now)))
+    overdue_until = day_start(_overdue_before(local_today(now)))
     pending = and_(f.status != CANCELLED, f.check_count == 0)
     sums = [func.sum(case((condition(f), 1), else_=0)) for _python, condition in MEASURES.values()]
     sums.append(func.sum(case((and_(pending, f.expected_arrival_at < overdue_until), 1), else_=0)))
     query = (select(key, *sums)
              .where(code_within(f.destination_region_code, region.code),
-                    f.expected_arrival_at >= day_start_utc(date_range.start),
-                    f.expected_arrival_at < day_start_utc(date_range.end + dt.timedelta(days=1)))
+                    f.expected_arrival_at >= day_start(date_range.start),
+                    f.expected_arrival_at < day_start(date_range.end + dt.timedelta(days=1)))
              .group_by(key))
     groups = {row[0]: dict(zip((*DAILY_MEASURES, "overdue"), (int(v or 0) for v in row[1:])))
               for row in db.session.execute(query)}
@@ -388,9 +387,7 @@ def refresh_report_compliance(conn=None, days=None) -> None:
     conn.execute(statement)
 
 
-def _report_fields(reports: Optional[dict], code) -> dict:
-    if reports is None:
-        return {name: None for name in REPORT_FIELDS}
+def _report_fields(reports: dict, code) -> dict:
     expected, on_time = reports.get(code, (0, 0))
     return {"reports_expected": expected, "reports_on_time": on_time,
             "report_compliance": round(on_time / expected, 4) if expected else None}

@@ -29,7 +29,7 @@ from sqlalchemy import and_, case, func, literal, select, text, union_all
 from app.clock import local_date, sql_local_day
 from app.filing_events import on_filing_change
 from app.jurisdiction import code_within
-from app.sqltools import dialect_of, run_constant, sql_int as _n
+from app.sqltools import dialect_insert, dialect_of, run_constant, sql_int as _n
 from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL
 from models.stats import (
@@ -141,11 +141,7 @@ def summary_deltas(changes: Iterable[tuple[Optional[dict], Optional[dict]]]):
 def _upsert_statement(dialect: str, table, measures: tuple):
     """``INSERT ... ON CONFLICT (key) DO UPDATE SET m = m + excluded.m``, built once: building
     and caching it anew costs more than running it for one filing's change."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
+    statement = dialect_insert(table, dialect)
     return statement.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],
         set_={m: table.c[m] + statement.excluded[m] for m in measures})

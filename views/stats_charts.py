@@ -220,8 +220,6 @@ def compliance_chart(ctx: ChartContext) -> Chart:
     """A township's communities x days heat map of daily reports; above a township, the
     on-time rate per child region."""
     title = _("Daily-report compliance")
-    if ctx.rollup["total"]["reports_expected"] is None:
-        return Chart("compliance", title, [], [], note=_("Daily reports are not available yet."))
     heatmap = rollups.report_heatmap(ctx.region.code, ctx.date_range, ctx.now)
     if heatmap is None:
         children = ctx.rollup["children"]
