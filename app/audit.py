@@ -23,6 +23,9 @@ HIDDEN = "***"
 IGNORED_FIELDS = {"changed_on", "updated_at", "last_login", "login_count", "fail_login_count"}
 
 
+PUBLIC = (None, "public")  # a traveller, without an account
+
+
 def actor() -> tuple[Optional[int], str]:
     """(user id, username) of whoever acts: the signed-in user, or the system."""
     if has_request_context():
@@ -32,7 +35,7 @@ def actor() -> tuple[Optional[int], str]:
             user = None
         if user is not None and getattr(user, "is_authenticated", False):
             return user.id, user.username
-        return None, "public"
+        return PUBLIC
     return None, "system"
 
 
@@ -92,9 +95,10 @@ def _entity_id(obj):
 
 
 def entry_values(action: str, entity: str, entity_id=None, region_code=None,
-                 changes: Optional[dict] = None) -> dict:
-    """The column values of one audit entry (for Core writes that batch their rows)."""
-    user_id, username = actor()
+                 changes: Optional[dict] = None, by: Optional[tuple] = None) -> dict:
+    """The column values of one audit entry (for Core writes that batch their rows);
+    ``by`` is the actor when the caller knows it (``PUBLIC``), else ``actor()``."""
+    user_id, username = by or actor()
     return dict(at=utcnow(), user_id=user_id, username=username, action=action, entity=entity,
                 entity_id=None if entity_id is None else str(entity_id),
                 region_code=region_code or _province(),

@@ -198,6 +198,9 @@ def resolve_when_filing_settles(conn, before, after) -> None:
                         by_id=audit.actor()[0])
 
 
+resolve_when_filing_settles.sql_for_inserted = lambda source: []  # a new filing settles nothing
+
+
 # ---- people acting on escalations ------------------------------------------------------
 
 def _scoped_escalation(escalation_id) -> Escalation:

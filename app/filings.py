@@ -22,10 +22,16 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import String, and_, func, or_, select, tuple_, update
 
 from app import audit, filing_events, filing_labels as labels, filing_rules as rules, identity
+from app.extensions import db
 from app.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
 from app.jurisdiction import code_within, is_within
 from app.clock import format_local, iso_local
-from app.sqltools import insert_ignoring_conflicts, run_constant
+from app.sqltools import (
+    insert_ignoring_conflicts,
+    run_constant,
+    single_statement_engine,
+    with_single_statement_engine,
+)
 from app.outbox import notification_values
 from models import AuditLog, Notification, Region
 from models.filing import (
@@ -130,12 +136,27 @@ def row_by_receipt(conn, receipt: str) -> Optional[dict]:
 
 def create_filings(conn, inputs: list, *, now: dt.datetime, channel: str,
                    jurisdiction: Optional[str] = None, user_id: Optional[int] = None,
-                   prefix=lambda index: "") -> list[Created]:
+                   prefix=lambda index: "", by: Optional[tuple] = None) -> list[Created]:
     """Validate and store one or more filings (a family: all or none). ``jurisdiction``
     is the staff member's (their destinations must lie within it); None for the public.
     ``prefix(index)`` names the input in error keys (``filings.1.``, a row number)."""
     prepared = prepare_filings(conn, inputs, now=now, jurisdiction=jurisdiction, prefix=prefix)
-    return store_filings(conn, prepared, now=now, channel=channel, user_id=user_id)
+    return store_filings(conn, prepared, now=now, channel=channel, user_id=user_id, by=by)
+
+
+def create_one_filing(data, *, now: dt.datetime, channel: str) -> Created:
+    """One person's filing, by the public page or API: the hot path. Its write is one
+    statement on PostgreSQL (see _write_pg), atomic by itself, so it runs on the
+    single-statement engine: no BEGIN and COMMIT round trips. (A family's filings keep
+    their transaction: a repeated person must undo the others.)"""
+    def file(conn):
+        return create_filings(conn, [data], now=now, channel=channel, by=audit.PUBLIC)[0]
+
+    engine = single_statement_engine()
+    if engine is None or _listeners_in_statement(engine) is None:  # several statements
+        with db.engine.begin() as conn:
+            return file(conn)
+    return with_single_statement_engine(file)
 
 
 @dataclass
@@ -175,7 +196,8 @@ def prepare_filings(conn, inputs: list, *, now, jurisdiction=None, prefix=lambda
     return prepared
 
 
-def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None) -> list[Created]:
+def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None, by=None) -> list[Created]:
+    """``by``: the audit's actor when the caller knows it (app.audit.PUBLIC)."""
     batch_id = secrets.token_hex(8) if len(prepared) > 1 else None
     tokens, rows, receivers = {}, [], {}
     for item in prepared:
@@ -187,7 +209,7 @@ def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None)
         rows.append(row)
     changes = {"channel": [None, channel]}
     revision = _revision_values("create", changes, user_id, now)
-    entry = audit.entry_values("create", "Filing", changes=changes)
+    entry = audit.entry_values("create", "Filing", changes=changes, by=by)
 
     def companions(new_rows):
         """The rows written with each new filing: its revision, audit entry and SMS."""
@@ -197,10 +219,12 @@ def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None)
                     **entry, "region_code": row["destination_region_code"]}) for row in new_rows]),
                 (Notification.__table__, None, [(receipt, m) for receipt, m in messages if m])]
 
-    ids = _insert_new(conn, rows, companions)
+    listener_parts = _listeners_in_statement(conn)
+    ids = _insert_new(conn, rows, companions, listener_parts)
     for row in rows:
         row["id"] = ids[row["receipt"]]
-    filing_events.filings_changed(conn, [(None, row) for row in rows])
+    if listener_parts is None:
+        filing_events.filings_changed(conn, [(None, row) for row in rows])
     return [Created(row["id"], row["receipt"], tokens[id(row)], row["status"],
                     row["late_notice"], row["destination_region_code"]) for row in rows]
 
@@ -228,13 +252,15 @@ def _protected(values: dict, only: Iterable[str] = tuple(SENSITIVE)) -> dict:
     return columns
 
 
-def _insert_new(conn, rows: list[dict], companions, attempts: int = 3) -> dict:
+def _insert_new(conn, rows: list[dict], companions, listener_parts, attempts: int = 3) -> dict:
     """Insert new filings with their companion rows; ``{receipt: id}``. A row repeating
     a filing (same person, same arrival day) answers 409 naming the earlier receipt
     (the caller's transaction is rolled back: all or none). Receipt collisions (about
     1 in 10**9) draw a new receipt."""
-    insert = _write_pg if conn.dialect.name == "postgresql" else _write_in_steps
-    ids = insert(conn, rows, companions)
+    if conn.dialect.name == "postgresql":
+        ids = _write_pg(conn, rows, companions, listener_parts or ())
+    else:
+        ids = _write_in_steps(conn, rows, companions)
     missing = [row for row in rows if row["receipt"] not in ids]
     if missing:
         existing = find_existing(conn, [(r["id_number_hash"], r["arrival_day"]) for r in missing])
@@ -247,7 +273,7 @@ def _insert_new(conn, rows: list[dict], companions, attempts: int = 3) -> dict:
             raise RuntimeError("could not draw unique receipts")
         for row in missing:
             row["receipt"] = identity.new_receipt()
-        ids.update(_insert_new(conn, missing, companions, attempts - 1))
+        ids.update(_insert_new(conn, missing, companions, listener_parts, attempts - 1))
     return ids
 
 
@@ -272,15 +298,24 @@ def _link_value(table, link, filing_id):
     return str(filing_id) if isinstance(table.c[link].type, String) else filing_id
 
 
-def _write_pg(conn, rows, companions) -> dict:
+def _listeners_in_statement(bind) -> Optional[tuple[str, ...]]:
+    """The filing listeners' CTEs when _write_pg inserts the filings (PostgreSQL and every
+    listener able to), else None: the listeners then hear of the new filings afterwards."""
+    if bind.dialect.name != "postgresql":
+        return None
+    return filing_events.statement_parts_for_inserted(NEW_FILING)
+
+
+def _write_pg(conn, rows, companions, listener_parts: tuple[str, ...]) -> dict:
     """One statement, one round trip: the filings and, in data-modifying CTEs, the
-    companion rows of the filings actually inserted (joined by receipt). The rows
-    travel as JSON parameters, so the statement never changes: PostgreSQL prepares it
-    once and psycopg parses it once. The public filing path is lean because of this."""
+    companion rows of the filings actually inserted (joined by receipt) and the
+    listeners' work (the summaries). The rows travel as JSON parameters, so the
+    statement never changes: PostgreSQL prepares it once and psycopg parses it once.
+    The public filing path is lean because of this."""
     params = {"filing": _json(rows)}
     for table, _link, entries in companions(rows):
         params[table.name] = _json([{"receipt": receipt, **entry} for receipt, entry in entries])
-    return {receipt: id_ for id_, receipt in run_constant(conn, _pg_statement(), params)}
+    return {receipt: id_ for id_, receipt in run_constant(conn, _pg_statement(listener_parts), params)}
 
 
 def _json(rows) -> str:
@@ -291,27 +326,32 @@ COMPANION_LINKS = ((FilingRevision.__table__, "filing_id"), (AuditLog.__table__,
                    (Notification.__table__, None))
 
 
-@lru_cache(maxsize=1)
-def _pg_statement() -> str:
+NEW_FILING = "new_filing"  # the CTE of _pg_statement returning the inserted filings
+
+
+@lru_cache(maxsize=4)
+def _pg_statement(listener_parts: tuple[str, ...]) -> str:
     from sqlalchemy.dialects import postgresql
 
     def sql_type(column_):
         return column_.type.compile(dialect=postgresql.dialect())
 
     names = ", ".join(name for name in COLUMNS if name != "id")
-    parts = [f"WITH new_filing AS (INSERT INTO filing ({names}) SELECT {names} "
+    parts = [f"WITH {NEW_FILING} AS (INSERT INTO filing ({names}) SELECT {names} "
              f"FROM json_populate_recordset(NULL::filing, %(filing)s::json) "
-             f"ON CONFLICT DO NOTHING RETURNING id, receipt)"]
+             f"ON CONFLICT DO NOTHING RETURNING *)"]
     for table, link in COMPANION_LINKS:
         given = [c for c in table.columns if c.name not in ("id", link)]
         names = ", ".join(c.name for c in given)
+        values = ", ".join(f"given.{c.name}" for c in given)  # the new filing has columns of these names
         definition = ", ".join(f"{c.name} {sql_type(c)}" for c in given)
-        target, source = (f"{names}, {link}", f"{names}, new_filing.id::{sql_type(table.c[link])}") if link \
-            else (names, names)
+        target, source = (f"{names}, {link}", f"{values}, {NEW_FILING}.id::{sql_type(table.c[link])}") if link \
+            else (names, values)
         parts.append(f"new_{table.name} AS (INSERT INTO {table.name} ({target}) SELECT {source} "
                      f"FROM json_to_recordset(%({table.name})s::json) AS given(receipt text, {definition}) "
-                     f"JOIN new_filing USING (receipt))")
-    return ",\n".join(parts) + "\nSELECT id, receipt FROM new_filing"
+                     f"JOIN {NEW_FILING} USING (receipt))")
+    parts += [f"listener_{number} AS ({sql})" for number, sql in enumerate(listener_parts, start=1)]
+    return ",\n".join(parts) + f"\nSELECT id, receipt FROM {NEW_FILING}"
 
 
 def find_existing(conn, people: list[tuple], exclude_id=None) -> dict:

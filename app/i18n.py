@@ -3,8 +3,10 @@
 The catalogues live in babel/translations (ours, merged after FAB's so ours win).
 ``compile_catalogues`` turns each .po into .mo when it changed, failing loudly on a
 broken catalogue (FAB's ``flask fab babel-compile`` ignores failures)."""
+from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
@@ -32,19 +34,33 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) 
     return compiled
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """``?lang=`` (kept in the session for pages), else for the API the request's
     Accept-Language, else the session's choice, else Chinese."""
+    return _locale(_locale_name())
+
+
+@lru_cache(maxsize=None)
+def _locale(name: str) -> Locale:
+    """Parsed once: Flask-Babel parses a name anew on every request, which looks for
+    the locale's data file on disk each time."""
+    return Locale.parse(name)
+
+
+def _locale_name() -> str:
     languages = current_app.config["LANGUAGES"]
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # CLI and jobs speak the default language
         return default
-    asked = request.args.get("lang") or request.args.get("_l_")
+    # The public filing API asks this on every request: parse no more than needed.
+    asked = (request.args.get("lang") or request.args.get("_l_")) if request.query_string else None
     if asked in languages:
         if not request.path.startswith("/api/"):
             session["locale"] = asked
         return asked
     if request.path.startswith("/api/"):
+        if "Accept-Language" not in request.headers:
+            return default
         return request.accept_languages.best_match(list(languages)) or default
     return session.get("locale") or default
 

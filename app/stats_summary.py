@@ -24,9 +24,23 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from sqlalchemy import and_, case, func, literal, select, text, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    column,
+    func,
+    literal,
+    select,
+    table as table_named,
+    text,
+    true,
+    union_all,
+    values,
+)
+from sqlalchemy.sql.elements import BindParameter
 
-from app.clock import local_date, sql_local_day
+from app.clock import day_offset, local_date, sql_local_day
 from app.filing_events import on_filing_change
 from app.jurisdiction import code_within
 from app.sqltools import dialect_insert, dialect_of, run_constant, sql_int as _n
@@ -156,19 +170,44 @@ def upsert_add(conn, table, rows: list[dict], measures: Iterable[str]) -> None:
         conn.execute(statement, rows[start:start + UPSERT_CHUNK])
 
 
+def _pg_upsert_adding(table, key, measures, rows_sql: str) -> str:
+    """PostgreSQL: add the rows of ``rows_sql`` (the key and measure columns) to the summary
+    rows of the same key. The rows go in key order, as everywhere, so concurrent writers
+    lock them in the same order."""
+    names, keys = ", ".join((*key, *measures)), ", ".join(key)
+    adds = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
+    return (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM ({rows_sql}) AS added "
+            f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {adds}")
+
+
 @lru_cache(maxsize=1)
 def _pg_upsert_both() -> str:
     """PostgreSQL: both tables' upserts in one constant statement (a data-modifying CTE),
-    the rows as JSON: one round trip for a filing's change, prepared once. The rows go in
-    key order, as everywhere, so concurrent writers lock them in the same order."""
-    upserts = []
-    for table, key, measures, _levels, _recount in SUMMARIES:
-        names, keys = ", ".join((*key, *measures)), ", ".join(key)
-        adds = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
-        upserts.append(f"INSERT INTO {table.name} ({names}) SELECT {names} "
-                       f"FROM json_populate_recordset(NULL::{table.name}, %({table.name})s::json) "
-                       f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {adds}")
+    the rows as JSON: one round trip for a filing's change, prepared once."""
+    upserts = [_pg_upsert_adding(table, key, measures, f"SELECT * FROM json_populate_recordset("
+                                                       f"NULL::{table.name}, %({table.name})s::json)")
+               for table, key, measures, _levels, _recount in SUMMARIES]
     return f"WITH first AS ({upserts[0]} RETURNING 1)\n{upserts[1]}"
+
+
+def sql_for_inserted(source: str) -> list[str]:
+    """PostgreSQL: the summaries' work for new filings as parts of the statement that
+    inserts them: one data-modifying CTE per table, adding what the rows returned by the
+    CTE ``source`` contribute, counted by the very SQL of the recount (``MEASURES``)."""
+    return list(_pg_upserts_of_inserted(source, day_offset()))
+
+
+@lru_cache(maxsize=4)
+def _pg_upserts_of_inserted(source: str, _day_offset) -> tuple[str, ...]:
+    from sqlalchemy.dialects import postgresql
+
+    inserted = table_named(source, *(column(c.name, c.type) for c in Filing.__table__.columns))
+    parts = []
+    for summary, key, measures, levels, recount in SUMMARIES:
+        counted = recount("postgresql", levels, source=inserted)
+        sql = counted.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        parts.append(_pg_upsert_adding(summary, key, measures, str(sql)))
+    return tuple(parts)
 
 
 def apply_changes(conn, changes) -> None:
@@ -190,33 +229,54 @@ def keep_summaries(conn, before: Optional[dict], after: Optional[dict]) -> None:
 
 
 keep_summaries.batch = apply_changes  # app.filing_events.filings_changed batches
+keep_summaries.sql_for_inserted = sql_for_inserted  # the one-statement filing insert
 
 
 # ---- recount from the filings: rebuild and verify ----------------------------------
 
-def _filing_daily_select(dialect, level, prefix=None):
-    f = Filing.__table__.c
-    code = func.substr(f.destination_region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[level]))
+def _at_levels(source, levels):
+    """(level, destination code at that level, the rows' FROM) for the filings of ``source``.
+    ``levels`` is one level, as constants (a recount of all filings groups per level),
+    or several, as a VALUES list joined to every row (a few new filings in one pass)."""
+    destination = source.c.destination_region_code
+    if isinstance(levels, int):
+        return literal(levels), func.substr(destination, _n(1), _n(CODE_LENGTH_BY_LEVEL[levels])), source
+    listed = values(column("level", Integer), column("length", Integer), name="levels").data(
+        [(level, CODE_LENGTH_BY_LEVEL[level]) for level in levels])
+    return listed.c.level, func.substr(destination, _n(1), listed.c.length), source.join(listed, true())
+
+
+def _grouped(level, *keys):
+    """GROUP BY the keys, and the level when it is a column (a constant there would
+    read as a column position)."""
+    return keys if isinstance(level, BindParameter) else (level, *keys)
+
+
+def _filing_daily_select(dialect, levels, prefix=None, source=Filing.__table__):
+    f = source.c
+    level, code, rows = _at_levels(source, levels)
     day = sql_local_day(f.expected_arrival_at, dialect)
     sums = [func.coalesce(func.sum(case((condition(f), 1), else_=0)), 0).label(name)
             for name, (_python, condition) in MEASURES.items()]
-    return (select(literal(level).label("level"), code.label("region_code"), day.label("day"), *sums)
+    return (select(level.label("level"), code.label("region_code"), day.label("day"), *sums)
+            .select_from(rows)
             .where(code_within(f.destination_region_code, prefix))
-            .group_by(code, day))
+            .group_by(*_grouped(level, code, day)))
 
 
-def _filing_breakdown_select(dialect, level, prefix=None):
-    f = Filing.__table__.c
-    code = func.substr(f.destination_region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[level]))
+def _filing_breakdown_select(dialect, levels, prefix=None, source=Filing.__table__):
+    f = source.c
+    level, code, rows = _at_levels(source, levels)
     day = sql_local_day(f.expected_arrival_at, dialect)
     parts = []
     for kind, (_python, sql_key) in BREAKDOWNS.items():
         value = sql_key(f)
-        parts.append(select(literal(level).label("level"), code.label("region_code"),
+        parts.append(select(level.label("level"), code.label("region_code"),
                             literal(kind).label("kind"), day.label("day"), value.label("value"),
                             func.count().label("filings"))
+                     .select_from(rows)
                      .where(f.status != CANCELLED, code_within(f.destination_region_code, prefix))
-                     .group_by(code, day, value))
+                     .group_by(*_grouped(level, code, day, value)))
     return union_all(*parts)
 
 

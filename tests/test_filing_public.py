@@ -408,3 +408,84 @@ def test_a_receipt_collision_draws_a_new_receipt(app, client, monkeypatch):
         assert len(sms) == 2 and "NEWRECEIPT" in sms[1]
         revisions = db.session.execute(select(db.func.count()).select_from(FilingRevision)).scalar()
         assert revisions == 2
+
+
+# ---- the hot path on PostgreSQL -------------------------------------------------------------
+
+needs_postgres = pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL's one-statement filing path")
+
+
+@needs_postgres
+def test_a_public_filing_is_one_statement_outside_a_transaction_block(app, client, monkeypatch):
+    """The filing, its revision, audit entry, SMS and summaries in one autocommit statement."""
+    from sqlalchemy import event
+
+    from app import sqltools, stats_summary
+
+    statements, other_writes = [], []
+    original = filings.run_constant
+
+    def spy(conn, sql, params):
+        statements.append((conn.connection.driver_connection.autocommit, sql))
+        return original(conn, sql, params)
+
+    def sqlalchemy_statement(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith("SELECT"):
+            other_writes.append(statement)
+
+    monkeypatch.setattr(filings, "run_constant", spy)
+    with app.app_context():
+        engine = sqltools.single_statement_engine()
+    event.listen(engine, "before_cursor_execute", sqlalchemy_statement)
+    try:
+        response = post(client, report(risk_area_14d=True))
+    finally:
+        event.remove(engine, "before_cursor_execute", sqlalchemy_statement)
+    assert response.status_code == 201, response.json
+    assert len(statements) == 1 and other_writes == []
+    autocommit, sql = statements[0]
+    assert autocommit is True
+    assert all(f"INSERT INTO {name}" in sql for name in (
+        "filing", "filing_revision", "audit_log", "notification", "stats_daily", "stats_breakdown"))
+    with app.app_context():
+        assert stats_summary.verify_summaries(db.session) == []
+        entry = db.session.scalars(select(AuditLog).where(AuditLog.entity == "Filing")).one()
+        assert entry.action == "create" and entry.username == "public"
+        assert db.session.execute(select(db.func.count()).select_from(Notification)).scalar() == 1
+
+
+@needs_postgres
+def test_a_listener_without_sql_hears_new_filings_after_the_statement(app, client, heard):
+    """A listener that cannot work inside the statement still hears every new filing,
+    in the same transaction, and the summaries stay exact."""
+    from app import stats_summary
+
+    assert filing_events.statement_parts_for_inserted("new_filing") is None
+    response = post(client, report())
+    assert response.status_code == 201
+    assert [(before, after["receipt"]) for before, after in heard] == [(None, response.json["receipt"])]
+    with app.app_context():
+        assert stats_summary.verify_summaries(db.session) == []
+
+
+@needs_postgres
+def test_a_dropped_database_connection_is_retried_once(app, client):
+    """The single-statement engine pings no connection before use: when the database
+    dropped it (a restart), the filing is written on a new one."""
+    import time
+
+    from app import sqltools
+
+    assert post(client, report()).status_code == 201
+    with app.app_context():
+        with sqltools.single_statement_engine().connect() as conn:
+            pooled = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pooled})
+        deadline = time.monotonic() + 10
+        while db.session.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                 {"pid": pooled}).scalar() and time.monotonic() < deadline:
+            db.session.rollback()  # a new snapshot of pg_stat_activity
+        db.session.rollback()
+    response = post(client, report())
+    assert response.status_code == 201, response.json
+    assert count_filings(app) == 2

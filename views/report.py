@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import get_locale, lazy_gettext as _l
 from markupsafe import Markup
 
-from app import filing_labels as labels, filings
+from app import audit, filing_labels as labels, filings
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.filing_rules import NOT_COUNTRIES, PROXY_RELATIONS
@@ -32,17 +32,11 @@ def _channel() -> str:
     return "web" if request.headers.get(CHANNEL_HEADER) == "web" else "api"
 
 
-def _created(results):
-    return [result.as_dict() for result in results]
-
-
 @public_filings.post("", strict_slashes=False)
 def create_filing():
     """One person's report: 201 with the receipt and the token."""
-    with db.engine.begin() as conn:
-        results = filings.create_filings(conn, [request.get_json(silent=True)], now=utcnow(),
-                                         channel=_channel())
-    return jsonify(_created(results)[0]), 201
+    created = filings.create_one_filing(request.get_json(silent=True), now=utcnow(), channel=_channel())
+    return jsonify(created.as_dict()), 201
 
 
 @public_filings.post("/batch")
@@ -55,8 +49,8 @@ def create_family():
                                {"filings": [_l("Send 1 to %(n)s people.", n=MAX_BATCH)]})
     with db.engine.begin() as conn:
         results = filings.create_filings(conn, people, now=utcnow(), channel=_channel(),
-                                         prefix=lambda index: f"filings.{index}.")
-    return jsonify({"filings": _created(results)}), 201
+                                         prefix=lambda index: f"filings.{index}.", by=audit.PUBLIC)
+    return jsonify({"filings": [result.as_dict() for result in results]}), 201
 
 
 @public_filings.get("/<receipt>")
