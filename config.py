@@ -50,6 +50,9 @@ DAILY_REPORT_TIME = _env("DAILY_REPORT_TIME", "08:00")  # local time, previous d
 DAILY_REPORT_DEADLINE = _env("DAILY_REPORT_DEADLINE", "10:00")
 # Nightly ANALYZE of the big tables (app.sqltools.refresh_planner_statistics), local time.
 PLANNER_STATISTICS_TIME = _env("PLANNER_STATISTICS_TIME", "03:30")
+# New filings reach the summary tables in batches this often (app.stats_summary.fold_pending);
+# the counts are exact before that too.
+SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
 # Escalations: a missing report goes to the township at the deadline, to the county
 # ESCALATION_STEP_HOURS later, then to the city; a filing not checked within

@@ -204,6 +204,18 @@ def stats_rebuild():
     db.session.commit()
 
 
+@stats_cli.command("fold")
+def stats_fold():
+    """Add the pending new filings to the summary tables now (the scheduler does it
+    every SUMMARY_FOLD_SECONDS)."""
+    from app.extensions import db
+    from app.stats_summary import fold_pending
+
+    folded = fold_pending(db.session)
+    db.session.commit()
+    click.echo(f"{folded} pending filings folded into the summaries")
+
+
 @stats_cli.command("verify")
 @click.option("--region", default=None, help="Only within this region code.")
 def stats_verify(region):

@@ -44,7 +44,7 @@ from app.clock import day_start, latest_day_due, local_today
 from app.reporting import submitted_on_time
 from app.sqltools import dialect_of, insert_ignoring_conflicts
 from app.sqltools import sql_int as _n
-from app.stats_summary import BREAKDOWNS, CANCELLED, MEASURES
+from app.stats_summary import BREAKDOWNS, CANCELLED, MEASURES, stored_rows
 from models import DailyReport, Region
 from models.base import utcnow
 from models.filing import Filing
@@ -142,8 +142,9 @@ def _summary_sums(prefix: str, group_level: int, date_range: Optional[DateRange]
                   today: dt.date, by_day=False) -> dict:
     """``{group: {measure: n, "overdue": n}}`` over the summary rows within ``prefix``,
     by region of ``group_level`` (or by day), for the days of ``date_range`` (all if None)."""
-    t = StatsDaily.__table__.c
     level = _source_level(group_level)
+    days = (date_range.start, date_range.end) if date_range else None
+    t = stored_rows(StatsDaily.__table__, level, prefix, days).c
     if by_day:
         key = t.day
     elif level == group_level:
@@ -151,10 +152,7 @@ def _summary_sums(prefix: str, group_level: int, date_range: Optional[DateRange]
     else:
         key = func.substr(t.region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[group_level]))
     overdue = func.sum(case((t.day < _overdue_before(today), t.filings - t.checked), else_=0))
-    query = (select(key, *[func.sum(t[m]) for m in DAILY_MEASURES], overdue)
-             .where(t.level == level, code_within(t.region_code, prefix)).group_by(key))
-    if date_range:
-        query = query.where(t.day >= date_range.start, t.day <= date_range.end)
+    query = select(key, *[func.sum(t[m]) for m in DAILY_MEASURES], overdue).group_by(key)
     return {row[0]: dict(zip((*DAILY_MEASURES, "overdue"), (int(v or 0) for v in row[1:])))
             for row in db.session.execute(query)}
 
@@ -237,11 +235,9 @@ def breakdown(region_code, date_range: DateRange, kind: str, prefix="__current__
     has a few thousand filings at most)."""
     region = visible_region(region_code, prefix)
     if region.level in BREAKDOWN_LEVELS:
-        t = StatsBreakdown.__table__.c
-        query = (select(t.value, func.sum(t.filings))
-                 .where(t.level == region.level, t.region_code == region.code, t.kind == kind,
-                        t.day >= date_range.start, t.day <= date_range.end)
-                 .group_by(t.value))
+        t = stored_rows(StatsBreakdown.__table__, region.level, region.code,
+                        (date_range.start, date_range.end), kind=kind).c
+        query = select(t.value, func.sum(t.filings)).group_by(t.value)
     else:
         f = Filing.__table__.c
         value = BREAKDOWNS[kind][1](f)

@@ -14,6 +14,13 @@ What a filing contributes (models/stats.py):
 - ``StatsBreakdown``: for the province, city and county, the filings (not cancelled) per
   day by origin city (or country) and by transport mode.
 
+On PostgreSQL a new filing does not touch the summary rows: the statement inserting it
+adds its counted columns to ``stats_pending`` (``sql_for_inserted``), and
+``fold_pending`` (a job every SUMMARY_FOLD_SECONDS) adds those to the summaries in one
+transaction. Every reader goes through ``stored_rows``, which adds the pending share, so
+the counts are exact at every moment. (Every filing of a day would otherwise lock the
+same summary rows until its commit: under load they queued for them.)
+
 ``MEASURES`` states each count twice, for one row in Python and for the table in SQL,
 side by side; ``rebuild_summaries`` recomputes everything from the filings and
 ``verify_summaries`` compares the tables with a direct count of the filings.
@@ -24,23 +31,9 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from sqlalchemy import (
-    Integer,
-    and_,
-    case,
-    column,
-    func,
-    literal,
-    select,
-    table as table_named,
-    text,
-    true,
-    union_all,
-    values,
-)
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy import and_, case, func, literal, select, text, union_all
 
-from app.clock import day_offset, local_date, sql_local_day
+from app.clock import local_date, sql_local_day
 from app.filing_events import on_filing_change
 from app.jurisdiction import code_within
 from app.sqltools import dialect_insert, dialect_of, run_constant, sql_int as _n
@@ -48,6 +41,7 @@ from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL
 from models.stats import (
     BREAKDOWN_KEY,
+    COUNTED_COLUMNS,
     BREAKDOWN_LEVELS,
     DAILY_KEY,
     DAILY_LEVELS,
@@ -56,12 +50,14 @@ from models.stats import (
     TRANSPORT,
     StatsBreakdown,
     StatsDaily,
+    StatsPending,
 )
 
 CANCELLED, CLOSED = "cancelled", "closed"
 NO_CONTROL = "none"
 ABROAD_UNKNOWN_REGION = "CN"  # a Chinese origin without a county code
 UPSERT_CHUNK = 1000
+PENDING = StatsPending.__table__
 
 
 # ---- what a filing counts for ------------------------------------------------------
@@ -191,23 +187,23 @@ def _pg_upsert_both() -> str:
 
 
 def sql_for_inserted(source: str) -> list[str]:
-    """PostgreSQL: the summaries' work for new filings as parts of the statement that
-    inserts them: one data-modifying CTE per table, adding what the rows returned by the
-    CTE ``source`` contribute, counted by the very SQL of the recount (``MEASURES``)."""
-    return list(_pg_upserts_of_inserted(source, day_offset()))
+    """PostgreSQL: the summaries' share of the statement that inserts new filings (the
+    rows returned by the CTE ``source``): their counted columns go to ``stats_pending``,
+    which ``fold_pending`` adds to the summary tables in batches. Upserting the summary
+    rows at once would have every filing of a day, region and origin lock the same rows
+    until its commit; under load the filings queued for them."""
+    names = ", ".join(COUNTED_COLUMNS)
+    return [f"INSERT INTO {PENDING.name} ({names}) SELECT {names} FROM {source}"]
 
 
-@lru_cache(maxsize=4)
-def _pg_upserts_of_inserted(source: str, _day_offset) -> tuple[str, ...]:
-    from sqlalchemy.dialects import postgresql
-
-    inserted = table_named(source, *(column(c.name, c.type) for c in Filing.__table__.columns))
-    parts = []
-    for summary, key, measures, levels, recount in SUMMARIES:
-        counted = recount("postgresql", levels, source=inserted)
-        sql = counted.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-        parts.append(_pg_upsert_adding(summary, key, measures, str(sql)))
-    return tuple(parts)
+def fold_pending(conn) -> int:
+    """Add the pending filings to the summary tables and forget them, in the caller's
+    transaction: whoever reads meanwhile finds each filing either pending or folded in,
+    never both (see ``stored_rows``). Returns how many were folded."""
+    moved = conn.execute(PENDING.delete().returning(*(PENDING.c[name] for name in COUNTED_COLUMNS)))
+    changes = [(None, dict(row)) for row in moved.mappings()]
+    apply_changes(conn, changes)
+    return len(changes)
 
 
 def apply_changes(conn, changes) -> None:
@@ -234,39 +230,26 @@ keep_summaries.sql_for_inserted = sql_for_inserted  # the one-statement filing i
 
 # ---- recount from the filings: rebuild and verify ----------------------------------
 
-def _at_levels(source, levels):
-    """(level, destination code at that level, the rows' FROM) for the filings of ``source``.
-    ``levels`` is one level, as constants (a recount of all filings groups per level),
-    or several, as a VALUES list joined to every row (a few new filings in one pass)."""
-    destination = source.c.destination_region_code
-    if isinstance(levels, int):
-        return literal(levels), func.substr(destination, _n(1), _n(CODE_LENGTH_BY_LEVEL[levels])), source
-    listed = values(column("level", Integer), column("length", Integer), name="levels").data(
-        [(level, CODE_LENGTH_BY_LEVEL[level]) for level in levels])
-    return listed.c.level, func.substr(destination, _n(1), listed.c.length), source.join(listed, true())
+def _at_level(source, level):
+    """(the level as a constant, the destination code at that level) of ``source``'s rows."""
+    return literal(level), func.substr(source.c.destination_region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[level]))
 
 
-def _grouped(level, *keys):
-    """GROUP BY the keys, and the level when it is a column (a constant there would
-    read as a column position)."""
-    return keys if isinstance(level, BindParameter) else (level, *keys)
-
-
-def _filing_daily_select(dialect, levels, prefix=None, source=Filing.__table__):
+def _filing_daily_select(dialect, level, prefix=None, source=Filing.__table__):
+    """The summary rows of ``level`` counted from the filings (or the pending rows)."""
     f = source.c
-    level, code, rows = _at_levels(source, levels)
+    level, code = _at_level(source, level)
     day = sql_local_day(f.expected_arrival_at, dialect)
     sums = [func.coalesce(func.sum(case((condition(f), 1), else_=0)), 0).label(name)
             for name, (_python, condition) in MEASURES.items()]
     return (select(level.label("level"), code.label("region_code"), day.label("day"), *sums)
-            .select_from(rows)
             .where(code_within(f.destination_region_code, prefix))
-            .group_by(*_grouped(level, code, day)))
+            .group_by(code, day))
 
 
-def _filing_breakdown_select(dialect, levels, prefix=None, source=Filing.__table__):
+def _filing_breakdown_select(dialect, level, prefix=None, source=Filing.__table__):
     f = source.c
-    level, code, rows = _at_levels(source, levels)
+    level, code = _at_level(source, level)
     day = sql_local_day(f.expected_arrival_at, dialect)
     parts = []
     for kind, (_python, sql_key) in BREAKDOWNS.items():
@@ -274,9 +257,8 @@ def _filing_breakdown_select(dialect, levels, prefix=None, source=Filing.__table
         parts.append(select(level.label("level"), code.label("region_code"),
                             literal(kind).label("kind"), day.label("day"), value.label("value"),
                             func.count().label("filings"))
-                     .select_from(rows)
                      .where(f.status != CANCELLED, code_within(f.destination_region_code, prefix))
-                     .group_by(*_grouped(level, code, day, value)))
+                     .group_by(code, day, value))
     return union_all(*parts)
 
 
@@ -298,6 +280,29 @@ SUMMARIES = (
 )
 
 
+def stored_rows(table, level: int, prefix: Optional[str] = None, days: Optional[tuple] = None,
+                dialect: Optional[str] = None, **equal):
+    """The rows of the summary ``table`` at ``level`` within ``prefix`` (and the days
+    ``(first, last)``, and the columns ``equal`` to the values given) as they stand: the
+    table's own rows and the share of the filings still pending (``fold_pending``), as
+    one subquery with the table's columns. A key may be in both: sum by key. Every reader
+    of the summaries reads them through here."""
+    _table, key, measures, _levels, recount = next(s for s in SUMMARIES if s[0] is table)
+    columns = (*key, *measures)
+    counted = recount(dialect or dialect_of(), level, prefix, source=PENDING).subquery()
+    own = select(*[table.c[c] for c in columns]).where(table.c.level == level)
+    pending = select(*[counted.c[c] for c in columns])
+    if prefix and len(prefix) == CODE_LENGTH_BY_LEVEL[level]:  # one region: the index serves the rest
+        own = own.where(table.c.region_code == prefix)
+    else:
+        own = own.where(code_within(table.c.region_code, prefix))
+
+    def narrowed(query, c):
+        days_given = [c.day >= days[0], c.day <= days[1]] if days else []
+        return query.where(*[c[name] == value for name, value in equal.items()], *days_given)
+    return union_all(narrowed(own, table.c), narrowed(pending, counted.c)).subquery(table.name)
+
+
 def _positions(key_columns):
     return [_n(position) for position in range(1, len(key_columns) + 1)]
 
@@ -307,10 +312,12 @@ def rebuild_summaries(conn, progress=None) -> None:
     lowest level kept from the filings, each level above from the one below.
 
     On PostgreSQL the tables are locked first: a filing written meanwhile waits, then
-    adds its change on top of the recount, which did not see it."""
+    adds its change on top of the recount, which did not see it. The pending filings
+    are in the recount: they are forgotten."""
     dialect = dialect_of(conn)
     if dialect == "postgresql":
-        conn.execute(text("LOCK TABLE stats_daily, stats_breakdown IN EXCLUSIVE MODE"))
+        conn.execute(text(f"LOCK TABLE stats_daily, stats_breakdown, {PENDING.name} IN EXCLUSIVE MODE"))
+    conn.execute(PENDING.delete())
     steps = []
     for table, key_columns, measures, levels, recount in SUMMARIES:
         conn.execute(table.delete())
@@ -345,9 +352,10 @@ def verify_summaries(conn, prefix: Optional[str] = None) -> list[str]:
     for table, key_columns, measures, levels, recount in SUMMARIES:
         for level in levels:
             counted = _keyed(conn.execute(recount(dialect, level, prefix)).all(), len(key_columns))
+            rows = stored_rows(table, level, prefix, dialect=dialect)
+            keys = [rows.c[c] for c in key_columns]
             stored = _keyed(conn.execute(
-                select(*[table.c[c] for c in (*key_columns, *measures)])
-                .where(table.c.level == level, code_within(table.c.region_code, prefix))).all(),
+                select(*keys, *[func.sum(rows.c[m]) for m in measures]).group_by(*keys)).all(),
                 len(key_columns))
             for key in sorted(set(counted) | set(stored), key=str):
                 if counted.get(key) != stored.get(key):

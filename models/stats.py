@@ -10,7 +10,7 @@ cannot change after it); app.rollups fills it on demand.
 The day of a filing is the Asia/Shanghai day of its expected arrival (see
 app.clock.local_date); every rollup's date range applies to that day.
 """
-from sqlalchemy import Column, Date, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, SmallInteger, String
 
 from models.base import Model
 
@@ -65,6 +65,32 @@ class StatsBreakdown(Model):
     day = Column(Date, primary_key=True)
     value = Column(String(12), primary_key=True)
     filings = _counter()
+
+
+class StatsPending(Model):
+    """New filings not yet added to the summary tables: the columns the summaries count,
+    as they were when filed. On PostgreSQL the statement that inserts a filing adds its
+    row here rather than to every summary row of its day, region and origin, which every
+    filing of that day would otherwise lock in turn until its commit; a job folds the
+    rows into the summaries every few seconds (app.stats_summary.fold_pending), and the
+    readers add the rows still here, so every count stays exact."""
+
+    __tablename__ = "stats_pending"
+
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    destination_region_code = Column(String(12), nullable=False)
+    expected_arrival_at = Column(DateTime, nullable=False)
+    status = Column(String(16), nullable=False)
+    check_count = Column(SmallInteger, nullable=False)
+    risk_area_14d = Column(Boolean, nullable=False)
+    late_notice = Column(Boolean, nullable=False)
+    control_measure = Column(String(20))
+    origin_country = Column(String(2), nullable=False)
+    origin_region_code = Column(String(6))
+    transport_mode = Column(String(10), nullable=False)
+
+
+COUNTED_COLUMNS = tuple(c.name for c in StatsPending.__table__.columns if c.name != "id")
 
 
 class ReportCompliance(Model):

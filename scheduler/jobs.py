@@ -21,6 +21,7 @@ from app.escalations import EscalationRun, escalate
 from app.extensions import db
 from app.reporting import prepare_daily_reports, propose_report_penalties
 from app.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
+from app.stats_summary import fold_pending
 from models.base import utcnow
 from models.reporting import JobRun
 
@@ -79,6 +80,15 @@ def planner_statistics_job(now: dt.datetime) -> None:
     refresh_planner_statistics()
     db.session.commit()
     log.info("planner statistics refreshed at %s", clock.format_local(now))
+
+
+def fold_summaries_job(now: dt.datetime) -> int:
+    """Every few seconds: the pending filings into the summary tables (app.stats_summary)."""
+    folded = fold_pending(db.session)
+    db.session.commit()
+    if folded:
+        log.debug("%s filings folded into the summaries at %s", folded, clock.format_local(now))
+    return folded
 
 
 def escalate_job(now: dt.datetime) -> EscalationRun:

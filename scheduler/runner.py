@@ -102,6 +102,8 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
         jobs.escalate_job)
     add("distribution", IntervalTrigger(minutes=config["DISTRIBUTION_INTERVAL_MINUTES"], timezone=zone),
         jobs.distribution_job)
+    add("fold_summaries", IntervalTrigger(seconds=config["SUMMARY_FOLD_SECONDS"], timezone=zone),
+        jobs.fold_summaries_job)
     add("planner_statistics", daily(config["PLANNER_STATISTICS_TIME"]), jobs.planner_statistics_job)
     add("outbox", IntervalTrigger(seconds=OUTBOX_INTERVAL_SECONDS, timezone=zone),
         lambda now: deliver_pending())

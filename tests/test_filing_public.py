@@ -417,7 +417,8 @@ needs_postgres = pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL's one-st
 
 @needs_postgres
 def test_a_public_filing_is_one_statement_outside_a_transaction_block(app, client, monkeypatch):
-    """The filing, its revision, audit entry, SMS and summaries in one autocommit statement."""
+    """The filing, its revision, audit entry, SMS and its pending share of the summaries
+    in one autocommit statement."""
     from sqlalchemy import event
 
     from app import sqltools, stats_summary
@@ -446,8 +447,11 @@ def test_a_public_filing_is_one_statement_outside_a_transaction_block(app, clien
     autocommit, sql = statements[0]
     assert autocommit is True
     assert all(f"INSERT INTO {name}" in sql for name in (
-        "filing", "filing_revision", "audit_log", "notification", "stats_daily", "stats_breakdown"))
+        "filing", "filing_revision", "audit_log", "notification", "stats_pending"))
     with app.app_context():
+        assert stats_summary.verify_summaries(db.session) == []
+        assert stats_summary.fold_pending(db.session) == 1
+        db.session.commit()
         assert stats_summary.verify_summaries(db.session) == []
         entry = db.session.scalars(select(AuditLog).where(AuditLog.entity == "Filing")).one()
         assert entry.action == "create" and entry.username == "public"
