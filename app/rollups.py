@@ -44,7 +44,7 @@ from app.clock import day_start, latest_day_due, local_today
 from app.reporting import submitted_on_time
 from app.sqltools import dialect_of, insert_ignoring_conflicts
 from app.sqltools import sql_int as _n
-from app.stats_summary import BREAKDOWNS, CANCELLED, MEASURES, stored_rows
+from app.stats_summary import BREAKDOWNS, CANCELLED, MEASURES, summed_rows
 from models import DailyReport, Region
 from models.base import utcnow
 from models.filing import Filing
@@ -144,15 +144,18 @@ def _summary_sums(prefix: str, group_level: int, date_range: Optional[DateRange]
     by region of ``group_level`` (or by day), for the days of ``date_range`` (all if None)."""
     level = _source_level(group_level)
     days = (date_range.start, date_range.end) if date_range else None
-    t = stored_rows(StatsDaily.__table__, level, prefix, days).c
-    if by_day:
-        key = t.day
-    elif level == group_level:
-        key = t.region_code
-    else:
-        key = func.substr(t.region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[group_level]))
-    overdue = func.sum(case((t.day < _overdue_before(today), t.filings - t.checked), else_=0))
-    query = select(key, *[func.sum(t[m]) for m in DAILY_MEASURES], overdue).group_by(key)
+
+    def key(c):
+        if by_day:
+            return [c.day]
+        if level == group_level:
+            return [c.region_code]
+        return [func.substr(c.region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[group_level]))]
+
+    def sums(c):
+        overdue = case((c.day < _overdue_before(today), c.filings - c.checked), else_=0)
+        return [*(c[m] for m in DAILY_MEASURES), overdue]
+    query = summed_rows(StatsDaily.__table__, level, key, sums, prefix, days)
     return {row[0]: dict(zip((*DAILY_MEASURES, "overdue"), (int(v or 0) for v in row[1:])))
             for row in db.session.execute(query)}
 
@@ -235,9 +238,8 @@ def breakdown(region_code, date_range: DateRange, kind: str, prefix="__current__
     has a few thousand filings at most)."""
     region = visible_region(region_code, prefix)
     if region.level in BREAKDOWN_LEVELS:
-        t = stored_rows(StatsBreakdown.__table__, region.level, region.code,
-                        (date_range.start, date_range.end), kind=kind).c
-        query = select(t.value, func.sum(t.filings)).group_by(t.value)
+        query = summed_rows(StatsBreakdown.__table__, region.level, lambda c: [c.value],
+                            lambda c: [c.filings], region.code, (date_range.start, date_range.end), kind=kind)
     else:
         f = Filing.__table__.c
         value = BREAKDOWNS[kind][1](f)

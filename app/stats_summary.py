@@ -17,7 +17,7 @@ What a filing contributes (models/stats.py):
 On PostgreSQL a new filing does not touch the summary rows: the statement inserting it
 adds its counted columns to ``stats_pending`` (``sql_for_inserted``), and
 ``fold_pending`` (a job every SUMMARY_FOLD_SECONDS) adds those to the summaries in one
-transaction. Every reader goes through ``stored_rows``, which adds the pending share, so
+transaction. Every reader goes through ``summed_rows``, which adds the pending share, so
 the counts are exact at every moment. (Every filing of a day would otherwise lock the
 same summary rows until its commit: under load they queued for them.)
 
@@ -280,27 +280,33 @@ SUMMARIES = (
 )
 
 
-def stored_rows(table, level: int, prefix: Optional[str] = None, days: Optional[tuple] = None,
-                dialect: Optional[str] = None, **equal):
-    """The rows of the summary ``table`` at ``level`` within ``prefix`` (and the days
-    ``(first, last)``, and the columns ``equal`` to the values given) as they stand: the
-    table's own rows and the share of the filings still pending (``fold_pending``), as
-    one subquery with the table's columns. A key may be in both: sum by key. Every reader
-    of the summaries reads them through here."""
-    _table, key, measures, _levels, recount = next(s for s in SUMMARIES if s[0] is table)
-    columns = (*key, *measures)
-    counted = recount(dialect or dialect_of(), level, prefix, source=PENDING).subquery()
-    own = select(*[table.c[c] for c in columns]).where(table.c.level == level)
-    pending = select(*[counted.c[c] for c in columns])
+def summed_rows(table, level: int, group, sums, prefix: Optional[str] = None,
+                days: Optional[tuple] = None, dialect: Optional[str] = None, **equal):
+    """SELECT the key ``group(c)`` and the SUMs of ``sums(c)`` (``c``: a summary table's
+    columns) per key, over the rows of the summary ``table`` at ``level`` within
+    ``prefix`` (and the days ``(first, last)``, and the columns ``equal`` to the values
+    given) as they stand: the table's own rows and the share of the filings still pending
+    (``fold_pending``), each summed apart and then together, in one statement (one
+    snapshot: a fold moving rows meanwhile cannot make a filing count twice or not at
+    all). Every reader of the summaries reads them through here."""
+    recount = next(s for s in SUMMARIES if s[0] is table)[-1]
+    pending = recount(dialect or dialect_of(), level, prefix, source=PENDING).subquery()
     if prefix and len(prefix) == CODE_LENGTH_BY_LEVEL[level]:  # one region: the index serves the rest
-        own = own.where(table.c.region_code == prefix)
+        within = [table.c.level == level, table.c.region_code == prefix]
     else:
-        own = own.where(code_within(table.c.region_code, prefix))
+        within = [table.c.level == level, code_within(table.c.region_code, prefix)]
 
-    def narrowed(query, c):
+    def summed(source, conditions):
+        c, keys = source.c, group(source.c)
         days_given = [c.day >= days[0], c.day <= days[1]] if days else []
-        return query.where(*[c[name] == value for name, value in equal.items()], *days_given)
-    return union_all(narrowed(own, table.c), narrowed(pending, counted.c)).subquery(table.name)
+        return (select(*[k.label(f"k{i}") for i, k in enumerate(keys)],
+                       *[func.sum(v).label(f"s{i}") for i, v in enumerate(sums(c))])
+                .where(*conditions, *[c[name] == value for name, value in equal.items()], *days_given)
+                .group_by(*keys))
+    both = union_all(summed(table, within), summed(pending, [])).subquery()
+    keys = [column_ for column_ in both.c if column_.name.startswith("k")]
+    return (select(*keys, *[func.sum(column_) for column_ in both.c if column_.name.startswith("s")])
+            .group_by(*keys))
 
 
 def _positions(key_columns):
@@ -352,11 +358,9 @@ def verify_summaries(conn, prefix: Optional[str] = None) -> list[str]:
     for table, key_columns, measures, levels, recount in SUMMARIES:
         for level in levels:
             counted = _keyed(conn.execute(recount(dialect, level, prefix)).all(), len(key_columns))
-            rows = stored_rows(table, level, prefix, dialect=dialect)
-            keys = [rows.c[c] for c in key_columns]
-            stored = _keyed(conn.execute(
-                select(*keys, *[func.sum(rows.c[m]) for m in measures]).group_by(*keys)).all(),
-                len(key_columns))
+            stored = _keyed(conn.execute(summed_rows(
+                table, level, lambda c: [c[k] for k in key_columns], lambda c: [c[m] for m in measures],
+                prefix, dialect=dialect)).all(), len(key_columns))
             for key in sorted(set(counted) | set(stored), key=str):
                 if counted.get(key) != stored.get(key):
                     problems.append(f"{table.name} {key}: counted {counted.get(key)}, "

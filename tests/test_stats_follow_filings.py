@@ -63,7 +63,9 @@ def test_new_filings_count_at_once_and_after_they_are_folded_in(app, client, api
     checks of a filing still pending keep every count right."""
     from sqlalchemy import func, select
 
+    from app.rollups import breakdown
     from app.stats_summary import PENDING, fold_pending
+    from models.stats import ORIGIN, TRANSPORT
     from scheduler.jobs import fold_summaries_job
     from models.stats import StatsDaily
 
@@ -80,6 +82,11 @@ def test_new_filings_count_at_once_and_after_they_are_folded_in(app, client, api
     township = api("township")
     before = township.get(url).json["total"]
     assert before["filings"] == 3 and before["checked"] == 1
+
+    def by_origin_and_transport():
+        with app.test_request_context():
+            return [breakdown("41", days, kind, prefix="41") for kind in (ORIGIN, TRANSPORT)]
+    assert by_origin_and_transport() == [{"4403": 3}, {"train": 3}]
     with app.app_context():
         pending = db.session.scalar(select(func.count()).select_from(PENDING))
         assert pending == (3 if db.engine.dialect.name == "postgresql" else 0)
@@ -89,3 +96,4 @@ def test_new_filings_count_at_once_and_after_they_are_folded_in(app, client, api
         assert verify_summaries(db.session) == []
         assert db.session.scalar(select(func.min(StatsDaily.filings))) >= 0
     assert township.get(url).json["total"] == before
+    assert by_origin_and_transport() == [{"4403": 3}, {"train": 3}]
