@@ -4,7 +4,8 @@ Callers (the public page and API, staff paper entry, the import, the staff API a
 screens) hand over a connection in their transaction and the clock (``now``, naive
 UTC); the service validates with app.filing_rules, writes with SQLAlchemy Core, keeps a
 revision, an audit entry and the outbox message in the same transaction, and calls
-app.filing_events with the complete rows before and after every change.
+app.filing_events with the complete rows before and after every change (on PostgreSQL
+the listeners' work for new filings is part of the inserting statement instead).
 
 Edits by the filer are limited atomically in the database: a conditional UPDATE
 (``edit_count < MAX_EDITS AND expected_arrival_at > now ...``) whose row count decides,
@@ -309,7 +310,7 @@ def _listeners_in_statement(bind) -> Optional[tuple[str, ...]]:
 def _write_pg(conn, rows, companions, listener_parts: tuple[str, ...]) -> dict:
     """One statement, one round trip: the filings and, in data-modifying CTEs, the
     companion rows of the filings actually inserted (joined by receipt) and the
-    listeners' work (the summaries). The rows travel as JSON parameters, so the
+    listeners' work (the summaries' pending share). The rows travel as JSON parameters, so the
     statement never changes: PostgreSQL prepares it once and psycopg parses it once.
     The public filing path is lean because of this."""
     params = {"filing": _json(rows)}
