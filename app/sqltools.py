@@ -2,8 +2,8 @@
 import re
 from functools import lru_cache
 
-from flask import current_app
 import psycopg
+from flask import current_app
 from sqlalchemy import create_engine, literal_column, text
 from sqlalchemy.exc import DBAPIError
 

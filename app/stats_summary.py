@@ -41,8 +41,8 @@ from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL
 from models.stats import (
     BREAKDOWN_KEY,
-    COUNTED_COLUMNS,
     BREAKDOWN_LEVELS,
+    COUNTED_COLUMNS,
     DAILY_KEY,
     DAILY_LEVELS,
     DAILY_MEASURES,
@@ -166,23 +166,18 @@ def upsert_add(conn, table, rows: list[dict], measures: Iterable[str]) -> None:
         conn.execute(statement, rows[start:start + UPSERT_CHUNK])
 
 
-def _pg_upsert_adding(table, key, measures, rows_sql: str) -> str:
-    """PostgreSQL: add the rows of ``rows_sql`` (the key and measure columns) to the summary
-    rows of the same key. The rows go in key order, as everywhere, so concurrent writers
-    lock them in the same order."""
-    names, keys = ", ".join((*key, *measures)), ", ".join(key)
-    adds = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
-    return (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM ({rows_sql}) AS added "
-            f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {adds}")
-
-
 @lru_cache(maxsize=1)
 def _pg_upsert_both() -> str:
     """PostgreSQL: both tables' upserts in one constant statement (a data-modifying CTE),
-    the rows as JSON: one round trip for a filing's change, prepared once."""
-    upserts = [_pg_upsert_adding(table, key, measures, f"SELECT * FROM json_populate_recordset("
-                                                       f"NULL::{table.name}, %({table.name})s::json)")
-               for table, key, measures, _levels, _recount in SUMMARIES]
+    the rows as JSON: one round trip for a filing's change, prepared once. The rows go in
+    key order, as everywhere, so concurrent writers lock them in the same order."""
+    upserts = []
+    for table, key, measures, _levels, _recount in SUMMARIES:
+        names, keys = ", ".join((*key, *measures)), ", ".join(key)
+        adds = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
+        upserts.append(f"INSERT INTO {table.name} ({names}) SELECT {names} "
+                       f"FROM json_populate_recordset(NULL::{table.name}, %({table.name})s::json) "
+                       f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {adds}")
     return f"WITH first AS ({upserts[0]} RETURNING 1)\n{upserts[1]}"
 
 
@@ -199,7 +194,7 @@ def sql_for_inserted(source: str) -> list[str]:
 def fold_pending(conn) -> int:
     """Add the pending filings to the summary tables and forget them, in the caller's
     transaction: whoever reads meanwhile finds each filing either pending or folded in,
-    never both (see ``stored_rows``). Returns how many were folded."""
+    never both (see ``summed_rows``). Returns how many were folded."""
     moved = conn.execute(PENDING.delete().returning(*(PENDING.c[name] for name in COUNTED_COLUMNS)))
     changes = [(None, dict(row)) for row in moved.mappings()]
     apply_changes(conn, changes)
