@@ -7,7 +7,7 @@ from app.extensions import db
 from app.rollups import DateRange, live_counts
 from app.stats_summary import verify_summaries
 from models.base import utcnow
-from tests.filing_data import NEIGHBOUR_COMMUNITY, report, resident_id
+from tests.filing_data import NEIGHBOUR_COMMUNITY, OTHER_COUNTY_COMMUNITY, report, resident_id
 
 
 def test_summaries_equal_direct_counts_after_the_whole_lifecycle(app, client, api):
@@ -73,6 +73,9 @@ def test_new_filings_count_at_once_and_after_they_are_folded_in(app, client, api
     filed = [client.post("/api/v1/public/filings", json=report(now=now, days_ahead=2, id_number=resident_id()))
              for _ in range(3)]
     assert all(r.status_code == 201 for r in filed)
+    elsewhere = client.post("/api/v1/public/filings", json=report(
+        now=now, days_ahead=2, id_number=resident_id(), destination_region_code=OTHER_COUNTY_COMMUNITY))
+    assert elsewhere.status_code == 201  # pending too, in another county: in no count below
     officer = api("officer")
     ids = {f["receipt"]: f["id"] for f in officer.get("/api/v1/filing/?q=(page_size:100)").json["result"]}
     assert officer.post(f"/api/v1/filing/{ids[filed[0].json['receipt']]}/check", json={
@@ -85,15 +88,16 @@ def test_new_filings_count_at_once_and_after_they_are_folded_in(app, client, api
 
     def by_origin_and_transport():
         with app.test_request_context():
-            return [breakdown("41", days, kind, prefix="41") for kind in (ORIGIN, TRANSPORT)]
+            return [breakdown("410105", days, kind, prefix="410105") for kind in (ORIGIN, TRANSPORT)]
     assert by_origin_and_transport() == [{"4403": 3}, {"train": 3}]
     with app.app_context():
         pending = db.session.scalar(select(func.count()).select_from(PENDING))
-        assert pending == (3 if db.engine.dialect.name == "postgresql" else 0)
+        assert pending == (4 if db.engine.dialect.name == "postgresql" else 0)
         assert fold_summaries_job(now) == pending
         assert db.session.scalar(select(func.count()).select_from(PENDING)) == 0
         assert fold_pending(db.session) == 0  # nothing twice
         assert verify_summaries(db.session) == []
         assert db.session.scalar(select(func.min(StatsDaily.filings))) >= 0
     assert township.get(url).json["total"] == before
+    assert township.get(url.replace("410105001", "410102001")).status_code == 404
     assert by_origin_and_transport() == [{"4403": 3}, {"train": 3}]
