@@ -4,6 +4,7 @@ Every setting can be overridden by an environment variable of the same name; tes
 pass overrides to ``create_app(test_config)``.
 """
 import base64
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -89,7 +90,18 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
 FAB_BASE_TEMPLATE = "console_base.html"
 FAB_INDEX_VIEW = "views.home.HomeView"
 WTF_CSRF_ENABLED = True
-JWT_ACCESS_TOKEN_EXPIRES = 3600 * 8
+
+# Accounts (app.accounts). LOCKOUT_FAILURES wrong passwords within LOCKOUT_MINUTES lock
+# the account for LOCKOUT_MINUTES; an administrator can unlock it sooner.
+LOCKOUT_FAILURES = int(_env("LOCKOUT_FAILURES", "5"))
+LOCKOUT_MINUTES = int(_env("LOCKOUT_MINUTES", "15"))
+# API tokens: a short access token, a refresh token for a working day.
+JWT_ACCESS_TOKEN_EXPIRES = dt.timedelta(minutes=float(_env("JWT_ACCESS_MINUTES", "15")))
+JWT_REFRESH_TOKEN_EXPIRES = dt.timedelta(hours=float(_env("JWT_REFRESH_HOURS", "12")))
+# Roles that must turn the second factor (TOTP) on before doing anything, e.g. "Admin,Command".
+REQUIRE_TOTP_FOR = tuple(role.strip() for role in _env("REQUIRE_TOTP_FOR", "").split(",")
+                         if role.strip())
+TOTP_ISSUER = _env("TOTP_ISSUER", "Henan arrivals console")
 
 BABEL_DEFAULT_LOCALE = "zh"
 BABEL_DEFAULT_TIMEZONE = TIMEZONE

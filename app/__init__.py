@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def init_database(app: Flask) -> None:
     import models  # noqa: F401  (registers every table)
     from app import audit  # noqa: F401  (the audit hook on every session)
+    from app import accounts  # noqa: F401  (account changes end their sessions)
     from app import escalations, stats_summary  # noqa: F401  (they follow every filing change)
     from app.security import ConsoleUser  # noqa: F401
 

@@ -20,7 +20,9 @@ from models.filing import FilingRevision
 NOT_AUDITED = (AuditLog, Notification, FilingRevision)
 SENSITIVE_SUFFIXES = ("_enc", "_hash", "password")
 HIDDEN = "***"
-IGNORED_FIELDS = {"changed_on", "updated_at", "last_login", "login_count", "fail_login_count"}
+# Login bookkeeping: app.accounts audits logins, failures and locks as entries of their own.
+IGNORED_FIELDS = {"changed_on", "updated_at", "last_login", "login_count", "fail_login_count",
+                  "failed_login_since", "locked_until", "session_version"}
 
 
 PUBLIC = (None, "public")  # a traveller, without an account

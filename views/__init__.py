@@ -49,9 +49,10 @@ class Registry:
 
 
 def build_registry() -> Registry:
-    from views import audit, domain_registry, regions, users
+    from views import account_views, audit, domain_registry, regions, users
 
     registry = Registry()
+    registry.add_hidden_view(account_views.SecondFactorView)
     registry.add_view("Regions", _l("Regions"), SYSTEM, "fa-map", regions.RegionView, roles.REGION)
     registry.add_view("Audit log", _l("Audit log"), SYSTEM, "fa-history", audit.AuditLogView, roles.AUDIT)
     registry.add_api(regions.RegionApi)
@@ -62,7 +63,7 @@ def build_registry() -> Registry:
 
 
 def init_views(app, appbuilder) -> Registry:
-    from views import home, public
+    from views import account_views, home, public
 
     registry = build_registry()
     for entry in registry.menu:
@@ -77,6 +78,7 @@ def init_views(app, appbuilder) -> Registry:
         app.register_blueprint(blueprint)
         if csrf_exempt and app.extensions.get("csrf"):
             app.extensions["csrf"].exempt(blueprint)
+    account_views.register(app)
     home.register(app, appbuilder)
     public.register(app)
     return registry

@@ -1,12 +1,16 @@
 """User screens, scoped by the jurisdiction rule, with a searchable jurisdiction field."""
+from flask import flash, redirect, request
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
-from app import roles
+from app import accounts, roles
+from app.extensions import db
 from app.jurisdiction import base_filters_for
 from app.regions import ANY_JURISDICTION
 from app.security import ConsoleUser
+from views.account_views import password_fields
 from views.base import ScopedModelRestApi
 from views.scoped import ScopedViewMixin
 from views.widgets import RegionSelectField
@@ -19,17 +23,19 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
         "userinfo": "userinfo",
         "resetmypassword": "resetmypassword",
         "resetpasswords": roles.WRITE,
+        "unlock": roles.WRITE,
     }
     base_filters = base_filters_for(ConsoleUser)
     region_fields = {"region_code": ANY_JURISDICTION}  # a region, or a ledger grid/building/unit
 
-    label_columns = {**UserDBModelView.label_columns, "region_code": _l("Jurisdiction")}
+    label_columns = {**UserDBModelView.label_columns, "region_code": _l("Jurisdiction"),
+                     "locked_until": _l("Locked until")}
     list_columns = ["first_name", "last_name", "username", "region_code", "roles", "active"]
     search_columns = ["username", "first_name", "last_name", "region_code", "active"]
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "region_code", "login_count"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
-        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "created_on",
+        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "locked_until", "created_on",
                                        "created_by", "changed_on", "changed_by"],
                             "expanded": False}),
     ]
@@ -39,10 +45,18 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
     edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "groups",
                     "region_code"]
     add_form_extra_fields = {
-        **UserDBModelView.add_form_extra_fields,
+        **password_fields(lambda form: form.username.data),
         "region_code": RegionSelectField(_l("Jurisdiction"), units=True),
     }
     edit_form_extra_fields = {"region_code": RegionSelectField(_l("Jurisdiction"), units=True)}
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
+    def unlock(self, items):
+        for user in items if isinstance(items, list) else [items]:
+            accounts.unlock(db.session, user)
+        db.session.commit()
+        flash(str(_l("Unlocked.")), "success")
+        return redirect(request.referrer or self.get_redirect())
 
 
 class ConsoleUserApi(ScopedModelRestApi):
