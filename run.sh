@@ -8,6 +8,8 @@ source ./scripts/env.sh
 ensure_venv
 
 echo "== preparing the database (regions, demo accounts, demo data)"
+echo "   The demo accounts have a PUBLIC password: never use them in production"
+echo "   (production: flask --app wsgi setup --no-demo, then flask users create)."
 flask --app wsgi setup
 
 export SETUP_ON_START=0

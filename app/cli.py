@@ -30,7 +30,8 @@ DEMO_USERS = [
     ("checkpoint", "Checkpoint", "4101", "郑州东站", "卡口"),
     ("integrator", "Integrator", "4101", "郑州市", "对接平台"),
 ]
-DEMO_PASSWORD_SUFFIX = "@Demo2026"
+# One public password for every demo account (README prints it): demo only, never in production.
+DEMO_PASSWORD = "Henan-Demo-2026"
 
 
 class Progress:
@@ -54,10 +55,12 @@ def create_user(username, password, role_name, region_code, first_name=None, las
     """Create an account with one role and one jurisdiction; DomainError if not valid."""
     from flask_babel import lazy_gettext as _l
 
+    from app.accounts import check_password
     from app.errors import ValidationFailed
     from app.regions import get_jurisdiction_unit
 
     sm = current_app.appbuilder.sm
+    check_password(password, username)
     if role_name not in roles.ROLES:
         raise ValidationFailed(_l("Unknown role."), {"role": [", ".join(roles.ROLES)]})
     # A region, or a ledger grid, building or unit (a grid member's jurisdiction).
@@ -90,6 +93,37 @@ def users_create(username, password, role_name, region_code, first_name, last_na
     except DomainError as error:
         raise click.ClickException(f"{error.message} {error.errors}")
     click.echo(f"created {username} ({role_name}, {region_code})")
+
+
+def _account(username):
+    user = current_app.appbuilder.sm.find_user(username=username)
+    if user is None:
+        raise click.ClickException(f"no account {username}")
+    return user
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def users_unlock(username):
+    """Lift the lock after too many failed logins (audited)."""
+    from app.accounts import unlock
+    from app.extensions import db
+
+    unlock(db.session, _account(username))
+    db.session.commit()
+    click.echo(f"unlocked {username}")
+
+
+@users_cli.command("reset-second-factor")
+@click.argument("username")
+def users_reset_second_factor(username):
+    """Turn the second factor off (a lost phone); the account sets it up again."""
+    from app.accounts import disable_second_factor
+    from app.extensions import db
+
+    disable_second_factor(_account(username))
+    db.session.commit()
+    click.echo(f"second factor of {username} is off")
 
 
 def fail_with_problems(problems: list[str], message) -> None:
@@ -170,12 +204,12 @@ def setup(demo):
 
 def create_demo_users():
     sm = current_app.appbuilder.sm
-    click.echo("Demo accounts (user / password / role / jurisdiction):")
+    click.echo(f"Demo accounts with a public password ({DEMO_PASSWORD}), never use them in "
+               "production (flask setup --no-demo creates none). User / role / jurisdiction:")
     for username, role_name, code, first, last in DEMO_USERS:
-        password = username + DEMO_PASSWORD_SUFFIX
         if not sm.find_user(username=username):
-            create_user(username, password, role_name, code, first, last)
-        click.echo(f"  {username:<11} {password:<20} {role_name:<11} {code}")
+            create_user(username, DEMO_PASSWORD, role_name, code, first, last)
+        click.echo(f"  {username:<11} {role_name:<11} {code}")
 
 
 @demo_cli.command("generate")
