@@ -313,7 +313,9 @@ def _enrol(app, client):
 
 def test_a_command_account_turns_the_second_factor_on_and_then_needs_the_code(app):
     _new_account(app, role="Command", region="4101")
-    secret = _enrol(app, login(app.test_client(), "probe"))
+    client = login(app.test_client(), "probe")
+    assert "/second-factor/" in client.get("/").get_data(as_text=True)  # the home page offers it
+    secret = _enrol(app, client)
     with app.app_context():
         stored = _user(app).totp_secret_enc
     assert stored and secret not in stored  # encrypted

@@ -2,6 +2,7 @@
 from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 
+from app.accounts import may_enrol
 from app.regions import jurisdiction_path
 from app.roles import ROLE_LABELS
 
@@ -17,7 +18,8 @@ class HomeView(IndexView):
         path = jurisdiction_path(user.region_code)  # a grid member's ends with their grid
         roles = [ROLE_LABELS.get(r.name, r.name) for r in user.roles]
         return self.render_template(self.index_template, user=user, path=path, roles=roles,
-                                    links=self.appbuilder.menu.get_list())
+                                    links=self.appbuilder.menu.get_list(),
+                                    second_factor=may_enrol(user))
 
 
 def register(app, appbuilder):
