@@ -158,29 +158,51 @@ def provisioning_uri(user, secret: str) -> str:
                                                 issuer_name=current_app.config["TOTP_ISSUER"])
 
 
-def code_matches(secret: str, code: Optional[str], now: Optional[dt.datetime] = None) -> bool:
+def matching_step(secret: str, code: Optional[str], now: Optional[dt.datetime] = None) -> Optional[int]:
+    """The time step whose code this is (within TOTP_WINDOW of ``now``), or None."""
     code = (code or "").strip()
     if not code.isdigit():
-        return False
+        return None
     moment = now or utcnow()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)  # stored and passed times are UTC
-    return pyotp.TOTP(secret).verify(code, for_time=moment, valid_window=TOTP_WINDOW)
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(moment)
+    for step in range(current - TOTP_WINDOW, current + TOTP_WINDOW + 1):
+        if pyotp.utils.strings_equal(code, totp.generate_otp(step)):
+            return step
+    return None
+
+
+def code_matches(secret: str, code: Optional[str], now: Optional[dt.datetime] = None) -> bool:
+    return matching_step(secret, code, now) is not None
 
 
 def second_factor_passes(user, code: Optional[str], now: Optional[dt.datetime] = None) -> bool:
-    return has_second_factor(user) and code_matches(decrypt(user.totp_secret_enc), code, now)
+    """A code of the account's secret not used before: a code seen over a shoulder or
+    replayed from a request cannot sign in a second time."""
+    if not has_second_factor(user):
+        return False
+    return _use_step(user, matching_step(decrypt(user.totp_secret_enc), code, now))
+
+
+def _use_step(user, step: Optional[int]) -> bool:
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 def enable_second_factor(user, secret: str, code: Optional[str],
                          now: Optional[dt.datetime] = None) -> bool:
     """Turn the second factor on once a code of the new secret proves the app has it."""
-    if not may_enrol(user) or not code_matches(secret, code, now):
+    step = matching_step(secret, code, now)
+    if not may_enrol(user) or step is None:
         return False
-    user.totp_secret_enc = encrypt(secret)
+    user.totp_secret_enc, user.totp_last_step = encrypt(secret), step
     return True
 
 
 def disable_second_factor(user) -> None:
     """An operator's remedy for a lost phone (`flask users reset-second-factor`)."""
-    user.totp_secret_enc = None
+    user.totp_secret_enc = user.totp_last_step = None

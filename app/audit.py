@@ -22,7 +22,8 @@ SENSITIVE_SUFFIXES = ("_enc", "_hash", "password")
 HIDDEN = "***"
 # Login bookkeeping: app.accounts audits logins, failures and locks as entries of their own.
 IGNORED_FIELDS = {"changed_on", "updated_at", "last_login", "login_count", "fail_login_count",
-                  "failed_login_since", "locked_until", "session_version"}
+                  "failed_login_since", "locked_until", "session_version",
+                  "totp_last_step"}
 
 
 PUBLIC = (None, "public")  # a traveller, without an account

@@ -34,6 +34,7 @@ class ConsoleUser(User):
     locked_until = Column(DateTime)
     # Second factor (TOTP) secret, encrypted like every sensitive field.
     totp_secret_enc = Column(String(255))
+    totp_last_step = Column(Integer)  # the time step of the last code accepted: no replay
 
     jurisdiction_column = "region_code"
 
@@ -77,7 +78,8 @@ class ConsoleSecurityManager(SecurityManager):
         recorded by ``complete_login`` once the second factor, if any, passed too."""
         if not username or not password or is_null_password(password):
             return None
-        user = self.find_user(username=username) or self.find_user(email=username)
+        by_name, by_email = self.find_user(username=username), self.find_user(email=username)
+        user = by_name or by_email  # both looked up always: no timing tells which exists
         usable = user is not None and user.is_active and not accounts.is_locked(user, now)
         if not usable:
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], password)
@@ -85,6 +87,8 @@ class ConsoleSecurityManager(SecurityManager):
             return user
         if user is not None:
             self.login_failed(user, now)
+        elif (first_user := self.get_first_user()) is not None:
+            self.noop_user_update(first_user)  # a write too, as for a known account
         return None
 
     def login_failed(self, user, now=None):

@@ -5,6 +5,7 @@ Each test works on accounts of its own (clean_slate removes them), so a lock or 
 changed password never reaches another test."""
 import datetime as dt
 import json
+import time
 
 import jwt as pyjwt
 import pyotp
@@ -306,9 +307,15 @@ def _enrol(app, client):
     assert client.post("/second-factor/", data={"code": "000000"}).status_code == 200
     with app.app_context():
         assert not accounts.has_second_factor(_user(app))
-    response = client.post("/second-factor/", data={"code": pyotp.TOTP(secret).now()})
+    response = client.post("/second-factor/", data={"code": _code(secret, -30)})
     assert response.status_code == 302
     return secret
+
+
+def _code(secret, seconds_from_now=0):
+    """The code of the time step that far from now: each login needs a step not used yet,
+    and the server accepts the steps next to its own."""
+    return pyotp.TOTP(secret).at(time.time() + seconds_from_now)
 
 
 def test_a_command_account_turns_the_second_factor_on_and_then_needs_the_code(app):
@@ -326,12 +333,14 @@ def test_a_command_account_turns_the_second_factor_on_and_then_needs_the_code(ap
     assert not _signed_in(client)
     client.post(response.headers["Location"], data={"code": "123456"})
     assert not _signed_in(client)
-    client.post("/login/code/", data={"code": pyotp.TOTP(secret).now()})
+    code = _code(secret)
+    client.post("/login/code/", data={"code": code})
     assert _signed_in(client)
 
     without = _api_login(app.test_client())
     assert without.status_code == 401 and "totp" in without.json["errors"]
-    assert _api_login(app.test_client(), totp=pyotp.TOTP(secret).now()).status_code == 200
+    assert _api_login(app.test_client(), totp=code).status_code == 401  # used already
+    assert _api_login(app.test_client(), totp=_code(secret, 30)).status_code == 200
 
 
 def test_wrong_codes_count_towards_the_lockout(app):
@@ -339,7 +348,9 @@ def test_wrong_codes_count_towards_the_lockout(app):
     secret = _enrol(app, login(app.test_client(), "probe"))
     for _ in range(app.config["LOCKOUT_FAILURES"]):
         _api_login(app.test_client(), totp="000000")
-    assert _api_login(app.test_client(), totp=pyotp.TOTP(secret).now()).status_code == 401
+    assert _api_login(app.test_client(), totp=_code(secret)).status_code == 401
+    with app.app_context():
+        assert accounts.is_locked(_user(app))
 
 
 def test_an_officer_may_not_enrol(app):
@@ -355,6 +366,20 @@ def test_codes_are_checked_at_the_given_time():
     assert accounts.code_matches(secret, code, now=moment + dt.timedelta(seconds=30))
     assert not accounts.code_matches(secret, code, now=moment + dt.timedelta(minutes=5))
     assert not accounts.code_matches(secret, "", now=moment)
+
+
+def test_a_code_signs_in_once(app):
+    _new_account(app, role="Command", region="4101")
+    secret = pyotp.random_base32()
+    moment = dt.datetime(2026, 3, 1, 8, 0, 0)
+    with app.app_context():
+        user = _user(app)
+        assert accounts.enable_second_factor(user, secret, pyotp.TOTP(secret).at(moment.replace(
+            tzinfo=dt.timezone.utc)), now=moment)
+        later = moment + dt.timedelta(seconds=30)
+        code = pyotp.TOTP(secret).at(later.replace(tzinfo=dt.timezone.utc))
+        assert accounts.second_factor_passes(user, code, now=later)
+        assert not accounts.second_factor_passes(user, code, now=later)
 
 
 def test_require_totp_for_forces_enrolment_first(app, monkeypatch):
