@@ -4,7 +4,6 @@ paper form (a script writing through the API with the session); each request car
 the page's token, and each one acts. Skipped when Chromium is not installed."""
 import datetime as dt
 import os
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -20,41 +19,19 @@ from tests.conftest import PASSWORD
 from tests.filing_data import OWN_COMMUNITY, resident_id
 from tests.ledger_data import save
 from tests.report_fixtures import DAY, DUE, PREPARED_AT
+from tests.test_filing_browser import CHROMIUM, browser, live_server  # noqa: F401  (fixtures)
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed")
 
 
-@pytest.fixture
-def server(app):
-    from werkzeug.serving import make_server
-
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
-
-
-def signed_in(browser, server, username):
+def signed_in(browser, live_server, username):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page.set_default_timeout(15000)
-    page.goto(f"{server}/login/")
+    page.goto(f"{live_server}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(f"{server}/")
+    page.wait_for_url(f"{live_server}/")
     return page
 
 
@@ -64,7 +41,7 @@ def _escalations(app):
             select(Escalation).where(Escalation.target_region_code == "410105001"))}
 
 
-def test_township_deletes_a_row_and_runs_actions(app, server, browser):
+def test_township_deletes_a_row_and_runs_actions(app, live_server, browser):
     with app.app_context():
         daily_report_job(DAY, now=PREPARED_AT)
         escalate(DUE)
@@ -72,12 +49,12 @@ def test_township_deletes_a_row_and_runs_actions(app, server, browser):
             Grid(community_code=OWN_COMMUNITY, name="网格删"))
         db.session.commit()
         gone_id = gone.id
-    page = signed_in(browser, server, "township")
+    page = signed_in(browser, live_server, "township")
 
-    page.goto(f"{server}/gridview/list/")
+    page.goto(f"{live_server}/gridview/list/")
     page.click(f'[id="btn-delete-/gridview/delete/{gone_id}"]')
-    page.click("#modal-confirm-ok")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#modal-confirm-ok")
     assert "网格删" not in page.inner_text("body") and "网格留" in page.inner_text("body")
     with app.app_context():
         assert [g.name for g in db.session.scalars(select(Grid))] == ["网格留"]
@@ -85,25 +62,25 @@ def test_township_deletes_a_row_and_runs_actions(app, server, browser):
     # An action on the rows ticked in a list (with its confirmation) ...
     escalations = _escalations(app)
     own, _ = escalations[OWN_COMMUNITY]
-    page.goto(f"{server}/escalationview/list/?psize_EscalationView=100")
+    page.goto(f"{live_server}/escalationview/list/?psize_EscalationView=100")
     page.check(f'input.action_check[value="{own}"]')
     page.click("button.dropdown-toggle:has-text('操作')")
     page.click(".resolve_escalations_menu_item")
-    page.click("#modal-confirm-ok")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#modal-confirm-ok")
     # ... and one from a row's show page.
     other, _ = escalations["410105001006"]
-    page.goto(f"{server}/escalationview/show/{other}")
-    page.click('[id="btn-action-EscalationView.action-acknowledge_escalations"]')
-    page.wait_for_load_state()
+    page.goto(f"{live_server}/escalationview/show/{other}")
+    with page.expect_navigation():
+        page.click('[id="btn-action-EscalationView.action-acknowledge_escalations"]')
     after = _escalations(app)
     assert after[OWN_COMMUNITY][1] == "resolved" and after["410105001006"][1] == "acknowledged"
     page.close()
 
 
-def test_an_officer_enters_a_paper_form(app, server, browser):
-    page = signed_in(browser, server, "officer")
-    page.goto(f"{server}/filingentry/paper")
+def test_an_officer_enters_a_paper_form(app, live_server, browser):
+    page = signed_in(browser, live_server, "officer")
+    page.goto(f"{live_server}/filingentry/paper")
     person = page.locator("#people .person").nth(0)
     person.locator('input[name="name"]').fill("纸质甲")
     person.locator('input[name="id_number"]').fill(resident_id())
