@@ -31,7 +31,7 @@ def init_csrf(app) -> None:
     @app.before_request
     def _forgery_check():
         if request.method in SAFE_METHODS:
-            if _is_get_mutation_route():
+            if request.method in ("GET", "HEAD") and _is_get_mutation_route():
                 abort(405, valid_methods=["POST"])
             return
         if current_app.config["WTF_CSRF_ENABLED"] and needs_token():
@@ -44,6 +44,7 @@ def exempt_public(app, blueprint) -> None:
 
 
 def needs_token() -> bool:
+    """Whether this write must carry the token (the rule at the top of this module)."""
     if request.blueprint in current_app.extensions[PUBLIC_BLUEPRINTS]:
         return False
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
