@@ -89,7 +89,20 @@ FAB_CREATE_DB = SETUP_ON_START
 FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
 FAB_BASE_TEMPLATE = "console_base.html"
 FAB_INDEX_VIEW = "views.home.HomeView"
+# Every write by a session needs the CSRF token (views/csrf.py decides which request
+# does); the token lives as long as the session, so a page left open still submits.
 WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+# FAB's delete and action routes answer GET too; never let a GET change anything.
+FAB_ALLOW_GET_UNSAFE_MUTATIONS = False
+# The session cookie: never read by scripts, not sent with cross-site posts, and only
+# over HTTPS when SESSION_COOKIE_SECURE=1 (behind TLS in production).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "0") == "1"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Accounts (app.accounts). LOCKOUT_FAILURES wrong passwords within LOCKOUT_MINUTES lock
 # the account for LOCKOUT_MINUTES; an administrator can unlock it sooner.

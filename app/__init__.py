@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         init_database(app)
         init_appbuilder(app)
+        init_csrf(app)  # after FAB's own before_request, so error pages know the user
         init_i18n(app)
         registry = init_views(app)
         init_roles(app, registry)
@@ -55,6 +56,12 @@ def _sqlite_real_transactions(engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+def init_csrf(app: Flask) -> None:
+    from views.csrf import init_csrf as _init
+
+    _init(app)
 
 
 def init_appbuilder(app: Flask) -> None:

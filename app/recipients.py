@@ -66,15 +66,18 @@ def send_to_accounts(conn, kind: str, messages: dict[tuple[str, int], str]) -> i
 
 def inbox(user_id: int, limit: int = 100) -> list[dict]:
     """The newest in-app messages of one account (within its jurisdiction, as every
-    row): ``{"at", "body", "new"}``; the new ones are marked read, as now seen."""
+    row): ``{"id", "at", "body", "new"}``. Reading changes nothing (``mark_read`` does)."""
     query = scope_query(db.session.query(Notification), Notification).filter(
         Notification.channel == "inbox", Notification.recipient == str(user_id))
-    messages = [{"id": m.id, "at": m.created_at, "body": m.body, "new": m.status == "pending"}
-                for m in query.order_by(Notification.id.desc()).limit(limit)]
-    unread = [m["id"] for m in messages if m["new"]]
-    if unread:
-        db.session.execute(update(Notification).where(Notification.id.in_(unread))
-                           .values(status="read", sent_at=utcnow()),
-                           execution_options={"synchronize_session": False})
-        db.session.commit()
-    return messages
+    return [{"id": m.id, "at": m.created_at, "body": m.body, "new": m.status == "pending"}
+            for m in query.order_by(Notification.id.desc()).limit(limit)]
+
+
+def mark_read(user_id: int, ids: Iterable[int], now) -> int:
+    """Mark read those of the given messages that were sent to this account (the new
+    ones its inbox showed: a message arriving since stays new). Returns how many."""
+    result = db.session.execute(
+        update(Notification).where(Notification.id.in_(list(ids)), Notification.channel == "inbox",
+                                   Notification.recipient == str(user_id), Notification.status == "pending")
+        .values(status="read", sent_at=now), execution_options={"synchronize_session": False})
+    return result.rowcount

@@ -3,11 +3,15 @@ temporary folder by default), a small real region tree, an account per role, and
 clean slate of domain rows after each test."""
 import base64
 import os
+import re
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.datastructures import Headers
 
 TESTS_DIR = Path(__file__).resolve().parent
 REGIONS_CSV = TESTS_DIR / "data" / "regions.csv"
@@ -87,7 +91,6 @@ def app():
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
         "TESTING": True,
-        "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test-secret-" + "x" * 32,
         "FIELD_ENCRYPTION_KEY": TEST_KEY,
         "SETUP_ON_START": True,
@@ -142,18 +145,58 @@ def ctx(app):
         yield
 
 
+FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PAGE_TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class SessionClient(FlaskClient):
+    """A signed-in browser: every write carries the CSRF token of the pages it was
+    given, as the console's forms and scripts do (``login`` sets it)."""
+
+    csrf_token = None
+
+    def open(self, *args, **kwargs):
+        if self.csrf_token and kwargs.get("method", "GET").upper() not in SAFE_METHODS:
+            headers = Headers(kwargs.get("headers") or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+def post_login(client, username, password=PASSWORD, **fields):
+    """Submit the login form as a browser does, with the token of the form it shows."""
+    form = client.get("/login/").get_data(as_text=True)
+    token = FORM_TOKEN.search(form).group(1)
+    if isinstance(client, SessionClient):  # its next steps (a second factor) post too
+        client.csrf_token = token
+    return client.post("/login/", data={"username": username, "password": password,
+                                        "csrf_token": token, **fields})
+
+
 def login(client, username, password=PASSWORD):
-    """Sign in through the login form (a web session)."""
-    response = client.post("/login/", data={"username": username, "password": password})
-    assert response.status_code in (302, 200)
+    """Sign in through the login form (a web session); a wrong password lands back on
+    the login page, so only the start page counts."""
+    response = post_login(client, username, password)
+    assert response.status_code == 302 and urlsplit(response.location).path == "/", \
+        f"{username} was not signed in: {response.status_code} {response.location}"
+    page = PAGE_TOKEN.search(client.get("/").get_data(as_text=True))
+    if page:  # else the start page sent it on (to the second factor's set-up)
+        client.csrf_token = page.group(1)
     return client
+
+
+def browser(app) -> SessionClient:
+    """A client that sends the CSRF token of its session with every write."""
+    return SessionClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture
 def web(app):
-    """``web("officer")`` is a test client signed in as that user."""
+    """``web("officer")`` is a test client signed in as that user, sending the CSRF
+    token with its writes (``app.test_client()`` and ``login`` for one that does not)."""
     def _client(username):
-        return login(app.test_client(), username)
+        return login(browser(app), username)
     return _client
 
 

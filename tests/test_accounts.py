@@ -17,7 +17,7 @@ from app.cli import DEMO_PASSWORD, DEMO_USERS, create_user
 from app.extensions import db
 from models import AuditLog
 from models.base import utcnow
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, browser, login, post_login
 
 PAGE = "/users/userinfo/"  # any signed-in user may see it; a stranger is sent to the login
 
@@ -37,7 +37,7 @@ def _api_login(client, username="probe", password=PASSWORD, **extra):
 
 
 def _token(app, username="probe", refresh=False):
-    response = _api_login(app.test_client(), username, refresh=refresh)
+    response = _api_login(browser(app), username, refresh=refresh)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json
 
@@ -64,12 +64,12 @@ def _client_with_cookie(app, cookie):
 
 def test_a_session_cookie_saved_before_logout_is_refused_after_it(app):
     _new_account(app)
-    client = login(app.test_client(), "probe")
+    client = login(browser(app), "probe")
     saved = _cookie_of(client)
     assert _signed_in(_client_with_cookie(app, saved))
     client.get("/logout/")
     assert not _signed_in(_client_with_cookie(app, saved))
-    assert _signed_in(login(app.test_client(), "probe"))  # a new login works
+    assert _signed_in(login(browser(app), "probe"))  # a new login works
 
 
 def test_logout_ends_the_tokens_of_the_account_too(app):
@@ -77,7 +77,7 @@ def test_logout_ends_the_tokens_of_the_account_too(app):
     tokens = _token(app, refresh=True)
     client = app.test_client()
     assert client.get("/api/v1/filing/", headers=_bearer(tokens["access_token"])).status_code == 200
-    login(app.test_client(), "probe").get("/logout/")
+    login(browser(app), "probe").get("/logout/")
     refused = client.get("/api/v1/filing/", headers=_bearer(tokens["access_token"]))
     assert refused.status_code == 401 and refused.json["message"]
     assert client.post("/api/v1/security/refresh",
@@ -86,7 +86,7 @@ def test_logout_ends_the_tokens_of_the_account_too(app):
 
 def test_the_api_logout_ends_every_session_and_token(app):
     _new_account(app)
-    cookie = _cookie_of(login(app.test_client(), "probe"))
+    cookie = _cookie_of(login(browser(app), "probe"))
     access = _token(app)["access_token"]
     client = app.test_client()
     assert client.post("/api/v1/security/logout", headers=_bearer(access)).status_code == 200
@@ -113,7 +113,7 @@ def _deactivate(app, user):
 @pytest.mark.parametrize("change", [_change_password, _change_role, _change_region, _deactivate])
 def test_password_role_jurisdiction_and_deactivation_end_old_tokens_and_cookies(app, change):
     _new_account(app)
-    cookie = _cookie_of(login(app.test_client(), "probe"))
+    cookie = _cookie_of(login(browser(app), "probe"))
     tokens = _token(app, refresh=True)
     with app.app_context():
         change(app, _user(app))
@@ -154,8 +154,8 @@ def _flashes(client):
 
 
 def _form_login(app, username, password):
-    client = app.test_client()
-    response = client.post("/login/", data={"username": username, "password": password})
+    client = browser(app)
+    response = post_login(client, username, password)
     return response.status_code, response.headers.get("Location"), _flashes(client), client
 
 
@@ -282,19 +282,19 @@ def test_the_admin_reset_refuses_a_weak_password(app, web):
     assert _api_login(app.test_client()).status_code == 200  # unchanged
     form = {"password": "Fresh-2026-x", "conf_password": "Fresh-2026-x"}
     assert client.post(f"/resetpassword/form?pk={pk}", data=form).status_code == 302
-    assert _api_login(app.test_client(), password="Fresh-2026-x").status_code == 200
+    assert _api_login(browser(app), password="Fresh-2026-x").status_code == 200
 
 
 def test_self_service_keeps_this_session_ends_the_others_and_checks_the_policy(app):
     _new_account(app)
-    other = login(app.test_client(), "probe")
-    client = login(app.test_client(), "probe")
+    other = login(browser(app), "probe")
+    client = login(browser(app), "probe")
     weak = {"password": "aaaaaaaaaa", "conf_password": "aaaaaaaaaa"}
     client.post("/resetmypassword/form", data=weak)
     assert _api_login(app.test_client()).status_code == 200  # unchanged
     strong = {"password": "New-Secret-77", "conf_password": "New-Secret-77"}
     assert client.post("/resetmypassword/form", data=strong).status_code == 302
-    assert _api_login(app.test_client(), password="New-Secret-77").status_code == 200
+    assert _api_login(browser(app), password="New-Secret-77").status_code == 200
     assert _signed_in(client) and not _signed_in(other)
 
 
@@ -320,15 +320,15 @@ def _code(secret, seconds_from_now=0):
 
 def test_a_command_account_turns_the_second_factor_on_and_then_needs_the_code(app):
     _new_account(app, role="Command", region="4101")
-    client = login(app.test_client(), "probe")
+    client = login(browser(app), "probe")
     assert "/second-factor/" in client.get("/").get_data(as_text=True)  # the home page offers it
     secret = _enrol(app, client)
     with app.app_context():
         stored = _user(app).totp_secret_enc
     assert stored and secret not in stored  # encrypted
 
-    client = app.test_client()
-    response = client.post("/login/", data={"username": "probe", "password": PASSWORD})
+    client = browser(app)
+    response = post_login(client, "probe")
     assert "/login/code/" in response.headers["Location"]
     assert not _signed_in(client)
     client.post(response.headers["Location"], data={"code": "123456"})
@@ -339,23 +339,23 @@ def test_a_command_account_turns_the_second_factor_on_and_then_needs_the_code(ap
 
     without = _api_login(app.test_client())
     assert without.status_code == 401 and "totp" in without.json["errors"]
-    assert _api_login(app.test_client(), totp=code).status_code == 401  # used already
-    assert _api_login(app.test_client(), totp=_code(secret, 30)).status_code == 200
+    assert _api_login(browser(app), totp=code).status_code == 401  # used already
+    assert _api_login(browser(app), totp=_code(secret, 30)).status_code == 200
 
 
 def test_wrong_codes_count_towards_the_lockout(app):
     _new_account(app, role="Command", region="4101")
-    secret = _enrol(app, login(app.test_client(), "probe"))
+    secret = _enrol(app, login(browser(app), "probe"))
     for _ in range(app.config["LOCKOUT_FAILURES"]):
-        _api_login(app.test_client(), totp="000000")
-    assert _api_login(app.test_client(), totp=_code(secret)).status_code == 401
+        _api_login(browser(app), totp="000000")
+    assert _api_login(browser(app), totp=_code(secret)).status_code == 401
     with app.app_context():
         assert accounts.is_locked(_user(app))
 
 
 def test_an_officer_may_not_enrol(app):
     _new_account(app)
-    assert login(app.test_client(), "probe").get("/second-factor/").status_code == 403
+    assert login(browser(app), "probe").get("/second-factor/").status_code == 403
 
 
 def test_codes_are_checked_at_the_given_time():
@@ -385,14 +385,14 @@ def test_a_code_signs_in_once(app):
 def test_require_totp_for_forces_enrolment_first(app, monkeypatch):
     monkeypatch.setitem(app.config, "REQUIRE_TOTP_FOR", ("Command",))
     _new_account(app, role="Command", region="4101")
-    client = login(app.test_client(), "probe")
+    client = login(browser(app), "probe")
     assert "/second-factor/" in client.get("/").headers["Location"]
     assert client.get("/api/v1/filing/").status_code == 403
     refused = _api_login(app.test_client())
     assert refused.status_code == 403 and refused.json["message"]
     _enrol(app, client)
     assert client.get("/").status_code == 200
-    assert _signed_in(login(app.test_client(), "officer"))  # other roles are not concerned
+    assert _signed_in(login(browser(app), "officer"))  # other roles are not concerned
 
 
 # ---- demo accounts --------------------------------------------------------------------

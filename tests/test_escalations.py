@@ -3,9 +3,11 @@ deadline, to the county a step later, then the city; submitting resolves it; fil
 not checked in time escalate the same way; people acknowledge and resolve what reached
 them; every change notifies; the list is scoped to the region escalated to."""
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 
+from app import recipients
 from app.escalations import escalate
 from app.extensions import db
 from app.reporting import submit_report
@@ -207,7 +209,17 @@ def test_messages_are_read_in_the_inbox(app, web):
     township = web("township")
     first = township.get("/inbox/").get_data(as_text=True)
     assert "体育社区" in first and "日报告未提交" in first and 'label-warning' in first
-    assert 'label-warning' not in township.get("/inbox/").get_data(as_text=True)  # read now
+    # Looking changes nothing (a GET never does); the page's button marks them read.
+    assert 'label-warning' in township.get("/inbox/").get_data(as_text=True)
+    shown = re.findall(r'name="id" value="(\d+)"', first)
+    assert shown
+    with app.app_context():  # a message arriving after the page was shown stays new
+        recipients.send_to_accounts(db.session.connection(), "escalation",
+                                    {("410105001", user_id(app, "township")): "新消息"})
+        db.session.commit()
+    assert township.post("/inbox/read", data={"id": shown}).status_code == 302
+    page = township.get("/inbox/").get_data(as_text=True)
+    assert page.count('label-warning') == 1 and "新消息" in page
     assert "体育社区" not in web("township2").get("/inbox/").get_data(as_text=True)
     assert "体育社区" in web("officer").get("/inbox/").get_data(as_text=True)
     assert web("leader").get("/inbox/").status_code in (302, 403)

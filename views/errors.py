@@ -1,6 +1,7 @@
 """Errors in the user's language: JSON for the API, a page for screens."""
 from flask import flash, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
@@ -18,6 +19,10 @@ HTTP_MESSAGES = {
     429: _l("Too many requests; try again later."),
     500: _l("Something went wrong on our side; nothing was changed."),
 }
+# A write without a valid CSRF token (views/csrf.py): usually a page opened before the
+# session changed, or a request from another site.
+CSRF_MESSAGE = _l("This request did not come from a page of this console, or the page has "
+                  "expired; reload the page and try again. Nothing was changed.")
 
 
 def _wants_json() -> bool:
@@ -35,7 +40,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        message = HTTP_MESSAGES.get(error.code, error.description)
+        message = CSRF_MESSAGE if isinstance(error, CSRFError) else HTTP_MESSAGES.get(error.code, error.description)
         if _wants_json():
             return json_error(error.code, message)
         return render_template("error.html", code=error.code, message=message,

@@ -260,12 +260,22 @@ class InboxView(_Page):
 
     route_base = "/inbox"
     class_permission_name = roles.NOTIFICATION
+    # Marking one's own messages read is part of reading them (no one has more on them).
+    method_permission_name = {**_Page.method_permission_name, "mark_read": roles.READ}
 
     @expose("/")
     @has_access
     def index(self):
         messages = recipients.inbox(self.appbuilder.sm.current_user.id)
         return self.render_template("inbox.html", messages=messages, local=clock.format_local)
+
+    @expose("/read", methods=["POST"])
+    @has_access
+    def mark_read(self):
+        recipients.mark_read(self.appbuilder.sm.current_user.id, request.form.getlist("id", type=int),
+                             now=utcnow())
+        db.session.commit()
+        return redirect(url_for(".index"))
 
 
 # ---- escalations ---------------------------------------------------------------------

@@ -18,6 +18,9 @@
       headers: Object.assign({"Accept": "application/json"}, headers || {})};
     // The API answers in the page's language, not the browser's.
     if (document.documentElement.lang) { options.headers["Accept-Language"] = document.documentElement.lang; }
+    // Staff pages (paper entry) write with the session: they carry the page's CSRF token.
+    var csrf = document.querySelector('meta[name="csrf-token"]');
+    if (csrf && method !== "GET") { options.headers["X-CSRFToken"] = csrf.content; }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
