@@ -20,4 +20,4 @@ flask --app wsgi scheduler &
 SCHEDULER_PID=$!
 trap 'kill "$SCHEDULER_PID" 2>/dev/null || true' EXIT
 echo "== the console: http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
-gunicorn --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --access-logfile - wsgi:app
+gunicorn -c gunicorn.conf.py --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --access-logfile - wsgi:app
