@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         init_appbuilder(app)
         init_i18n(app)
         registry = init_views(app)
+        init_rate_limits(app)
         init_roles(app, registry)
         init_errors(app)
         init_cli(app)
@@ -72,6 +73,13 @@ def init_views(app: Flask):
     from views import init_views as _init
 
     return _init(app, appbuilder)
+
+
+def init_rate_limits(app: Flask) -> None:
+    """The login endpoints' limit (the public ones are declared on their routes)."""
+    from app.rate_limits import limit_logins
+
+    limit_logins(appbuilder)
 
 
 def init_roles(app: Flask, registry) -> None:

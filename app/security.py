@@ -40,6 +40,13 @@ class ConsoleSecurityManager(SecurityManager):
         self.userdbmodelview = ConsoleUserView
         super().__init__(appbuilder)
 
+    def create_limiter(self, app):
+        """FAB's limiter is the console's (app.extensions.limiter): one set of counts."""
+        from app.extensions import limiter
+
+        limiter.init_app(app)
+        return limiter
+
     def add_user(self, *args, region_code=None, **kwargs):
         user = super().add_user(*args, **kwargs)
         if user and region_code is not None:
