@@ -51,14 +51,18 @@ def public_limit():
     return limiter.shared_limit(_setting("PUBLIC_RATE_LIMIT"), scope=_public_bucket)
 
 
+# One object: applied again (a second app in the same process) it is not counted twice.
+LOGIN_LIMIT = limiter.shared_limit(_setting("LOGIN_RATE_LIMIT"), scope="login", methods=["POST"])
+
+
 def limit_logins(appbuilder) -> None:
     """LOGIN_RATE_LIMIT per client IP on every POST of the login screens' blueprint
     (password, and any step a login view adds) and of the security API (its login),
     counted together."""
-    login = limiter.shared_limit(_setting("LOGIN_RATE_LIMIT"), scope="login", methods=["POST"])
     security = appbuilder.sm
     for view in [security.auth_view] + [v for v in appbuilder.baseviews if isinstance(v, security.security_api)]:
-        login(view.blueprint)
+        if view.blueprint is not None:  # None in a second app of one process: limited by name already
+            LOGIN_LIMIT(view.blueprint)
 
 
 def enabled() -> bool:
