@@ -4,6 +4,7 @@ and Retry-After; counts in Redis shared by gunicorn workers."""
 import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import select
@@ -31,7 +32,10 @@ def limits(app):
                            "PUBLIC_RATE_LIMIT": GENEROUS, "SMS_RATE_LIMIT": GENEROUS,
                            "ID_NUMBER_RATE_LIMIT": GENEROUS, "LOGIN_RATE_LIMIT": GENEROUS, **settings})
         limiter.enabled = True
-        limiter.init_app(app)  # new storage: counts start at zero
+        # New storage: counts start at zero. The session's app was made with the limiter
+        # off, so its request hooks are added now, after requests were served.
+        with patch.object(app, "_got_first_request", False):
+            limiter.init_app(app)
 
     yield turn_on
     app.config.update(saved)
