@@ -164,7 +164,7 @@ def create_one_filing(data, *, now: dt.datetime, channel: str) -> Created:
     def file(conn):
         return _file_publicly(conn, [data], now=now, channel=channel)[0]
 
-    with _resending_receipts(now):
+    with _resending_receipts():
         engine = single_statement_engine()
         if engine is None or _listeners_in_statement(engine) is None:  # several statements
             with db.engine.begin() as conn:
@@ -174,7 +174,7 @@ def create_one_filing(data, *, now: dt.datetime, channel: str) -> Created:
 
 def create_family(people: list, *, now: dt.datetime, channel: str) -> list[Created]:
     """A family's public filings in one transaction: all are stored or none."""
-    with _resending_receipts(now):
+    with _resending_receipts():
         with db.engine.begin() as conn:
             return _file_publicly(conn, people, now=now, channel=channel,
                                   prefix=lambda index: f"filings.{index}.")
@@ -194,7 +194,7 @@ RESENT = _l("This person has already filed for that day; the receipt was sent by
 
 
 @contextmanager
-def _resending_receipts(now):
+def _resending_receipts():
     """A public filing repeating a person's day answers only that the receipt went by SMS
     to the phone on file, and sends it again there (SMS_RATE_LIMIT per phone, so a
     stranger cannot flood that phone); after the refused transaction, in one of its own."""
