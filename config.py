@@ -74,6 +74,20 @@ PROVINCE_CODE = _env("PROVINCE_CODE", "41")
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
 SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
 
+# Rate limits (Flask-Limiter's notation, "10/minute;200/day"); RATELIMIT_ENABLED=0 turns
+# them all off (the benchmarks do). Counts live in RATELIMIT_STORAGE_URI (a redis:// URI
+# shares them between gunicorn workers and hosts), in each process's memory without one.
+RATELIMIT_ENABLED = _env("RATELIMIT_ENABLED", "1").lower() not in ("0", "false", "no", "off")
+RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "console")
+RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
+# A storage that stops answering leaves each process counting in memory, not failing.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+PUBLIC_RATE_LIMIT = _env("PUBLIC_RATE_LIMIT", "10/minute;200/day")  # per client IP
+SMS_RATE_LIMIT = _env("SMS_RATE_LIMIT", "5/day")  # filings (and resent receipts) per phone
+ID_NUMBER_RATE_LIMIT = _env("ID_NUMBER_RATE_LIMIT", "10/day")  # filing attempts per ID number
+LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "30/minute")  # per client IP, every login endpoint
+
 # Flask-AppBuilder
 APP_NAME = "来（返）人员社区（村）报备系统"
 AUTH_TYPE = AUTH_DB

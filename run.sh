@@ -21,5 +21,10 @@ echo "== the scheduler (flask scheduler)"
 flask --app wsgi scheduler &
 SCHEDULER_PID=$!
 trap 'kill "$SCHEDULER_PID" 2>/dev/null || true' EXIT
+# Rate-limit counts shared by the workers: the local Redis when one answers (else each
+# worker counts alone).
+if [ -z "${RATELIMIT_STORAGE_URI:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  export RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
+fi
 echo "== the console: http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
-gunicorn --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --access-logfile - wsgi:app
+gunicorn -c gunicorn.conf.py --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --access-logfile - wsgi:app

@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         init_csrf(app)  # after FAB's own before_request, so error pages know the user
         init_i18n(app)
         registry = init_views(app)
+        init_rate_limits(app)
         init_roles(app, registry)
         init_errors(app)
         init_cli(app)
@@ -80,6 +81,13 @@ def init_views(app: Flask):
     from views import init_views as _init
 
     return _init(app, appbuilder)
+
+
+def init_rate_limits(app: Flask) -> None:
+    """The login endpoints' limit (the public ones are declared on their routes)."""
+    from app.rate_limits import limit_logins
+
+    limit_logins(appbuilder)
 
 
 def init_roles(app: Flask, registry) -> None:

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional
@@ -22,7 +23,7 @@ from typing import Iterable, Optional
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import String, and_, func, or_, select, tuple_, update
 
-from app import audit, filing_events, filing_labels as labels, filing_rules as rules, identity
+from app import audit, filing_events, filing_labels as labels, filing_rules as rules, identity, rate_limits
 from app.extensions import db
 from app.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
 from app.jurisdiction import code_within, is_within
@@ -55,6 +56,16 @@ STAFF_EDITABLE = ("name", "origin_address", "transport_mode", "transport_no", "t
                   "destination_address", "work_unit", "other_symptoms", "fever", "cough",
                   "fatigue", "risk_area_14d", "abroad_14d", "close_contact_14d")
 NOT_EDITABLE = _l("This filing can no longer be changed.")
+ALREADY_FILED = _l("This person has already filed for that day.")
+
+
+class DuplicateFiling(Conflict):
+    """409: the person has a live filing for that day. Which one (``receipts``) stays
+    inside the service: a stranger who knows an ID number must not learn its receipt."""
+
+    def __init__(self, receipts: list[str], message=ALREADY_FILED):
+        super().__init__(message, {"id_number": [ALREADY_FILED]})
+        self.receipts = receipts
 
 
 @dataclass
@@ -151,13 +162,64 @@ def create_one_filing(data, *, now: dt.datetime, channel: str) -> Created:
     single-statement engine: no BEGIN and COMMIT round trips. (A family's filings keep
     their transaction: a repeated person must undo the others.)"""
     def file(conn):
-        return create_filings(conn, [data], now=now, channel=channel, by=audit.PUBLIC)[0]
+        return _file_publicly(conn, [data], now=now, channel=channel)[0]
 
-    engine = single_statement_engine()
-    if engine is None or _listeners_in_statement(engine) is None:  # several statements
+    with _resending_receipts():
+        engine = single_statement_engine()
+        if engine is None or _listeners_in_statement(engine) is None:  # several statements
+            with db.engine.begin() as conn:
+                return file(conn)
+        return with_single_statement_engine(file)
+
+
+def create_family(people: list, *, now: dt.datetime, channel: str) -> list[Created]:
+    """A family's public filings in one transaction: all are stored or none."""
+    with _resending_receipts():
         with db.engine.begin() as conn:
-            return file(conn)
-    return with_single_statement_engine(file)
+            return _file_publicly(conn, people, now=now, channel=channel,
+                                  prefix=lambda index: f"filings.{index}.")
+
+
+def _file_publicly(conn, inputs: list, *, now, channel, prefix=lambda index: "") -> list[Created]:
+    prepared = prepare_filings(conn, inputs, now=now, prefix=prefix)
+    if rate_limits.enabled():  # the hashes are work the benchmark's path does not need
+        rate_limits.hit_all({
+            rate_limits.ID_NUMBER: [identity.lookup_hash(p.values["id_number"]) for p in prepared],
+            rate_limits.PHONE: [identity.lookup_hash(_sms_phone(p.values)) for p in prepared]})
+    return store_filings(conn, prepared, now=now, channel=channel, by=audit.PUBLIC)
+
+
+RESENT = _l("This person has already filed for that day; the receipt was sent by SMS to the "
+            "phone given in that filing. Change or cancel that filing with it.")
+
+
+@contextmanager
+def _resending_receipts():
+    """A public filing repeating a person's day answers only that the receipt went by SMS
+    to the phone on file, and sends it again there (SMS_RATE_LIMIT per phone, so a
+    stranger cannot flood that phone); after the refused transaction, in one of its own."""
+    try:
+        yield
+    except DuplicateFiling as duplicate:
+        resend_receipts(duplicate.receipts)
+        raise DuplicateFiling(duplicate.receipts, RESENT) from None
+
+
+def resend_receipts(receipts: list[str]) -> int:
+    """Queue the receipt SMS of these filings again, within each phone's limit; how many."""
+    queued = 0
+    with db.engine.begin() as conn:
+        rows = [dict(r) for r in conn.execute(select(FILING).where(FILING.c.receipt.in_(receipts))).mappings()]
+        names = region_info(conn, [row["destination_region_code"] for row in rows])
+        for row in rows:
+            phone = _sms_phone({name: identity.decrypt(row[f"{name}_enc"]) for name in ("phone", "proxy_phone")})
+            community = names.get(row["destination_region_code"])
+            if phone is None or not rate_limits.try_hit(rate_limits.PHONE, identity.lookup_hash(phone)):
+                continue
+            conn.execute(Notification.__table__.insert(), [_receipt_message(
+                row, phone, community.name if community else row["destination_region_code"])])
+            queued += 1
+    return queued
 
 
 @dataclass
@@ -214,7 +276,9 @@ def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None,
 
     def companions(new_rows):
         """The rows written with each new filing: its revision, audit entry and SMS."""
-        messages = [(row["receipt"], _receipt_message(row, receivers[id(row)])) for row in new_rows]
+        messages = [(row["receipt"], _receipt_message(row, _sms_phone(receivers[id(row)].values),
+                                                      receivers[id(row)].destination.name))
+                    for row in new_rows]
         return [(FilingRevision.__table__, "filing_id", [(row["receipt"], revision) for row in new_rows]),
                 (AuditLog.__table__, "entity_id", [(row["receipt"], {
                     **entry, "region_code": row["destination_region_code"]}) for row in new_rows]),
@@ -255,9 +319,9 @@ def _protected(values: dict, only: Iterable[str] = tuple(SENSITIVE)) -> dict:
 
 def _insert_new(conn, rows: list[dict], companions, listener_parts, attempts: int = 3) -> dict:
     """Insert new filings with their companion rows; ``{receipt: id}``. A row repeating
-    a filing (same person, same arrival day) answers 409 naming the earlier receipt
-    (the caller's transaction is rolled back: all or none). Receipt collisions (about
-    1 in 10**9) draw a new receipt."""
+    a filing (same person, same arrival day) raises DuplicateFiling (the caller's
+    transaction is rolled back: all or none). Receipt collisions (about 1 in 10**9)
+    draw a new receipt."""
     if conn.dialect.name == "postgresql":
         ids = _write_pg(conn, rows, companions, listener_parts or ())
     else:
@@ -266,10 +330,7 @@ def _insert_new(conn, rows: list[dict], companions, listener_parts, attempts: in
     if missing:
         existing = find_existing(conn, [(r["id_number_hash"], r["arrival_day"]) for r in missing])
         if existing:
-            receipt = next(iter(existing.values()))
-            raise Conflict(_l("This person has already filed for that day (receipt %(receipt)s); "
-                              "change or cancel that filing instead.", receipt=receipt),
-                           {"id_number": [_l("Already filed: receipt %(receipt)s.", receipt=receipt)]})
+            raise DuplicateFiling(list(existing.values()))
         if attempts <= 1:
             raise RuntimeError("could not draw unique receipts")
         for row in missing:
@@ -368,17 +429,19 @@ def find_existing(conn, people: list[tuple], exclude_id=None) -> dict:
     return {(h, d): receipt for h, d, receipt in conn.execute(query)}
 
 
-def _receipt_message(row, item: Prepared) -> Optional[dict]:
-    """The SMS receipt, to the person's mobile (or the filer's, for a family member)."""
-    phones = (item.values.get("phone"), item.values.get("proxy_phone"))
-    phone = next((p for p in phones if identity.is_mobile(p)), None)
+def _sms_phone(values: dict) -> Optional[str]:
+    """The mobile a receipt goes to: the person's, or the filer's for a family member."""
+    return next((p for p in (values.get("phone"), values.get("proxy_phone")) if identity.is_mobile(p)), None)
+
+
+def _receipt_message(row, phone: Optional[str], community: str) -> Optional[dict]:
+    """The SMS receipt to ``phone`` (none without a mobile)."""
     if phone is None:
         return None
-    destination = item.destination
     body = _("Arrival report received. Receipt %(receipt)s for %(name)s, arriving %(day)s at "
              "%(community)s. Show the receipt at checkpoints.",
              receipt=row["receipt"], name=row["name"], day=format_local(row["expected_arrival_at"]),
-             community=destination.name)
+             community=community)
     return notification_values("receipt", body, region_code=row["destination_region_code"], phone=phone)
 
 
@@ -407,8 +470,7 @@ def edit_filing(conn, receipt: str, token: Optional[str], data, *, now) -> dict:
               updates.get("arrival_day", before["arrival_day"]))
     existing = find_existing(conn, [person], exclude_id=before["id"])
     if existing:
-        raise Conflict(_l("This person has already filed for that day (receipt %(receipt)s); "
-                          "change or cancel that filing instead.", receipt=next(iter(existing.values()))))
+        raise DuplicateFiling(list(existing.values()))
     updates["updated_at"] = now
     result = conn.execute(
         update(FILING).where(*_changeable(before["id"], now),
@@ -648,12 +710,10 @@ def _path_name(conn, code: Optional[str]) -> Optional[str]:
     return " ".join(names[p].name for p in prefixes if p in names)
 
 
-def receipt_summary(conn, row: dict) -> dict:
-    """What the receipt alone shows (a checkpoint scanning the QR code): enough to
-    verify it, nothing to identify the person."""
-    return {"receipt": row["receipt"], "status": row["status"], "name": identity.mask(row["name"], 1, 0),
-            "expected_arrival_at": iso_local(row["expected_arrival_at"]),
-            "destination_name": _path_name(conn, row["destination_region_code"])}
+def receipt_summary(row: dict) -> dict:
+    """What the receipt alone shows (anyone with the code or its QR): that it exists and
+    its status, nothing about the person, the trip or the place; those need the token."""
+    return {"receipt": row["receipt"], "status": row["status"]}
 
 
 def reveal(conn, filing_id, *, jurisdiction) -> dict:

@@ -60,8 +60,10 @@ def create_demo_ledgers() -> None:
     click.echo(f"demo ledgers: {counts}")
     away = db.session.scalar(select(Resident).where(Resident.category == "away").order_by(Resident.id))
     if away is not None:
-        click.echo(f"  {away.name} is recorded as away: a report filed with ID "
-                   f"{decrypt(away.id_number_enc)} shows them as returning")
+        # Masked: a full ID number is never printed (output ends up in logs); an account
+        # allowed to see it finds it on the resident's page.
+        click.echo(f"  {away.name} (ID {away.id_number_masked}, menu 台账 > 人员) is recorded as "
+                   f"away: a report filed with their ID number shows them as returning")
 
 
 def _demo_household(unit: Unit, door: str, seq: int) -> int:

@@ -147,6 +147,13 @@ class ConsoleSecurityManager(SecurityManager):
         user = self.get_user_by_id(int(identity))
         return {TOKEN_VERSION_CLAIM: user.session_version or 0} if user is not None else {}
 
+    def create_limiter(self, app):
+        """FAB's limiter is the console's (app.extensions.limiter): one set of counts."""
+        from app.extensions import limiter
+
+        limiter.init_app(app)
+        return limiter
+
     def add_user(self, *args, region_code=None, **kwargs):
         user = super().add_user(*args, **kwargs)
         if user and region_code is not None:

@@ -149,7 +149,9 @@ def free_port() -> int:
 
 
 def start_gunicorn(module, url, args, instance_dir, port):
+    # RATELIMIT_ENABLED=0: the benchmark is one client measuring throughput, not an attacker.
     env = {**os.environ, "DATABASE_URL": url, "SETUP_ON_START": "0", "INSTANCE_DIR": instance_dir,
+           "RATELIMIT_ENABLED": "0",
            "SECRET_KEY": "bench-" + "s" * 32,
            "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"b" * 32).decode()}
     process = subprocess.Popen(

@@ -101,6 +101,6 @@ def test_the_report_page_in_chinese_and_english(client):
 def test_the_receipt_page_has_a_qr_code(app, client):
     created = store(app)
     page = client.get(f"/report/receipt/{created.receipt}").get_data(as_text=True)
-    assert "<svg" in page and created.receipt in page and "张*" in page
+    assert "<svg" in page and created.receipt in page and "张" not in page
     assert "13812345678" not in page
     assert client.get("/report/receipt/NOSUCHCODE").status_code == 404

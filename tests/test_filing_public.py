@@ -349,8 +349,7 @@ def test_a_repeated_filing_is_recognised(app, client):
     body = report()
     first = post(client, body).json
     again = post(client, {**body, "transport_no": "G1"})
-    assert again.status_code == 409
-    assert first["receipt"] in again.json["message"] and again.json["errors"]["id_number"]
+    assert again.status_code == 409 and again.json["errors"]["id_number"]
     assert count_filings(app) == 1
     # Another day is another trip; a cancelled filing frees the day.
     other_day = dict(body, expected_arrival_at=iso(utcnow() + dt.timedelta(days=9)), departure_at=None)
@@ -393,7 +392,8 @@ def test_a_family_member_already_filed_stops_the_family(app, client):
     member = report()
     existing = post(client, member).json
     response = client.post(f"{URL}/batch", json={"filings": [report(), member]})
-    assert response.status_code == 409 and existing["receipt"] in response.json["message"]
+    assert response.status_code == 409 and response.json["errors"]["id_number"]
+    assert existing["receipt"] not in response.get_data(as_text=True)
     assert count_filings(app) == 1
 
 
@@ -493,3 +493,59 @@ def test_a_dropped_database_connection_is_retried_once(app, client):
     response = post(client, report())
     assert response.status_code == 201, response.json
     assert count_filings(app) == 2
+
+
+# ---- what a stranger who knows an ID number learns --------------------------------------------
+
+def _receipt_sms(app):
+    from app.identity import decrypt
+
+    with app.app_context():
+        return [(decrypt(m.recipient), m.body) for m in db.session.scalars(
+            select(Notification).where(Notification.kind == "receipt").order_by(Notification.id))]
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_duplicate_tells_a_stranger_no_receipt_and_resends_it_to_the_phone_on_file(app, client, batch):
+    victim = report(name="王建国", phone="13811112222")
+    first = post(client, victim).json
+    stranger = {**victim, "name": "李四", "phone": "13799998888"}
+    answer = (client.post(f"{URL}/batch", json={"filings": [report(), stranger]}) if batch
+              else post(client, stranger))
+    assert answer.status_code == 409
+    assert first["receipt"] not in answer.get_data(as_text=True)
+    assert "短信" in answer.json["message"] and answer.json["errors"]["id_number"]
+    english = post(client, stranger, **{"Accept-Language": "en"}).json["message"]
+    assert "by SMS to the phone given in that filing" in english and first["receipt"] not in english
+    sent = _receipt_sms(app)
+    assert [phone for phone, _body in sent] == ["13811112222"] * 3  # filed, then resent twice
+    assert all(first["receipt"] in body for _phone, body in sent)
+    assert count_filings(app) == 1
+
+
+def test_an_edit_onto_a_strangers_day_does_not_tell_their_receipt(app, client):
+    victim = post(client, report()).json
+    victim_number = filing_row(app, filing_id_of(app, victim["receipt"]))["id_number_masked"]
+    own = post(client, report(id_number=resident_id())).json
+    row = filing_row(app, filing_id_of(app, victim["receipt"]))
+    from app.identity import decrypt
+
+    with app.app_context():
+        number = decrypt(row["id_number_enc"])
+    assert victim_number != number
+    answer = client.put(f"{URL}/{own['receipt']}", json={"id_number": number}, headers=token_headers(own))
+    assert answer.status_code == 409 and victim["receipt"] not in answer.get_data(as_text=True)
+
+
+def test_the_receipt_page_without_the_token_shows_the_status_and_nothing_personal(app, client):
+    created = store(app, name="王建国", destination_address="体育路1号院")
+    page = client.get(f"/report/receipt/{created.receipt}").get_data(as_text=True)
+    assert created.receipt in page and "<svg" in page and 'id="receipt-status"' in page and "待核查" in page
+    summary = page.split('id="token-card"')[0]  # what the server shows before any token
+    for personal in ("王", "体育社区", "体育路", "金水区", "G802"):
+        assert personal not in summary, personal
+    row = filing_row(app, created.id)
+    from app.clock import format_local
+
+    with app.app_context():
+        assert format_local(row["expected_arrival_at"]) not in page

@@ -34,7 +34,10 @@ def register_error_handlers(app):
     def domain_error(error):
         db.session.rollback()
         if _wants_json():
-            return error_response(error)
+            response = error_response(error)
+            if getattr(error, "retry_after", None):  # app.rate_limits.TooManyRequests
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response
         flash(str(error.message), "danger")
         return redirect(request.referrer or "/")
 

@@ -162,6 +162,16 @@ class FilingUnmaskView(BaseView):
         return render_filing_page(self, row, revealed=plain)
 
 
+def _search_term() -> str:
+    """``q`` of a search: from a POST's JSON or form body, else from the query string."""
+    if request.method == "POST":
+        body = request.get_json(silent=True)
+        term = body.get("q") if isinstance(body, dict) else request.form.get("q")
+    else:
+        term = request.args.get("q")
+    return term.strip() if isinstance(term, str) else ""
+
+
 # ---- the officer's queue, checks and transfers ---------------------------------------------
 
 class TransferForm(DynamicForm):
@@ -178,14 +188,16 @@ class FilingDeskView(BaseView):
     class_permission_name = roles.FILING_CHECK
     method_permission_name = {"queue": roles.READ, "check": roles.WRITE, "transfer": roles.WRITE}
 
-    @expose("/queue")
+    @expose("/queue", methods=["GET", "POST"])
     @has_access
     def queue(self):
+        """The queue; a search (``q``: receipt, ID number or phone) comes by POST, so the
+        number never stands in a URL or an access log (GET ``?q=`` still answers)."""
         now, jurisdiction, conn = utcnow(), current_jurisdiction(), _conn()
         bucket = request.args.get("bucket", "due")
         bucket = bucket if bucket in filings.QUEUE_BUCKETS else "due"
         page = max(0, request.args.get("page", 0, type=int))
-        term = request.args.get("q", "").strip()
+        term = _search_term()
         rows = (filings.find_filings(conn, jurisdiction, term) if term
                 else filings.queue_page(conn, jurisdiction, bucket, now, page))
         return self.render_template(
@@ -337,11 +349,12 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
         created = [{**r.as_dict(), "id": r.id} for r in results]
         return self.response(201, **(created[0] if len(people) == 1 and body is people[0] else {"filings": created}))
 
-    @expose("/lookup", methods=["GET"])
+    @expose("/lookup", methods=["GET", "POST"])
     @protect()
     @safe
     def lookup(self):
-        """Filings of your jurisdiction by receipt, ID number or phone (exact).
+        """Filings of your jurisdiction by receipt, ID number or phone (exact). Prefer
+        POST: a number in the body stays out of URLs and access logs.
         ---
         get:
           parameters:
@@ -349,8 +362,16 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
           responses:
             200:
               description: '{"ids": [...], "result": [...]}'
+        post:
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object, properties: {q: {type: string}}}
+          responses:
+            200:
+              description: '{"ids": [...], "result": [...]}'
         """
-        rows = filings.find_filings(_conn(), current_jurisdiction(), request.args.get("q", ""))
+        rows = filings.find_filings(_conn(), current_jurisdiction(), _search_term())
         return self.response(200, ids=[r["id"] for r in rows],
                              result=[{k: _json_value(r[k]) for k in API_COLUMNS} for r in rows])
 

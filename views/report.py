@@ -14,14 +14,16 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import get_locale, lazy_gettext as _l
 from markupsafe import Markup
 
-from app import audit, filing_labels as labels, filings
+from app import filing_labels as labels, filings
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.filing_rules import NOT_COUNTRIES, PROXY_RELATIONS
+from app.rate_limits import public_limit
 from app.clock import format_local
 from models.base import utcnow
 
 public_filings = Blueprint("public_filings", __name__, url_prefix="/api/v1/public/filings")
+public_limit()(public_filings)  # PUBLIC_RATE_LIMIT per client IP, every method
 report_pages = Blueprint("report", __name__, url_prefix="/report")
 TOKEN_HEADER = "X-Filing-Token"
 CHANNEL_HEADER = "X-Filing-Channel"  # the report page says "web"; anything else is "api"
@@ -47,9 +49,7 @@ def create_family():
     if not isinstance(people, list) or not 1 <= len(people) <= MAX_BATCH:
         raise ValidationFailed(_l("Send 1 to %(n)s people in \"filings\".", n=MAX_BATCH),
                                {"filings": [_l("Send 1 to %(n)s people.", n=MAX_BATCH)]})
-    with db.engine.begin() as conn:
-        results = filings.create_filings(conn, people, now=utcnow(), channel=_channel(),
-                                         prefix=lambda index: f"filings.{index}.", by=audit.PUBLIC)
+    results = filings.create_family(people, now=utcnow(), channel=_channel())
     return jsonify({"filings": [result.as_dict() for result in results]}), 201
 
 
@@ -108,17 +108,17 @@ def report_form():
 
 
 @report_pages.get("/receipt/<receipt>")
+@public_limit()
 def receipt_page(receipt):
     with db.engine.connect() as conn:
         row = filings.row_by_receipt(conn, receipt)
         if row is None:
             abort(404)
-        summary = filings.receipt_summary(conn, row)
+    summary = filings.receipt_summary(row)
     link = url_for("report.receipt_page", receipt=row["receipt"], _external=True)
     return render_template(
         "report/receipt.html", summary=summary, qr_svg=qr_svg(link), labels=labels.FIELD_LABELS,
-        status_label=labels.choice_label("status", row["status"]),
-        arrival=format_local(row["expected_arrival_at"]), choices=form_choices(),
+        status_label=labels.choice_label("status", row["status"]), choices=form_choices(),
         status_labels=_texts(labels.STATUS_LABELS), transport_labels=_texts(labels.TRANSPORT_LABELS),
         api_url=url_for("public_filings.show_filing", receipt=row["receipt"]))
 
