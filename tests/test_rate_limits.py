@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db, limiter
 from models import Notification
 from models.base import utcnow
+from tests.conftest import post_login
 from tests.filing_data import count_filings, iso, report, resident_id
 from tests.live_gunicorn import Gunicorn, redis_answers
 
@@ -127,8 +128,8 @@ def test_every_login_endpoint_is_limited_per_client_ip(app, limits, path):
     client = app.test_client()
 
     def attempt(where):
-        if where == "/login/":
-            return client.post(where, data={"username": "officer", "password": "wrong"})
+        if where == "/login/":  # with the form's token, as a browser signs in
+            return post_login(client, "officer", "wrong")
         return client.post(where, json={"username": "officer", "password": "wrong", "provider": "db"})
 
     assert [attempt(path).status_code for _ in range(2)] != [429, 429]
