@@ -15,7 +15,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
-from app import filing_import, filing_labels as labels, filings, roles
+from app import filing_import, filing_labels as labels, filings, identity, roles
 from app.audit import actor
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.excel import XLSX_MIMETYPE
@@ -63,6 +63,14 @@ def _scoped_row(pk) -> dict:
 
 def _user_id():
     return actor()[0]
+
+
+def served(record: dict) -> dict:
+    """A filing as this user may see it: what is read from the ID number (birth date,
+    gender) only for a role that may unmask it."""
+    if roles.may_unmask():
+        return record
+    return {key: value for key, value in record.items() if key not in identity.ID_DERIVED_FIELDS}
 
 
 def _can(permission, resource) -> bool:
@@ -166,7 +174,7 @@ class FilingUnmaskView(BaseView):
 
 class TransferForm(DynamicForm):
     to_region_code = RegionSelectField(labels.FIELD_LABELS["to_region_code"], level=5,
-                                       search_endpoint="FilingActionApi.transfer_targets")
+                                       search_endpoint="FilingActionApi.transfer_targets", scoped=False)
     reason = StringField(labels.FIELD_LABELS["reason"], validators=[DataRequired()])
 
 
@@ -337,6 +345,12 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
         created = [{**r.as_dict(), "id": r.id} for r in results]
         return self.response(201, **(created[0] if len(people) == 1 and body is people[0] else {"filings": created}))
 
+    def pre_get(self, data):
+        data["result"] = served(data["result"])
+
+    def pre_get_list(self, data):
+        data["result"] = [served(record) for record in data["result"]]
+
     @expose("/lookup", methods=["GET"])
     @protect()
     @safe
@@ -352,7 +366,7 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
         """
         rows = filings.find_filings(_conn(), current_jurisdiction(), request.args.get("q", ""))
         return self.response(200, ids=[r["id"] for r in rows],
-                             result=[{k: _json_value(r[k]) for k in API_COLUMNS} for r in rows])
+                             result=[served({k: _json_value(r[k]) for k in API_COLUMNS}) for r in rows])
 
     @expose("/<int:pk>/history", methods=["GET"])
     @protect()
