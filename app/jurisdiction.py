@@ -18,11 +18,13 @@ from flask_appbuilder.models.filters import BaseFilter
 from sqlalchemy import String, and_, bindparam, true
 
 from app.errors import OutsideJurisdiction
-from models.base import MAX_CODE_LENGTH
 
 
 def code_range(prefix: str) -> tuple[str, str]:
     """The inclusive range of codes that start with ``prefix``."""
+    # Imported here: models.ledger builds a column property with this module.
+    from models.base import MAX_CODE_LENGTH
+
     return prefix, prefix + "9" * (MAX_CODE_LENGTH - len(prefix))
 
 
@@ -38,9 +40,8 @@ def code_within(column, prefix: Optional[str]):
 
 
 def _viewer_range() -> tuple[str, str]:
-    prefix = current_jurisdiction()
-    # No user known (a job, the CLI): every code lies between "" and the highest code.
-    return code_range(prefix) if prefix else ("", "9" * MAX_CODE_LENGTH)
+    # No user known (a job, the CLI): every code lies in the range of "".
+    return code_range(current_jurisdiction() or "")
 
 
 # Evaluated when a statement runs, so an expression built once (a column property)
