@@ -37,20 +37,31 @@ def _remask_column(conn, column) -> int:
     stale = and_(func.length(column) == RESIDENT_ID_LENGTH, func.substr(column, 4, 3) != "***")
     rewrite = update(table).where(table.c.id == bindparam("row_id")).values({column.name: bindparam("masked")})
     done = 0
-    while rows := conn.execute(select(table.c.id, column).where(stale).limit(BATCH)).all():
+    for rows in _batches(conn, table, column, stale):
         conn.execute(rewrite, [{"row_id": row_id, "masked": mask_id_number(masked)} for row_id, masked in rows])
         done += len(rows)
     return done
+
+
+def _batches(conn, table, column, condition):
+    """``[(id, value)]`` of the rows matching ``condition``, BATCH at a time, in id order
+    (each batch starts after the last: no batch reads the rows before it again)."""
+    after = None
+    while True:
+        query = select(table.c.id, column).where(condition).order_by(table.c.id).limit(BATCH)
+        rows = conn.execute(query if after is None else query.where(table.c.id > after)).all()
+        if not rows:
+            return
+        after = rows[-1][0]
+        yield rows
 
 
 def _scrub_changes(conn, table) -> int:
     """Change entries that still hold what the rule now hides or masks differently."""
     mentions = or_(*(table.c.changes.contains(f'"{key}"') for key in (*ID_DERIVED_FIELDS, *REMASKED_CHANGES)))
     rewrite = update(table).where(table.c.id == bindparam("row_id")).values(changes=bindparam("scrubbed"))
-    done, after = 0, 0
-    while rows := conn.execute(select(table.c.id, table.c.changes).where(mentions, table.c.id > after)
-                               .order_by(table.c.id).limit(BATCH)).all():
-        after = rows[-1][0]
+    done = 0
+    for rows in _batches(conn, table, table.c.changes, mentions):
         scrubbed = [{"row_id": row_id, "scrubbed": new} for row_id, old in rows
                     for new in [_scrubbed(old)] if new != old]
         if scrubbed:
