@@ -106,8 +106,8 @@ def lookup_hash(value: Optional[str]) -> Optional[str]:
 # 8 birth-date digits of a resident ID (and the region digits around them) stay hidden,
 # so no other served field can complete a masked number.
 MASK_KEEP_START, MASK_KEEP_END = 3, 4
-# Read from a resident ID: served only to a role that may unmask (app.roles), never
-# kept in the audit log or a filing's revisions.
+# Read from a resident ID: served only to a role that may unmask (app.roles), the birth
+# date only with the revealed number; never kept in the audit log or a filing's revisions.
 ID_DERIVED_FIELDS = ("birth_date", "gender")
 
 

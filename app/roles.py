@@ -83,9 +83,9 @@ def can(role: str, permission: str, resource: str) -> bool:
 
 
 def may_unmask() -> bool:
-    """Whether the user of this request may reveal a person's ID number. It also decides
-    whether what is read from the number (app.identity.ID_DERIVED_FIELDS) is served:
-    with the masked number, the birth date would complete it."""
+    """Whether the user of this request may reveal a person's ID number (audited). It
+    also decides whether what is read from the number (app.identity.ID_DERIVED_FIELDS)
+    is served at all."""
     return current_app.appbuilder.sm.has_access(f"can_{READ}", FILING_UNMASK)
 
 

@@ -35,8 +35,10 @@ FILINGS = ("Filings", _l("Filings"))
 STAFF_CHANNELS = ("paper", "checkpoint")
 LIST_COLUMNS = ["receipt", "name", "id_number_masked", "phone_masked", "destination_region_code",
                 "expected_arrival_at", "status", "check_count", "late_notice", "channel"]
+# No birth date: with the masked ID number and the destination county it rebuilds the
+# number, for a role that may unmask too, but without the audit entry a reveal writes.
 API_COLUMNS = ["id", "receipt", "status", "channel", "batch_id", "name", "id_type",
-               "id_number_masked", "phone_masked", "gender", "birth_date", "origin_country",
+               "id_number_masked", "phone_masked", "gender", "origin_country",
                "origin_region_code", "origin_address", "departure_at", "expected_arrival_at",
                "transport_mode", "transport_no", "transit", "destination_region_code",
                "destination_address", "work_unit", "fever", "cough", "fatigue", "other_symptoms",
@@ -66,8 +68,8 @@ def _user_id():
 
 
 def served(record: dict) -> dict:
-    """A filing as this user may see it: what is read from the ID number (birth date,
-    gender) only for a role that may unmask it."""
+    """A filing as this user may see it: what is read from the ID number (the gender
+    here) only for a role that may unmask it."""
     if roles.may_unmask():
         return record
     return {key: value for key, value in record.items() if key not in identity.ID_DERIVED_FIELDS}
