@@ -67,12 +67,13 @@ def _user_id():
     return actor()[0]
 
 
-def served(record: dict) -> dict:
-    """A filing as this user may see it: what is read from the ID number (the gender
+def served(records: list[dict]) -> list[dict]:
+    """Filings as this user may see them: what is read from the ID number (the gender
     here) only for a role that may unmask it."""
     if roles.may_unmask():
-        return record
-    return {key: value for key, value in record.items() if key not in identity.ID_DERIVED_FIELDS}
+        return records
+    return [{key: value for key, value in record.items() if key not in identity.ID_DERIVED_FIELDS}
+            for record in records]
 
 
 def _can(permission, resource) -> bool:
@@ -348,10 +349,10 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
         return self.response(201, **(created[0] if len(people) == 1 and body is people[0] else {"filings": created}))
 
     def pre_get(self, data):
-        data["result"] = served(data["result"])
+        data["result"] = served([data["result"]])[0]
 
     def pre_get_list(self, data):
-        data["result"] = [served(record) for record in data["result"]]
+        data["result"] = served(data["result"])
 
     @expose("/lookup", methods=["GET"])
     @protect()
@@ -368,7 +369,7 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
         """
         rows = filings.find_filings(_conn(), current_jurisdiction(), request.args.get("q", ""))
         return self.response(200, ids=[r["id"] for r in rows],
-                             result=[served({k: _json_value(r[k]) for k in API_COLUMNS}) for r in rows])
+                             result=served([{k: _json_value(r[k]) for k in API_COLUMNS} for r in rows]))
 
     @expose("/<int:pk>/history", methods=["GET"])
     @protect()
