@@ -2,7 +2,9 @@
 
 ORM writes (every FAB screen and API) are captured by one session hook; services that
 write through SQLAlchemy Core for speed call ``record`` themselves in the same
-transaction. Sensitive values are never written here: only that they changed.
+transaction. Sensitive values are never written here: only that they changed. That
+covers what is read from an ID number (birth date, gender): the log is read by roles that
+may not unmask, and with the masked number they would complete it.
 """
 import datetime as dt
 import decimal
@@ -10,9 +12,10 @@ import json
 from typing import Optional
 
 from flask import current_app, has_app_context, has_request_context
-from sqlalchemy import event, inspect
+from sqlalchemy import Column, event, inspect
 from sqlalchemy.orm import Session
 
+from app.identity import ID_DERIVED_FIELDS
 from models import AuditLog, Notification
 from models.base import utcnow
 from models.filing import FilingRevision
@@ -52,8 +55,14 @@ def _plain(value):
     return str(value)
 
 
-def _shown(key, value):
-    return HIDDEN if key.endswith(SENSITIVE_SUFFIXES) else _plain(value)
+def is_hidden(key: str) -> bool:
+    """A field whose value the log (and a filing's revisions) never keeps."""
+    return key.endswith(SENSITIVE_SUFFIXES) or key in ID_DERIVED_FIELDS
+
+
+def shown(key, value):
+    """What the log keeps of a field's value."""
+    return HIDDEN if is_hidden(key) else _plain(value)
 
 
 def _row_region(obj) -> Optional[str]:
@@ -70,22 +79,22 @@ def _changes(obj, action) -> dict:
     changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in IGNORED_FIELDS:
-            continue
+        if key in IGNORED_FIELDS or not isinstance(attr.expression, Column):
+            continue  # a computed attribute is no stored value (and depends on the reader)
         history = state.attrs[key].history
         if action == "create":
             value = getattr(obj, key)
             if value is not None:
-                changes[key] = [None, _shown(key, value)]
+                changes[key] = [None, shown(key, value)]
         elif action == "delete":
             value = getattr(obj, key)
             if value is not None:
-                changes[key] = [_shown(key, value), None]
+                changes[key] = [shown(key, value), None]
         elif history.has_changes():
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             if old != new:
-                changes[key] = [_shown(key, old), _shown(key, new)]
+                changes[key] = [shown(key, old), shown(key, new)]
     return changes
 
 

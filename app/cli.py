@@ -189,6 +189,13 @@ def setup(demo):
     result = load_seed_regions(Progress("regions"))
     click.echo(f"regions: added {result.added}, updated {result.updated} "
                f"in {time.monotonic() - started:.1f}s")
+    from app.extensions import db
+    from app.remask import remask_stored
+
+    with db.engine.begin() as conn:
+        rewritten = remask_stored(conn)
+    click.echo("stored masks brought to the mask rule: "
+               + ", ".join(f"{what} {count}" for what, count in rewritten.items()))
     if demo:
         # Places some demo accounts have as jurisdiction (ledger grids) come first.
         for hook in current_app.extensions.get("demo_place_hooks", []):

@@ -646,14 +646,15 @@ def committed_values(item: Filing) -> dict:
 # ---- what changed: revisions, audit, the change hook -----------------------------------
 
 def revision_changes(before: dict, after: dict) -> dict:
-    """``{"field": [old, new]}`` with sensitive values masked, for revisions."""
+    """``{"field": [old, new]}`` for revisions: sensitive values only masked, and what
+    is read from the ID number hidden (app.audit.shown)."""
     changes = {}
     for key in COLUMNS:
         if key in ("updated_at", "edit_count") or key.endswith(("_enc", "_hash")):
             continue
         old, new = before.get(key), after.get(key)
         if old != new:
-            changes[key] = [audit._plain(old), audit._plain(new)]
+            changes[key] = [audit.shown(key, old), audit.shown(key, new)]
     return changes
 
 

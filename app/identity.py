@@ -102,28 +102,40 @@ def lookup_hash(value: Optional[str]) -> Optional[str]:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
-def mask(value: Optional[str], keep_start: int = 0, keep_end: int = 4) -> Optional[str]:
+# What a mask may keep: at most the first 3 and the last 4 characters of a value. The
+# 8 birth-date digits of a resident ID (and the region digits around them) stay hidden,
+# so no other served field can complete a masked number.
+MASK_KEEP_START, MASK_KEEP_END = 3, 4
+# Read from a resident ID: served only to a role that may unmask (app.roles), the birth
+# date only with the revealed number; never kept in the audit log or a filing's revisions.
+ID_DERIVED_FIELDS = ("birth_date", "gender")
+
+
+def mask(value: Optional[str], keep_start: int = 0, keep_end: int = MASK_KEEP_END) -> Optional[str]:
+    """``value`` with all but ``keep_start`` leading and ``keep_end`` trailing characters
+    starred (capped by the mask rule); masking a masked value changes nothing."""
     if not value:
         return value
+    keep_start, keep_end = min(keep_start, MASK_KEEP_START), min(keep_end, MASK_KEEP_END)
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
     return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end:]
 
 
 def mask_id_number(value: Optional[str]) -> Optional[str]:
-    """``410105********1234`` for a resident ID: region kept, birth date hidden."""
+    """``410***********1234`` for a resident ID, ``E*****678`` for other documents."""
     value = normalize_id_number(value) if value else value
     if value and len(value) == 18:
-        return mask(value, 6, 4)
+        return mask(value, MASK_KEEP_START, MASK_KEEP_END)
     return mask(value, 1, 3)
 
 
 def mask_phone(value: Optional[str]) -> Optional[str]:
-    """``138****5678``."""
+    """``138****5678``; other numbers keep their last 4 digits."""
     value = (value or "").strip()
     if len(value) == 11:
-        return mask(value, 3, 4)
-    return mask(value, 0, 4)
+        return mask(value, MASK_KEEP_START, MASK_KEEP_END)
+    return mask(value, 0, MASK_KEEP_END)
 
 
 def protect(value: Optional[str], masker) -> dict:

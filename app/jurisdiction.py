@@ -15,14 +15,16 @@ from typing import Optional
 
 from flask import has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import and_, true
+from sqlalchemy import String, and_, bindparam, true
 
 from app.errors import OutsideJurisdiction
-from models.base import MAX_CODE_LENGTH
 
 
 def code_range(prefix: str) -> tuple[str, str]:
     """The inclusive range of codes that start with ``prefix``."""
+    # Imported here: models.ledger builds a column property with this module.
+    from models.base import MAX_CODE_LENGTH
+
     return prefix, prefix + "9" * (MAX_CODE_LENGTH - len(prefix))
 
 
@@ -35,6 +37,23 @@ def code_within(column, prefix: Optional[str]):
         return true()
     low, high = code_range(prefix)
     return and_(column >= low, column <= high)
+
+
+def _viewer_range() -> tuple[str, str]:
+    # No user known (a job, the CLI): every code lies in the range of "".
+    return code_range(current_jurisdiction() or "")
+
+
+# Evaluated when a statement runs, so an expression built once (a column property)
+# still answers for whoever reads it.
+_VIEWER_LOW = bindparam("viewer_jurisdiction_low", callable_=lambda: _viewer_range()[0], type_=String())
+_VIEWER_HIGH = bindparam("viewer_jurisdiction_high", callable_=lambda: _viewer_range()[1], type_=String())
+
+
+def code_within_viewer(column):
+    """SQL condition: ``column`` lies in the jurisdiction of the current user (as
+    ``code_within(column, current_jurisdiction())``), decided each time it runs."""
+    return and_(column >= _VIEWER_LOW, column <= _VIEWER_HIGH)
 
 
 def is_within(code: Optional[str], prefix: Optional[str]) -> bool:

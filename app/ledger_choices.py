@@ -17,7 +17,6 @@ ID_TYPES = {
     "hk_macao_permit": _l("Hong Kong / Macao permit"), "taiwan_permit": _l("Taiwan permit"),
     "other": _l("Other document"),
 }
-GENDERS = {"male": _l("Male"), "female": _l("Female")}
 FILING_STATES = {"returning": _l("Returning (filed)"), "filed": _l("Filed a report")}
 STAFF_ROLES = {
     "officer": _l("Community officer"), "task_force": _l("Task force"),

@@ -399,8 +399,6 @@ class ResidentTable(Table):
         Column("id_number", _l("ID number"), masked_or(text(30)), True,
                _l("Checked by its last character; exported masked, and a masked value keeps the stored one."),
                export=lambda item, ex: item.id_number_masked),
-        Column("gender", _l("Gender"), importable=False,
-               export=lambda item, ex: choices.choice_label(choices.GENDERS, item.gender)),
         Column("phone", _l("Phone"), masked_or(text(20)), note=PHONE_NOTE,
                export=lambda item, ex: item.phone_masked),
         Column("relation_to_head", _l("Relation to the head"), options=choices.RELATIONS,

@@ -82,6 +82,13 @@ def can(role: str, permission: str, resource: str) -> bool:
     return permission in PERMISSION_MATRIX.get(role, {}).get(resource, set())
 
 
+def may_unmask() -> bool:
+    """Whether the user of this request may reveal a person's ID number (audited). It
+    also decides whether what is read from the number (app.identity.ID_DERIVED_FIELDS)
+    is served at all."""
+    return current_app.appbuilder.sm.has_access(f"can_{READ}", FILING_UNMASK)
+
+
 # Every signed-in user may edit their own profile and password.
 SELF_SERVICE = {
     ("can_userinfo", USER), ("can_resetmypassword", USER),

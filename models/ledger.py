@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import column_property, relationship
 
+from app.jurisdiction import code_within_viewer
 from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
 from models.filing import Filing
 
@@ -187,10 +188,13 @@ class Resident(_Timestamps, ScopedMixin, Model):
     household = relationship("Household", back_populates="residents", lazy="selectin")
 
     # Linked to their filings by the ID hash, computed in the same query (indexed by
-    # ix_filing_id_hash_arrival); nothing of the filing is copied here.
+    # ix_filing_id_hash_arrival); nothing of the filing is copied here. Only filings
+    # within the reader's jurisdiction count: else anyone could learn whether any ID
+    # number has an open filing anywhere in the province.
     has_open_filing = column_property(
         exists().where(Filing.id_number_hash == id_number_hash,
-                       Filing.status.in_(OPEN_FILING_STATUSES)).correlate_except(Filing),
+                       Filing.status.in_(OPEN_FILING_STATUSES),
+                       code_within_viewer(Filing.destination_region_code)).correlate_except(Filing),
         deferred=False)
 
     # Plain values given in a form or an API body; app.ledgers protects them on save.

@@ -26,7 +26,7 @@ LABELS = {
     "region_code": _l("Place"), "door_number": _l("Door number"), "head_name": _l("Head of household"),
     "phone": _l("Phone"), "phone_masked": _l("Phone"), "resident_count": _l("Number of residents"),
     "household": _l("Household"), "id_type": _l("ID type"), "id_number": _l("ID number"),
-    "id_number_masked": _l("ID number"), "gender": _l("Gender"), "birth_date": _l("Birth date"),
+    "id_number_masked": _l("ID number"),
     "relation_to_head": _l("Relation to the head"), "category": _l("Category"),
     "away_location": _l("Where (when away)"), "expected_return": _l("Expected return"),
     "filing_state": _l("Filing"), "created_at": _l("Created (UTC)"), "updated_at": _l("Updated (UTC)"),
@@ -40,7 +40,6 @@ def formatter(options):
 FORMATTERS = {
     "kind": formatter(choices.BUILDING_KINDS), "relation_to_head": formatter(choices.RELATIONS),
     "category": formatter(choices.CATEGORIES), "id_type": formatter(choices.ID_TYPES),
-    "gender": formatter(choices.GENDERS),
 }
 
 
@@ -185,10 +184,11 @@ RESIDENT_FORM = {
     "category": select_field(_l("Category"), choices.CATEGORIES, "resident"),
     "phone": PHONE_FIELD,
 }
-RESIDENT_LIST = ["name", "id_number_masked", "gender", "relation_to_head", "category", "household",
+# No birth date or gender: ledgers have no unmask right, and with the masked ID number
+# they would complete it (app.identity.ID_DERIVED_FIELDS).
+RESIDENT_LIST = ["name", "id_number_masked", "relation_to_head", "category", "household",
                  "away_location", "expected_return", "filing_state"]
-RESIDENT_SHOW = ["name", "household", "id_type", "id_number_masked", "gender", "birth_date",
-                 "phone_masked", "relation_to_head", "category", "away_location", "expected_return",
+RESIDENT_SHOW = ["name", "household", "id_type", "id_number_masked", "phone_masked", "relation_to_head", "category", "away_location", "expected_return",
                  "filing_state", "note", "created_at", "updated_at"]
 RESIDENT_WRITE = ["household", "name", "id_type", "id_number", "phone", "relation_to_head", "category",
                   "away_location", "expected_return", "note"]
@@ -287,8 +287,8 @@ class ResidentApi(_LedgerApi):
     resource_name = "resident"
     excel_table = TABLES["resident"]
     describe = staticmethod(str)
-    list_columns = ["id", "household.id", "region_code", "name", "id_type", "id_number_masked", "gender",
-                    "birth_date", "phone_masked", "relation_to_head", "category", "away_location",
+    list_columns = ["id", "household.id", "region_code", "name", "id_type", "id_number_masked",
+                    "phone_masked", "relation_to_head", "category", "away_location",
                     "expected_return", "filing_state", "note"]
     show_columns = list_columns + ["created_at", "updated_at"]
     add_columns = ["household", "name", "id_type", "relation_to_head", "category", "away_location",

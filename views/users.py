@@ -71,6 +71,9 @@ class ConsoleUserApi(ScopedModelRestApi):
                     "roles.name"]
     show_columns = list_columns
     edit_columns = ["first_name", "last_name", "email", "active", "region_code"]
+    # POST is not routed, but ``_info`` describes the add form: FAB's default (every
+    # column) would list every account of the province as created_by/changed_by choices.
+    add_columns = edit_columns
     search_columns = ["username", "region_code", "active"]
     base_permissions = ["can_read", "can_write"]
     include_route_methods = {"get", "get_list", "put", "info"}

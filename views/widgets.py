@@ -8,7 +8,7 @@ from wtforms import Field, StringField
 from wtforms.validators import DataRequired, ValidationError
 
 from app.extensions import db
-from app.jurisdiction import code_within, current_jurisdiction
+from app.jurisdiction import code_within, current_jurisdiction, is_within
 from app.regions import get_jurisdiction_unit, get_region, label
 
 
@@ -28,14 +28,17 @@ class RegionSelectWidget:
     """Searches ``/api/v1/region/search``; with ``units`` the ledger grids, buildings and
     units below the communities too (a jurisdiction may be a grid)."""
 
-    def __init__(self, level=None, search_endpoint="RegionApi.search", units=False):
+    def __init__(self, level=None, search_endpoint="RegionApi.search", units=False, scoped=True):
         # search_endpoint: any endpoint answering ?q=&level= in select2 format (the
         # default searches the user's jurisdiction; a transfer searches the province).
-        self.level, self.search_endpoint, self.units = level, search_endpoint, units
+        # scoped: the current value is labelled only within the jurisdiction, as the
+        # search offers it: a refused form never names a place of elsewhere.
+        self.level, self.search_endpoint, self.units, self.scoped = level, search_endpoint, units, scoped
 
     def __call__(self, field, **kwargs):
         find = get_jurisdiction_unit if self.units else get_region
-        current = find(field.data) if field.data else None
+        shown = field.data and (not self.scoped or is_within(field.data, current_jurisdiction()))
+        current = find(field.data) if shown else None
         url = url_for(self.search_endpoint, **({"units": 1} if self.units else {}))
         return _search_select(field, url, current.code if current else None,
                               label(current) if current else None, self.level)
@@ -43,9 +46,9 @@ class RegionSelectWidget:
 
 class RegionSelectField(StringField):
     def __init__(self, label=None, validators=None, level=None, search_endpoint="RegionApi.search",
-                 units=False, **kwargs):
+                 units=False, scoped=True, **kwargs):
         super().__init__(label, validators or [DataRequired()],
-                         widget=RegionSelectWidget(level, search_endpoint, units), **kwargs)
+                         widget=RegionSelectWidget(level, search_endpoint, units, scoped), **kwargs)
 
 
 class RelatedSelectWidget:
