@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 from app.extensions import db
+from views.request_limits import too_large_message
 from views.responses import error_response, json_error
 
 HTTP_MESSAGES = {
@@ -35,7 +36,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        message = HTTP_MESSAGES.get(error.code, error.description)
+        message = (error.code == 413 and too_large_message()) or HTTP_MESSAGES.get(error.code, error.description)
         if _wants_json():
             return json_error(error.code, message)
         return render_template("error.html", code=error.code, message=message,
