@@ -13,6 +13,9 @@ flask --app wsgi setup
 export SETUP_ON_START=0
 PORT="${PORT:-8080}"
 WORKERS="${WORKERS:-2}"
+# Threads per worker: a long import holds one thread, not a whole worker, so the public
+# pages keep answering (bench/import_isolation.py measures it).
+THREADS="${THREADS:-4}"
 # The scheduler (daily reports, escalations, distribution rounds) beside gunicorn; it
 # stops with this script. A second one on the same database only stands by.
 echo "== the scheduler (flask scheduler)"
@@ -20,4 +23,4 @@ flask --app wsgi scheduler &
 SCHEDULER_PID=$!
 trap 'kill "$SCHEDULER_PID" 2>/dev/null || true' EXIT
 echo "== the console: http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
-gunicorn --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --access-logfile - wsgi:app
+gunicorn --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --threads "$THREADS" --access-logfile - wsgi:app
