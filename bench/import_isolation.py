@@ -1,34 +1,36 @@
 """Does the public report page keep answering while big uploads run?
 
-    python bench/import_isolation.py [--workers 2] [--threads 1] [--uploads 2] [--app-dir DIR]
+    python bench/import_isolation.py [--workers 2] [--threads 1] [--uploads 2] [--valid N]
+                                     [--pg-url URL] [--app-dir DIR]
 
 Builds a SQLite database (the tests' small region tree and one township account) in a
 temporary folder, starts gunicorn on 127.0.0.1, and sends ``--uploads`` imports at once
 of the attack the trust issue describes: an .xlsx of a million rows that zips to a few
-dozen KB (or, with ``--valid N``, households files of N good rows: a long import). Meanwhile it fetches ``/report/`` every 0.2 s and prints how long each
-upload took and answered, and the slowest and median time of ``/report/``.
+dozen KB (or, with ``--valid N``, household files of N good rows: a long import).
+Meanwhile it fetches ``/report/`` every 0.2 s and prints how long each upload took and
+what it answered, and the slowest and median time of ``/report/``.
 ``--app-dir`` runs another checkout (e.g. the commit before the fix) for comparison;
 ``--threads`` > 1 runs gunicorn's threaded workers.
 """
 import argparse
 import base64
-import io
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.filing_throughput import stop  # noqa: E402
+from tests.xlsx_files import tall_xlsx  # noqa: E402
+
 USERNAME, PASSWORD = "bench_township", "Bench@12345"
 ENV = {"SECRET_KEY": "bench-" + "s" * 32, "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"b" * 32).decode()}
 
@@ -44,35 +46,6 @@ def parse_args():
     parser.add_argument("--pg-url", default=None, help="e.g. postgresql://postgres@127.0.0.1:5432: use its "
                         "database bench_import_isolation (recreated) instead of SQLite, which has one writer")
     return parser.parse_args()
-
-
-def million_rows(rows: int) -> bytes:
-    """A one-sheet workbook of a header and ``rows`` - 1 rows of one cell, built with
-    zipfile (fast); repetitive, so it zips to almost nothing."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    package = "http://schemas.openxmlformats.org/package/2006/relationships"
-    sheet = (f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData>'
-             + '<row r="1"><c r="A1" t="inlineStr"><is><t>n</t></is></c></row>' + "<row><c><v>1</v></c></row>" * (rows - 1)
-             + "</sheetData></worksheet>")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", (
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
-            '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
-        archive.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}"><Relationship '
-                         f'Id="rId1" Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        archive.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{rels}">'
-                         '<sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}">'
-                         f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/>'
-                         '</Relationships>')
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-    return buffer.getvalue()
 
 
 def valid_households(rows: int, upload: int) -> bytes:
@@ -122,17 +95,9 @@ def start_gunicorn(args, url, folder, port):
     raise RuntimeError("gunicorn did not start")
 
 
-def stop(process):
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 def main():
     args = parse_args()
-    files = [valid_households(args.valid, n) if args.valid else million_rows(args.rows) for n in range(args.uploads)]
+    files = [valid_households(args.valid, n) if args.valid else tall_xlsx(args.rows) for n in range(args.uploads)]
     print(f"upload: {len(files[0]) / 1024:.0f} KB, {args.valid or args.rows} rows; gunicorn {args.workers} workers x "
           f"{args.threads} threads; {args.uploads} uploads at once; app {args.app_dir}")
     with tempfile.TemporaryDirectory(prefix="bench-isolation-") as folder:

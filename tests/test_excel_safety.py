@@ -3,7 +3,6 @@ written as text (and reads back unchanged), and an upload is read streaming, ref
 quickly past its row limit or when it unpacks to too much."""
 import io
 import time
-import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -16,6 +15,7 @@ from models import Filing
 from models.ledger import Household
 from tests.filing_data import report, store
 from tests.ledger_data import make_world, upload
+from tests.xlsx_files import one_sheet_xlsx, sheet_xml, tall_xlsx
 
 ATTACKS = ["=cmd|'/C calc'!A0", "=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(1,1)",
            "\t=1+1", "\r=1+1", "#N/A"]
@@ -111,44 +111,8 @@ def test_templates_and_other_exports_hold_no_formula(web, url):
 
 # ---- uploads are read streaming, within limits -------------------------------------------
 
-def _sheet_xml(rows: int, extra: str = "") -> bytes:
-    """``rows`` rows of one cell (x1, x2...); ``extra`` more XML per row, with {n} its number."""
-    body = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x{n}</t></is></c>{extra.format(n=n)}</row>'
-                   for n in range(1, rows + 1))
-    return ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-            f'spreadsheetml/2006/main"><sheetData>{body}</sheetData></worksheet>').encode()
-
-
-def _xlsx(sheet_xml: bytes, padding: int = 0) -> bytes:
-    """A minimal workbook around one sheet, built with zipfile (fast at any size);
-    ``padding`` bytes of zeros in an extra member make it unpack big and zip small."""
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    package = "http://schemas.openxmlformats.org/package/2006/relationships"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", (
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType='
-            '"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
-        archive.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}"><Relationship '
-                         f'Id="rId1" Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        archive.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{rels}">'
-                         '<sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{package}">'
-                         f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/>'
-                         '</Relationships>')
-        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
-        if padding:
-            archive.writestr("xl/padding.bin", bytes(padding))
-    return buffer.getvalue()
-
-
 def test_reading_stops_just_past_the_row_limit(app):
-    data = _xlsx(_sheet_xml(1000))
+    data = one_sheet_xlsx(sheet_xml(1000))
     headers, rows = read_table(data, "big.xlsx", max_rows=999)
     assert headers == ["x1"] and len(rows) == 999
     with app.test_request_context("/?lang=en"):
@@ -162,8 +126,7 @@ def test_reading_stops_just_past_the_row_limit(app):
 def test_a_million_row_upload_is_refused_quickly(app, api):
     """The attack: a small xlsx of a million rows. The row limit is met after reading
     50,001 of them, not after loading them all."""
-    sheet = _sheet_xml(1).replace(b"</sheetData>", b"<row><c><v>1</v></c></row>" * 999_999 + b"</sheetData>")
-    data = _xlsx(sheet)
+    data = tall_xlsx(1_000_000)
     assert len(data) < 600_000
     started = time.monotonic()
     response = api("township").post("/api/v1/household/import", data=upload(data), content_type="multipart/form-data")
@@ -174,14 +137,14 @@ def test_a_million_row_upload_is_refused_quickly(app, api):
 
 
 def test_a_row_reaching_the_last_column_does_not_widen_every_row(app):
-    data = _xlsx(_sheet_xml(3, extra='<c r="XFD{n}"><v>1</v></c>'))
+    data = one_sheet_xlsx(sheet_xml(3, extra='<c r="XFD{n}"><v>1</v></c>'))
     headers, rows = read_table(data, "wide.xlsx")
     assert headers == ["x1"] and rows == [["x2"], ["x3"]]
 
 
 def test_a_zip_bomb_is_refused_before_it_is_parsed(app, api, web, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_MAX_UNCOMPRESSED_MB", 20)
-    data = _xlsx(_sheet_xml(2), padding=25 * 1024 * 1024)
+    data = one_sheet_xlsx(sheet_xml(2), padding=25 * 1024 * 1024)
     assert len(data) < 100_000
     started = time.monotonic()
     response = api("township").post("/api/v1/household/import", data=upload(data), content_type="multipart/form-data",
