@@ -69,6 +69,18 @@ def test_a_chunked_public_body_is_cut_at_the_limit(app, client):
     assert response.status_code == 400
 
 
+def test_a_chunked_upload_within_the_limit_is_parsed_as_usual(app, api):
+    client = api("township")
+    plain = client.post("/api/v1/household/import", data=upload(b"a,b\n1,2\n", "h.csv"),
+                        content_type="multipart/form-data")
+    environ = app.test_request_context(
+        "/", method="POST", data=upload(b"a,b\n1,2\n", "h.csv"), content_type="multipart/form-data").request.environ
+    chunked = client.post("/api/v1/household/import", input_stream=io.BytesIO(environ["wsgi.input"].read()),
+                          content_type=environ["CONTENT_TYPE"], environ_overrides=CHUNKED)
+    assert plain.status_code == chunked.status_code == 400  # the file was read: its columns are wrong
+    assert chunked.json == plain.json and "1" in chunked.json["errors"]
+
+
 def test_the_public_pages_answer_413_with_a_page(client):
     response = client.post("/report/", input_stream=NeverRead(2 * MB),
                            content_type="application/x-www-form-urlencoded")
