@@ -71,6 +71,14 @@ CATCH_UP_MAX_DAYS = int(_env("CATCH_UP_MAX_DAYS", "31"))
 SCHEDULER_LOCK_RETRY_SECONDS = int(_env("SCHEDULER_LOCK_RETRY_SECONDS", "60"))
 PROVINCE_CODE = _env("PROVINCE_CODE", "41")
 
+# Request bodies: anyone may call the public endpoints (/api/v1/public/, /report/), so
+# theirs are small; staff uploads (imports) may be larger. Past the limit: 413.
+PUBLIC_MAX_CONTENT_LENGTH = int(_env("PUBLIC_MAX_CONTENT_LENGTH", str(1024 * 1024)))
+IMPORT_MAX_CONTENT_LENGTH = int(_env("IMPORT_MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+MAX_CONTENT_LENGTH = max(PUBLIC_MAX_CONTENT_LENGTH, IMPORT_MAX_CONTENT_LENGTH)  # Flask's, the outer bound
+# An .xlsx is a zip: one whose members unpack to more than this is refused unread.
+IMPORT_MAX_UNCOMPRESSED_MB = int(_env("IMPORT_MAX_UNCOMPRESSED_MB", "100"))
+
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
 SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
 

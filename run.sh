@@ -15,6 +15,9 @@ flask --app wsgi setup
 export SETUP_ON_START=0
 PORT="${PORT:-8080}"
 WORKERS="${WORKERS:-2}"
+# Threads per worker: a long import holds one thread, not a whole worker, so the public
+# pages keep answering (bench/import_isolation.py measures it).
+THREADS="${THREADS:-4}"
 # The scheduler (daily reports, escalations, distribution rounds) beside gunicorn; it
 # stops with this script. A second one on the same database only stands by.
 echo "== the scheduler (flask scheduler)"
@@ -27,4 +30,4 @@ if [ -z "${RATELIMIT_STORAGE_URI:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/d
   export RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0
 fi
 echo "== the console: http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
-gunicorn -c gunicorn.conf.py --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --access-logfile - wsgi:app
+gunicorn -c gunicorn.conf.py --bind "127.0.0.1:${PORT}" --workers "$WORKERS" --threads "$THREADS" --access-logfile - wsgi:app

@@ -99,9 +99,11 @@ def init_roles(app: Flask, registry) -> None:
 
 
 def init_errors(app: Flask) -> None:
+    from views import request_limits
     from views.errors import register_error_handlers
 
     register_error_handlers(app)
+    request_limits.register(app)
 
 
 def init_cli(app: Flask) -> None:

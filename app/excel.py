@@ -1,15 +1,45 @@
-"""Excel in and out, for every ledger staff keep: write a sheet, read a sheet or CSV."""
+"""Excel in and out, for every ledger staff keep: write a sheet, read a sheet or CSV.
+
+Every cell written goes through ``_cell`` (text never becomes a formula); every file
+read goes through ``read_table``, which streams rows and stops at its limits, so an
+upload costs at most what those limits allow whatever it claims to hold."""
 import csv
 import io
 import re
-from typing import Iterable, Sequence
+import zipfile
+from typing import Iterable, Iterator, Sequence
 
-from openpyxl import Workbook, load_workbook
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import WorkSheetParser
+
+import config
 
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # Excel refuses these in a sheet's name
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Text starting with one of these is a formula (or a DDE call) to a spreadsheet that
+# re-reads the cell: a name like "=cmd|'/C calc'!A0" must stay a name.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_COLUMNS = 200  # read of the header row: more than any template has
+MEGABYTE = 1024 * 1024
+DEFAULT_MAX_ROWS = 50_000
 
+
+class TableRefused(Exception):
+    """A file read_table will not read; ``message`` says why, in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+# ---- writing -----------------------------------------------------------------------
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Sheet1") -> bytes:
     return to_xlsx_sheets([(title, headers, rows)])
@@ -23,38 +53,114 @@ def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
         sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:31])
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, 2 * len(str(header)) + 4))
-        sheet.append([str(h) for h in headers])
+        sheet.append([_cell(sheet, str(h)) for h in headers])
         for row in rows:
-            sheet.append([_cell(value) for value in row])
+            sheet.append([_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _cell(value):
+def _cell(sheet, value):
+    """What a sheet stores for ``value``: numbers as numbers, everything else as text."""
     if value is None or isinstance(value, (int, float, bool)):
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return str(value)
+    # XML cannot hold control characters (openpyxl would refuse the whole export).
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if text.startswith(FORMULA_STARTS) or text in ERROR_CODES:
+        return text_cell(sheet, text)
+    return text
 
 
-def read_table(data: bytes, filename: str) -> tuple[list[str], list[list]]:
+def text_cell(sheet, text: str) -> WriteOnlyCell:
+    """A cell holding ``text`` as text: never run as a formula, read back unchanged.
+    The quote prefix is what Excel keeps for text typed after an apostrophe: the cell
+    stays text even when someone edits it."""
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+# ---- reading -----------------------------------------------------------------------
+
+def read_table(data: bytes, filename: str, max_rows: int = DEFAULT_MAX_ROWS) -> tuple[list[str], list[list]]:
     """Headers and rows of the first sheet of an .xlsx, or of a UTF-8 .csv. Cells are
     strings (or None); blank rows are dropped. Row numbers, for error reports, are
-    the index in ``rows`` + 2 (the header is row 1)."""
-    if filename.lower().endswith(".csv"):
-        text = data.decode("utf-8-sig")
-        table = [row for row in csv.reader(io.StringIO(text))]
-    else:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        table = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    if not table:
-        return [], []
-    headers = [(h or "").strip() for h in table[0]]
-    rows = [row for row in table[1:] if any(c not in (None, "") for c in row)]
-    return headers, rows
+    the index in ``rows`` + 2 (the header is row 1).
+
+    Rows are read one by one and reading stops past ``max_rows`` (blank rows count:
+    they cost reading too); an .xlsx is refused before parsing when its members
+    unpack to more than IMPORT_MAX_UNCOMPRESSED_MB. TableRefused says why."""
+    max_bytes = _setting("IMPORT_MAX_CONTENT_LENGTH")
+    if len(data) > max_bytes:
+        raise TableRefused(_l("The file is larger than %(mb)s MB; split it.", mb=_megabytes(max_bytes)))
+    lines = _csv_lines(data) if (filename or "").lower().endswith(".csv") else _xlsx_lines(data)
+    try:  # the generators run only from here on
+        header = next(lines, None)
+        if header is None:
+            return [], []
+        rows = []
+        for count, row in enumerate(lines, start=1):
+            if count > max_rows:
+                raise TableRefused(_l("At most %(n)s rows per file; split it.", n=max_rows))
+            if any(c not in (None, "") for c in row):
+                rows.append(row)
+    except TableRefused:
+        raise
+    except Exception:  # noqa: BLE001  (whatever the parser trips on, the answer is the same)
+        raise TableRefused(_l("This is not an Excel (.xlsx) or CSV file."))
+    finally:
+        lines.close()
+    return [(h or "").strip() for h in header], rows
+
+
+def _csv_lines(data: bytes) -> Iterator[list]:
+    yield from csv.reader(io.StringIO(data.decode("utf-8-sig")))
+
+
+def _xlsx_lines(data: bytes) -> Iterator[list]:
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer) as archive:
+        # Each member's declared size bounds what unpacking it yields (zipfile stops
+        # there), so their sum bounds the work: a zip bomb is refused unopened.
+        unpacked = sum(member.file_size for member in archive.infolist())
+    max_unpacked = _setting("IMPORT_MAX_UNCOMPRESSED_MB") * MEGABYTE
+    if unpacked > max_unpacked:
+        raise TableRefused(_l("Unpacked, the file is larger than %(mb)s MB; split it.",
+                              mb=_megabytes(max_unpacked)))
+    # Not load_workbook(read_only=True): it parses every sheet once just to find its
+    # size when the sheet does not declare one (openpyxl's own exports don't), a whole
+    # pass before the first row. This reads the first sheet once, with openpyxl's own
+    # streaming parser, row by row.
+    reader = ExcelReader(buffer, read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # which numbers are dates
+        path = next(rel.target for _sheet, rel in reader.parser.find_sheets()
+                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type)
+        with reader.archive.open(path) as source:
+            parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
+                                     date_formats=reader.wb._date_formats,
+                                     timedelta_formats=reader.wb._timedelta_formats)
+            width = None
+            for _number, cells in parser.parse():
+                if width is None:
+                    # Only the header's columns mean something: a cell far to the right (a
+                    # row reaching column XFD) must not make every row 16,384 cells wide.
+                    width = max((c["column"] for c in cells if c["value"] is not None and c["column"] <= MAX_COLUMNS),
+                                default=0)
+                values = [None] * width
+                for cell in cells:
+                    if cell["column"] <= width:
+                        values[cell["column"] - 1] = _text(cell["value"])
+                yield values
+    finally:
+        reader.archive.close()
 
 
 def _text(value):
@@ -65,3 +171,11 @@ def _text(value):
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
     return str(value).strip()
+
+
+def _setting(name: str) -> int:
+    return current_app.config[name] if has_app_context() else getattr(config, name)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MEGABYTE:g}"

@@ -11,7 +11,7 @@ from flask_babel import force_locale, lazy_gettext as _l
 
 from app import filing_labels as labels, filings, identity
 from app.errors import ValidationFailed
-from app.excel import read_table, to_xlsx
+from app.excel import TableRefused, read_table, to_xlsx
 from app.filing_rules import INPUT_FIELDS
 
 MAX_ROWS = 20000
@@ -69,9 +69,9 @@ def template_xlsx() -> bytes:
 def read_rows(data: bytes, filename: str) -> list[dict]:
     """The rows as input dicts (field name -> cell). ImportFailed on a bad header."""
     try:
-        headers, rows = read_table(data, filename)
-    except Exception:  # not a spreadsheet at all
-        raise ImportFailed([Problem(1, "-", str(_l("This is not an .xlsx or a UTF-8 .csv file.")))])
+        headers, rows = read_table(data, filename, MAX_ROWS)
+    except TableRefused as refused:
+        raise ImportFailed([Problem(1, "-", str(refused.message))])
     known = {variant: field for field in IMPORT_FIELDS for variant in _label_variants(field)}
     problems, columns = [], []
     for header in headers:
@@ -84,8 +84,6 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
             problems.append(Problem(1, str(labels.FIELD_LABELS[field]), str(_l("This column is missing."))))
     if not rows:
         problems.append(Problem(2, "-", str(_l("The file has no rows."))))
-    if len(rows) > MAX_ROWS:
-        problems.append(Problem(MAX_ROWS + 2, "-", str(_l("At most %(n)s rows at a time.", n=MAX_ROWS))))
     if problems:
         raise ImportFailed(problems)
     coded = {field: _value_variants(field) for field in labels.CHOICE_LABELS if field in IMPORT_FIELDS}

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 from app.extensions import db
+from views.request_limits import too_large_message
 from views.responses import error_response, json_error
 
 HTTP_MESSAGES = {
@@ -43,7 +44,10 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        message = CSRF_MESSAGE if isinstance(error, CSRFError) else HTTP_MESSAGES.get(error.code, error.description)
+        if isinstance(error, CSRFError):
+            message = CSRF_MESSAGE
+        else:
+            message = (error.code == 413 and too_large_message()) or HTTP_MESSAGES.get(error.code, error.description)
         if _wants_json():
             return json_error(error.code, message)
         return render_template("error.html", code=error.code, message=message,
