@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         init_database(app)
         init_appbuilder(app)
+        init_request_limits(app)  # before anything reads a body (the CSRF check reads forms)
         init_csrf(app)  # after FAB's own before_request, so error pages know the user
         init_i18n(app)
         registry = init_views(app)
@@ -98,12 +99,16 @@ def init_roles(app: Flask, registry) -> None:
         sync_roles(appbuilder, registry.menu_entries())
 
 
-def init_errors(app: Flask) -> None:
+def init_request_limits(app: Flask) -> None:
     from views import request_limits
+
+    request_limits.register(app)
+
+
+def init_errors(app: Flask) -> None:
     from views.errors import register_error_handlers
 
     register_error_handlers(app)
-    request_limits.register(app)
 
 
 def init_cli(app: Flask) -> None:
