@@ -67,9 +67,23 @@ def test_a_session_cookie_saved_before_logout_is_refused_after_it(app):
     client = login(browser(app), "probe")
     saved = _cookie_of(client)
     assert _signed_in(_client_with_cookie(app, saved))
-    client.get("/logout/")
+    client.post("/logout/")
     assert not _signed_in(_client_with_cookie(app, saved))
     assert _signed_in(login(browser(app), "probe"))  # a new login works
+
+
+def test_a_get_of_logout_only_asks_and_a_post_without_the_token_ends_nothing(app):
+    _new_account(app)
+    client = login(browser(app), "probe")
+    page = client.get("/logout/")
+    assert page.status_code == 200 and 'method="post"' in page.get_data(as_text=True)
+    assert _signed_in(client)
+    assert login(app.test_client(), "probe").post("/logout/").status_code == 400  # no token
+    assert _signed_in(client)
+    assert 'class="navbar-logout" method="post"' in client.get(PAGE).get_data(as_text=True)
+    client.post("/logout/")
+    assert not _signed_in(client)
+    assert app.test_client().get("/logout/").status_code == 302  # nobody to sign out
 
 
 def test_logout_ends_the_tokens_of_the_account_too(app):
@@ -77,7 +91,7 @@ def test_logout_ends_the_tokens_of_the_account_too(app):
     tokens = _token(app, refresh=True)
     client = app.test_client()
     assert client.get("/api/v1/filing/", headers=_bearer(tokens["access_token"])).status_code == 200
-    login(browser(app), "probe").get("/logout/")
+    login(browser(app), "probe").post("/logout/")
     refused = client.get("/api/v1/filing/", headers=_bearer(tokens["access_token"]))
     assert refused.status_code == 401 and refused.json["message"]
     assert client.post("/api/v1/security/refresh",

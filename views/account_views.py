@@ -151,6 +151,16 @@ class AuthDBView(fab_views.AuthDBView):
         login_user(user, remember=False)
         return redirect(next_url)
 
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        """Signing out ends every session of the account (a write): the menu posts it
+        with the token; a GET, from a bookmark or another site, only asks."""
+        if request.method == "POST":
+            return super().logout()
+        if not current_user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_login)
+        return self.render_template("account/logout.html", appbuilder=self.appbuilder)
+
 
 class SecondFactorView(BaseView):
     """Turning the second factor on: the secret as a QR code, confirmed by a code."""
