@@ -3,7 +3,7 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app import roles
 from app.errors import DomainError
@@ -181,6 +181,7 @@ def ledgers_export(table, path):
 
 @click.command("setup")
 @click.option("--demo/--no-demo", default=True, help="Create demo accounts and data.")
+@with_appcontext
 def setup(demo):
     """Prepare a database: tables, roles, all regions, and (by default) the demo."""
     from app.regions import load_seed_regions
