@@ -69,6 +69,8 @@ CATCH_UP_MAX_DAYS = int(_env("CATCH_UP_MAX_DAYS", "31"))
 # A standby scheduler tries to take the lock over this often.
 SCHEDULER_LOCK_RETRY_SECONDS = int(_env("SCHEDULER_LOCK_RETRY_SECONDS", "60"))
 PROVINCE_CODE = _env("PROVINCE_CODE", "41")
+# While the database is unreachable requests answer 503 with this Retry-After.
+DATABASE_RETRY_AFTER_SECONDS = int(_env("DATABASE_RETRY_AFTER_SECONDS", "5"))
 
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
 SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
