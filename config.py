@@ -53,6 +53,8 @@ PLANNER_STATISTICS_TIME = _env("PLANNER_STATISTICS_TIME", "03:30")
 # New filings reach the summary tables in batches this often (app.stats_summary.fold_pending);
 # the counts are exact before that too.
 SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
+# New audit entries join the audit log's hash chain this often (app.audit_chain.seal).
+AUDIT_SEAL_SECONDS = int(_env("AUDIT_SEAL_SECONDS", "10"))
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
 # Escalations: a missing report goes to the township at the deadline, to the county
 # ESCALATION_STEP_HOURS later, then to the city; a filing not checked within

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app import clock
+from app.audit_chain import seal
 from app.distribution import RoundResult, run_distribution_round
 from app.escalations import EscalationRun, escalate
 from app.extensions import db
@@ -89,6 +90,11 @@ def fold_summaries_job(now: dt.datetime) -> int:
     if folded:
         log.debug("%s filings folded into the summaries at %s", folded, clock.format_local(now))
     return folded
+
+
+def audit_seal_job(now: dt.datetime) -> int:
+    """Every few seconds: the new audit entries into the hash chain (app.audit_chain)."""
+    return seal(db.engine)
 
 
 def escalate_job(now: dt.datetime) -> EscalationRun:
