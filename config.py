@@ -53,6 +53,10 @@ PLANNER_STATISTICS_TIME = _env("PLANNER_STATISTICS_TIME", "03:30")
 # New filings reach the summary tables in batches this often (app.stats_summary.fold_pending);
 # the counts are exact before that too.
 SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
+# Privacy: a filing's personal data is overwritten RETENTION_DAYS after it was cancelled,
+# closed or its control ended (app.retention), nightly at RETENTION_TIME (local).
+RETENTION_DAYS = int(_env("RETENTION_DAYS", "28"))
+RETENTION_TIME = _env("RETENTION_TIME", "02:30")
 # New audit entries join the audit log's hash chain this often (app.audit_chain.seal).
 AUDIT_SEAL_SECONDS = int(_env("AUDIT_SEAL_SECONDS", "10"))
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))

@@ -218,7 +218,7 @@ def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None,
         return [(FilingRevision.__table__, "filing_id", [(row["receipt"], revision) for row in new_rows]),
                 (AuditLog.__table__, "entity_id", [(row["receipt"], {
                     **entry, "region_code": row["destination_region_code"]}) for row in new_rows]),
-                (Notification.__table__, None, [(receipt, m) for receipt, m in messages if m])]
+                (Notification.__table__, "filing_id", [(receipt, m) for receipt, m in messages if m])]
 
     listener_parts = _listeners_in_statement(conn)
     ids = _insert_new(conn, rows, companions, listener_parts)
@@ -324,7 +324,7 @@ def _json(rows) -> str:
 
 
 COMPANION_LINKS = ((FilingRevision.__table__, "filing_id"), (AuditLog.__table__, "entity_id"),
-                   (Notification.__table__, None))
+                   (Notification.__table__, "filing_id"))
 
 
 NEW_FILING = "new_filing"  # the CTE of _pg_statement returning the inserted filings
@@ -524,7 +524,7 @@ def transfer_filing(conn, filing_id, data, *, now, jurisdiction, user_id=None) -
     conn.execute(Notification.__table__.insert().values(**notification_values(
         "transfer", _("Filing %(receipt)s (%(name)s) was transferred to your community: %(reason)s",
                       receipt=before["receipt"], name=before["name"], reason=transfer["reason"]),
-        region_code=target.code)))
+        region_code=target.code), filing_id=before["id"]))
     return transfer_id, after
 
 
