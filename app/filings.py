@@ -288,8 +288,7 @@ def _write_in_steps(conn, rows, companions) -> dict:
     ids = {receipt: id_ for id_, receipt in result}
     inserted = [row for row in rows if row["receipt"] in ids]
     for table, link, entries in companions(inserted):
-        values = [{**entry, **({link: _link_value(table, link, ids[receipt])} if link else {})}
-                  for receipt, entry in entries]
+        values = [{**entry, link: _link_value(table, link, ids[receipt])} for receipt, entry in entries]
         if values:
             conn.execute(table.insert(), values)
     return ids
@@ -346,9 +345,8 @@ def _pg_statement(listener_parts: tuple[str, ...]) -> str:
         names = ", ".join(c.name for c in given)
         values = ", ".join(f"given.{c.name}" for c in given)  # the new filing has columns of these names
         definition = ", ".join(f"{c.name} {sql_type(c)}" for c in given)
-        target, source = (f"{names}, {link}", f"{values}, {NEW_FILING}.id::{sql_type(table.c[link])}") if link \
-            else (names, values)
-        parts.append(f"new_{table.name} AS (INSERT INTO {table.name} ({target}) SELECT {source} "
+        parts.append(f"new_{table.name} AS (INSERT INTO {table.name} ({names}, {link}) "
+                     f"SELECT {values}, {NEW_FILING}.id::{sql_type(table.c[link])} "
                      f"FROM json_to_recordset(%({table.name})s::json) AS given(receipt text, {definition}) "
                      f"JOIN {NEW_FILING} USING (receipt))")
     parts += [f"listener_{number} AS ({sql})" for number, sql in enumerate(listener_parts, start=1)]
