@@ -58,7 +58,8 @@ def single_statement_engine():
 def with_single_statement_engine(work):
     """``work(conn)`` on a connection of the single-statement engine, once more on a
     new connection when the pooled one turned out dead (the database restarted): the
-    dead one wrote nothing."""
+    dead one wrote nothing. Every other pooled connection died with it, so the pool is
+    renewed: the retry, and the requests after it, get fresh ones."""
     engine = single_statement_engine()
     for last_try in (False, True):
         with engine.connect() as conn:
@@ -68,6 +69,7 @@ def with_single_statement_engine(work):
                 if last_try or not _dropped(conn):
                     raise
                 conn.invalidate()
+                engine.dispose(close=False)  # connections in use elsewhere finish by themselves
 
 
 def _dropped(conn) -> bool:

@@ -133,3 +133,21 @@ def test_the_outbox_delivers_after_the_connections_are_killed(app):
         kill_connections()
         assert deliver_pending() == 1
         assert db.session.scalar(select(Notification.status)) == "sent"
+
+
+@postgres_only
+def test_after_a_restart_one_retry_renews_every_pooled_connection(app, client):
+    """Every connection pooled before the restart is dead: the first request noticing it
+    starts a new pool, so neither it nor the next ones fail on another dead one."""
+    from app.sqltools import single_statement_engine
+
+    assert client.post(PUBLIC_FILINGS, json=report()).status_code == 201
+    with app.app_context():
+        engine = single_statement_engine()
+        held = [engine.connect() for _ in range(3)]  # the pool now keeps three
+        for conn in held:
+            conn.close()
+    kill_connections()
+    for _ in range(3):
+        response = client.post(PUBLIC_FILINGS, json=report())
+        assert response.status_code == 201, response.get_data(as_text=True)
