@@ -66,11 +66,8 @@ def test_a_fault_of_a_statement_is_still_a_500(app, client, monkeypatch):
         with db.engine.connect() as conn:
             conn.execute(text("SELECT no_such_column FROM filing"))
     monkeypatch.setattr(filings, "create_one_filing", broken)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        assert client.post(PUBLIC_FILINGS, json=report()).status_code == 500
-    finally:
-        app.config["PROPAGATE_EXCEPTIONS"] = None
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    assert client.post(PUBLIC_FILINGS, json=report()).status_code == 500
 
 
 # ---- PostgreSQL: the backends killed, as by a restart --------------------------------------
