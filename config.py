@@ -54,6 +54,12 @@ PLANNER_STATISTICS_TIME = _env("PLANNER_STATISTICS_TIME", "03:30")
 # New filings reach the summary tables in batches this often (app.stats_summary.fold_pending);
 # the counts are exact before that too.
 SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
+# Privacy: a filing's personal data is overwritten RETENTION_DAYS after it was cancelled,
+# closed or its control ended (app.retention), nightly at RETENTION_TIME (local).
+RETENTION_DAYS = int(_env("RETENTION_DAYS", "28"))
+RETENTION_TIME = _env("RETENTION_TIME", "02:30")
+# New audit entries join the audit log's hash chain this often (app.audit_chain.seal).
+AUDIT_SEAL_SECONDS = int(_env("AUDIT_SEAL_SECONDS", "10"))
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
 # Escalations: a missing report goes to the township at the deadline, to the county
 # ESCALATION_STEP_HOURS later, then to the city; a filing not checked within
@@ -70,6 +76,8 @@ CATCH_UP_MAX_DAYS = int(_env("CATCH_UP_MAX_DAYS", "31"))
 # A standby scheduler tries to take the lock over this often.
 SCHEDULER_LOCK_RETRY_SECONDS = int(_env("SCHEDULER_LOCK_RETRY_SECONDS", "60"))
 PROVINCE_CODE = _env("PROVINCE_CODE", "41")
+# While the database is unreachable requests answer 503 with this Retry-After.
+DATABASE_RETRY_AFTER_SECONDS = int(_env("DATABASE_RETRY_AFTER_SECONDS", "5"))
 
 # Request bodies: anyone may call the public endpoints (/api/v1/public/, /report/), so
 # theirs are small; staff uploads (imports) may be larger. Past the limit: 413.

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.identity import ID_DERIVED_FIELDS
 from models import AuditLog, Notification
 from models.base import utcnow
-from models.filing import FilingRevision
+from models.filing import PERSONAL_COLUMNS, PERSONAL_NOTES, FilingRevision
 
 NOT_AUDITED = (AuditLog, Notification, FilingRevision)
 SENSITIVE_SUFFIXES = ("_enc", "_hash", "password")
@@ -27,6 +27,10 @@ HIDDEN = "***"
 IGNORED_FIELDS = {"changed_on", "updated_at", "last_login", "login_count", "fail_login_count",
                   "failed_login_since", "locked_until", "session_version",
                   "totp_last_step"}
+# Personal values are not kept in the audit log either (only that they changed): the
+# filings' are anonymised after retention (app.retention) and the log is never changed.
+PERSONAL_FIELDS = {"Filing": frozenset(PERSONAL_COLUMNS + PERSONAL_NOTES),
+                   "FilingCheck": frozenset(PERSONAL_NOTES), "FilingTransfer": frozenset(PERSONAL_NOTES)}
 
 
 PUBLIC = (None, "public")  # a traveller, without an account
@@ -63,6 +67,13 @@ def is_hidden(key: str) -> bool:
 def shown(key, value):
     """What the log keeps of a field's value."""
     return HIDDEN if is_hidden(key) else _plain(value)
+
+
+def _without_personal_values(entity: str, changes: Optional[dict]) -> dict:
+    personal = PERSONAL_FIELDS.get(entity, ())
+    return {key: [HIDDEN if value is not None else None for value in values]
+            if key in personal and isinstance(values, (list, tuple)) else values
+            for key, values in (changes or {}).items()}
 
 
 def _row_region(obj) -> Optional[str]:
@@ -114,7 +125,8 @@ def entry_values(action: str, entity: str, entity_id=None, region_code=None,
     return dict(at=utcnow(), user_id=user_id, username=username, action=action, entity=entity,
                 entity_id=None if entity_id is None else str(entity_id),
                 region_code=region_code or _province(),
-                changes=json.dumps(changes or {}, ensure_ascii=False, default=str))
+                changes=json.dumps(_without_personal_values(entity, changes), ensure_ascii=False,
+                                   default=str))
 
 
 def record(session_or_conn, action: str, entity: str, entity_id=None, region_code=None,
@@ -150,11 +162,7 @@ def _audit_after_flush(session, flush_context):
 
 
 def _add_entry(session, action, obj, changes, bind_now=False):
-    user_id, username = actor()
-    values = dict(at=utcnow(), user_id=user_id, username=username, action=action,
-                  entity=type(obj).__name__, entity_id=_entity_id(obj),
-                  region_code=_row_region(obj),
-                  changes=json.dumps(changes, ensure_ascii=False, default=str))
+    values = entry_values(action, type(obj).__name__, _entity_id(obj), _row_region(obj), changes)
     if bind_now:
         session.connection().execute(AuditLog.__table__.insert().values(**values))
     else:

@@ -15,6 +15,7 @@ regions_cli = AppGroup("regions", help="Division codes.")
 demo_cli = AppGroup("demo", help="Demo and benchmark data.")
 stats_cli = AppGroup("stats", help="The statistics' summary tables.")
 ledgers_cli = AppGroup("ledgers", help="Township ledgers: Excel import and export.")
+audit_cli = AppGroup("audit", help="The audit log's hash chain (app.audit_chain).")
 
 # One demo account per role, each at a real jurisdiction (README lists them).
 DEMO_USERS = [
@@ -273,8 +274,31 @@ def stats_verify(region):
     click.echo("the summaries equal a direct count of the filings")
 
 
+@audit_cli.command("seal")
+def audit_seal():
+    """Chain the entries not yet sealed now (the scheduler does it every AUDIT_SEAL_SECONDS)."""
+    from app.audit_chain import seal
+    from app.extensions import db
+
+    click.echo(f"{seal(db.engine)} audit entries sealed")
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Walk the audit chain: OK, or the first changed or deleted entry (exit status 1)."""
+    from app.audit_chain import verify
+    from app.extensions import db
+
+    with db.engine.connect() as conn:
+        verdict = verify(conn)
+    if not verdict.ok:
+        raise click.ClickException(verdict.message())
+    click.echo(verdict.message())
+
+
 def register_commands(app):
     app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(stats_cli)

@@ -46,6 +46,7 @@ FIELD_LABELS = {
     "control_measure": _l("Control measure"),
     "control_start": _l("Control start"),
     "control_end": _l("Control end"),
+    "anonymised_at": _l("Personal data removed"),
     "filed_at": _l("Filed at"),
     "updated_at": _l("Updated at"),
     "id_number_masked": _l("ID number"),

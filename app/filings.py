@@ -282,7 +282,7 @@ def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None,
         return [(FilingRevision.__table__, "filing_id", [(row["receipt"], revision) for row in new_rows]),
                 (AuditLog.__table__, "entity_id", [(row["receipt"], {
                     **entry, "region_code": row["destination_region_code"]}) for row in new_rows]),
-                (Notification.__table__, None, [(receipt, m) for receipt, m in messages if m])]
+                (Notification.__table__, "filing_id", [(receipt, m) for receipt, m in messages if m])]
 
     listener_parts = _listeners_in_statement(conn)
     ids = _insert_new(conn, rows, companions, listener_parts)
@@ -349,8 +349,7 @@ def _write_in_steps(conn, rows, companions) -> dict:
     ids = {receipt: id_ for id_, receipt in result}
     inserted = [row for row in rows if row["receipt"] in ids]
     for table, link, entries in companions(inserted):
-        values = [{**entry, **({link: _link_value(table, link, ids[receipt])} if link else {})}
-                  for receipt, entry in entries]
+        values = [{**entry, link: _link_value(table, link, ids[receipt])} for receipt, entry in entries]
         if values:
             conn.execute(table.insert(), values)
     return ids
@@ -385,7 +384,7 @@ def _json(rows) -> str:
 
 
 COMPANION_LINKS = ((FilingRevision.__table__, "filing_id"), (AuditLog.__table__, "entity_id"),
-                   (Notification.__table__, None))
+                   (Notification.__table__, "filing_id"))
 
 
 NEW_FILING = "new_filing"  # the CTE of _pg_statement returning the inserted filings
@@ -407,9 +406,8 @@ def _pg_statement(listener_parts: tuple[str, ...]) -> str:
         names = ", ".join(c.name for c in given)
         values = ", ".join(f"given.{c.name}" for c in given)  # the new filing has columns of these names
         definition = ", ".join(f"{c.name} {sql_type(c)}" for c in given)
-        target, source = (f"{names}, {link}", f"{values}, {NEW_FILING}.id::{sql_type(table.c[link])}") if link \
-            else (names, values)
-        parts.append(f"new_{table.name} AS (INSERT INTO {table.name} ({target}) SELECT {source} "
+        parts.append(f"new_{table.name} AS (INSERT INTO {table.name} ({names}, {link}) "
+                     f"SELECT {values}, {NEW_FILING}.id::{sql_type(table.c[link])} "
                      f"FROM json_to_recordset(%({table.name})s::json) AS given(receipt text, {definition}) "
                      f"JOIN {NEW_FILING} USING (receipt))")
     parts += [f"listener_{number} AS ({sql})" for number, sql in enumerate(listener_parts, start=1)]
@@ -586,7 +584,7 @@ def transfer_filing(conn, filing_id, data, *, now, jurisdiction, user_id=None) -
     conn.execute(Notification.__table__.insert().values(**notification_values(
         "transfer", _("Filing %(receipt)s (%(name)s) was transferred to your community: %(reason)s",
                       receipt=before["receipt"], name=before["name"], reason=transfer["reason"]),
-        region_code=target.code)))
+        region_code=target.code), filing_id=before["id"]))
     return transfer_id, after
 
 

@@ -1,11 +1,13 @@
 """SQL both databases speak, where SQLAlchemy needs the dialect spelled out."""
 import re
+import sqlite3
 from functools import lru_cache
 
 import psycopg
 from flask import current_app
 from sqlalchemy import create_engine, literal_column, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.extensions import db
 
@@ -56,7 +58,8 @@ def single_statement_engine():
 def with_single_statement_engine(work):
     """``work(conn)`` on a connection of the single-statement engine, once more on a
     new connection when the pooled one turned out dead (the database restarted): the
-    dead one wrote nothing."""
+    dead one wrote nothing. Every other pooled connection died with it, so the pool is
+    renewed: the retry, and the requests after it, get fresh ones."""
     engine = single_statement_engine()
     for last_try in (False, True):
         with engine.connect() as conn:
@@ -66,10 +69,27 @@ def with_single_statement_engine(work):
                 if last_try or not _dropped(conn):
                     raise
                 conn.invalidate()
+                engine.dispose(close=False)  # connections in use elsewhere finish by themselves
 
 
 def _dropped(conn) -> bool:
     return conn.invalidated or conn.connection.driver_connection.broken
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database cannot be reached now (down, restarting,
+    the connection dropped, the pool exhausted): the request may succeed later, so it
+    answers 503, unlike a fault of the statement itself (a bug: 500)."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig  # the driver's own
+    if isinstance(error, sqlite3.OperationalError):  # SQLite says "no such column" so too
+        return str(error).startswith(SQLITE_UNAVAILABLE)
+    return isinstance(error, (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError))
+
+
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
 
 
 def run_constant(conn, sql: str, params: dict) -> list[tuple]:

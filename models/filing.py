@@ -30,6 +30,15 @@ CHECK_METHODS = ("phone", "visit")
 TEST_RESULTS = ("negative", "positive", "pending")
 CONTROL_MEASURES = ("none", "health_monitoring", "home_quarantine", "central_quarantine")
 MAX_EDITS = 2
+# Columns holding personal data: overwritten RETENTION_DAYS after the filing finished
+# (app.retention), and never written to the audit log (app.audit).
+PERSONAL_COLUMNS = ("name", "id_number_enc", "id_number_hash", "id_number_masked", "phone_enc",
+                    "phone_hash", "phone_masked", "birth_date", "origin_address",
+                    "destination_address", "work_unit", "transport_no", "transit",
+                    "other_symptoms", "proxy_name", "proxy_phone_enc", "proxy_phone_masked",
+                    "proxy_relation")
+# Free text of the officers' checks and transfers: it may name the person too.
+PERSONAL_NOTES = ("note", "reason")
 
 
 class Filing(ScopedMixin, Model):
@@ -47,6 +56,10 @@ class Filing(ScopedMixin, Model):
               postgresql_where=text("status <> 'cancelled'"),
               sqlite_where=text("status <> 'cancelled'")),
         # The officer's queue: the open filings of a community range, by arrival.
+        # The anonymised filings of one retention run (app.retention); empty on insert.
+        Index("ix_filing_anonymised_at", "anonymised_at",
+              postgresql_where=text("anonymised_at IS NOT NULL"),
+              sqlite_where=text("anonymised_at IS NOT NULL")),
         Index("ix_filing_open_dest_arrival", "destination_region_code", "expected_arrival_at",
               postgresql_where=text("status IN ('submitted', 'not_arrived')"),
               sqlite_where=text("status IN ('submitted', 'not_arrived')")),
@@ -112,6 +125,8 @@ class Filing(ScopedMixin, Model):
     filed_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     filed_by_id = Column(Integer)  # staff who entered it (paper, checkpoint), else null
+    # When its personal data was overwritten, RETENTION_DAYS after it finished (app.retention).
+    anonymised_at = Column(DateTime)
 
     # Latest check, denormalised for the queue and the statistics
     check_count = Column(SmallInteger, nullable=False, default=0)

@@ -25,3 +25,6 @@ class Notification(ScopedMixin, Model):
     attempts = Column(Integer, nullable=False, default=0)
     sent_at = Column(DateTime)
     error = Column(String(255))
+    # The filing a message is about (its receipt, a transfer): anonymised with it. No
+    # index: only the nightly retention job looks for it, and the filing path stays lean.
+    filing_id = Column(BigId)

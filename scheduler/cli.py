@@ -78,6 +78,16 @@ def penalties(day):
     click.echo(f"penalties up to {day}: {detail}")
 
 
+@jobs_cli.command("purge")
+@click.option("--now", help=NOW_HELP)
+def purge(now):
+    """Anonymise the filings finished more than RETENTION_DAYS ago."""
+    now = _now(now)
+    count = jobs.retention_job(now)
+    click.echo(f"retention at {clock.format_local(now)}: {count} filings anonymised "
+               f"(finished more than {current_app.config['RETENTION_DAYS']} days before)")
+
+
 @jobs_cli.command("catch-up")
 @click.option("--now", help=NOW_HELP)
 def catch_up(now):

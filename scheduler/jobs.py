@@ -16,9 +16,11 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app import clock
+from app.audit_chain import seal
 from app.distribution import RoundResult, run_distribution_round
 from app.escalations import EscalationRun, escalate
 from app.extensions import db
+from app.retention import anonymise_finished_filings
 from app.reporting import prepare_daily_reports, propose_report_penalties
 from app.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
 from app.stats_summary import fold_pending
@@ -89,6 +91,24 @@ def fold_summaries_job(now: dt.datetime) -> int:
     if folded:
         log.debug("%s filings folded into the summaries at %s", folded, clock.format_local(now))
     return folded
+
+
+def retention_job(now: dt.datetime) -> int:
+    """Nightly: anonymise the filings finished more than RETENTION_DAYS ago (app.retention)."""
+    try:
+        count = anonymise_finished_filings(db.session.connection(), now,
+                                           current_app.config["RETENTION_DAYS"])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    log.info("retention at %s: %s filings anonymised", clock.format_local(now), count)
+    return count
+
+
+def audit_seal_job(now: dt.datetime) -> int:
+    """Every few seconds: the new audit entries into the hash chain (app.audit_chain)."""
+    return seal(db.engine)
 
 
 def escalate_job(now: dt.datetime) -> EscalationRun:

@@ -1,11 +1,18 @@
 """Errors in the user's language: JSON for the API, a page for screens."""
-from flask import flash, redirect, render_template, request
+import sys
+
+import psycopg
+from flask import current_app, flash, redirect, render_template, request
+from flask_appbuilder.api import BaseApi
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 from app.extensions import db
+from app.sqltools import database_unavailable
 from views.request_limits import too_large_message
 from views.responses import error_response, json_error
 
@@ -19,18 +26,68 @@ HTTP_MESSAGES = {
     413: _l("The upload is too large."),
     429: _l("Too many requests; try again later."),
     500: _l("Something went wrong on our side; nothing was changed."),
+    503: _l("The service is briefly unavailable; nothing was changed. Please try again in a moment."),
 }
 # A write without a valid CSRF token (views/csrf.py): usually a page opened before the
 # session changed, or a request from another site.
 CSRF_MESSAGE = _l("This request did not come from a page of this console, or the page has "
                   "expired; reload the page and try again. Nothing was changed.")
+DATABASE_ERRORS = (DBAPIError, PoolTimeout, psycopg.Error)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def unavailable_response():
+    """503 with ``Retry-After``: the error shape for the API, a page of its own for
+    screens, rendered without the context processors (they load the signed-in user
+    from the database)."""
+    message = HTTP_MESSAGES[503]
+    if _wants_json():
+        response = json_error(503, message)
+    else:
+        page = current_app.jinja_env.get_template("unavailable.html").render(message=message)
+        response = current_app.make_response((page, 503))
+    response.headers["Retry-After"] = str(current_app.config["DATABASE_RETRY_AFTER_SECONDS"])
+    return response
+
+
+def _forget_failed_transaction():
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is removed after the request
+        pass
+
+
+def _fab_response_500(original):
+    """FAB's ``@safe`` turns every exception of its APIs into a 500 before Flask's
+    handlers see it; it calls ``response_500`` while handling the exception, so the
+    exception is still at hand here."""
+    def response_500(self, message=None):
+        error = sys.exc_info()[1]
+        if error is not None and database_unavailable(error):
+            _forget_failed_transaction()
+            return unavailable_response()
+        return original(self, message)
+    response_500.wrapped_for_unavailability = True
+    return response_500
+
+
 def register_error_handlers(app):
+    if not getattr(BaseApi.response_500, "wrapped_for_unavailability", False):
+        BaseApi.response_500 = _fab_response_500(BaseApi.response_500)
+
+    def database_error(error):
+        if not database_unavailable(error):
+            raise error  # a fault of ours: Flask's 500, logged
+        app.logger.warning("database unavailable: %s", type(error).__name__)
+        _forget_failed_transaction()
+        return unavailable_response()
+
+    for kind in DATABASE_ERRORS:
+        app.register_error_handler(kind, database_error)
+
     @app.errorhandler(DomainError)
     def domain_error(error):
         db.session.rollback()

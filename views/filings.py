@@ -45,7 +45,7 @@ API_COLUMNS = ["id", "receipt", "status", "channel", "batch_id", "name", "id_typ
                "risk_area_14d", "abroad_14d", "close_contact_14d", "proxy_name",
                "proxy_phone_masked", "proxy_relation", "late_notice", "is_backfill", "arrived_at",
                "edit_count", "filed_at", "updated_at", "check_count", "last_checked_at",
-               "test_result", "control_measure", "control_start", "control_end"]
+               "test_result", "control_measure", "control_start", "control_end", "anonymised_at"]
 SEARCH_COLUMNS = ["receipt", "name", "status", "channel", "destination_region_code",
                   "expected_arrival_at", "filed_at", "late_notice", "is_backfill", "check_count",
                   "test_result", "control_measure"]
