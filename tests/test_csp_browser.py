@@ -1,10 +1,12 @@
 """Every screen still works under the Content-Security-Policy, tried in headless
-Chromium: admin, officer, township and leader open every page of their menu (and the
-admin a show, add and edit page of each list), the public report form and a receipt,
-Swagger UI and the dashboards, and no page logs an error or a blocked script, style,
-image or request. Then a searchable field searches, a chart draws its svg and a form
-saves. The browser reaches the server as ``console.test``, not 127.0.0.1, as it would in
-production (Swagger UI, for one, behaves differently on localhost)."""
+Chromium: the admin opens every page of the menu and a show, add and edit page of each
+list; officer, township and leader every screen of their menu but the lists (the same
+templates). No page may log an error or a blocked script, style, image or request.
+Then the scripts still do their work (a searchable field searches and its form saves,
+a chart draws, Swagger UI, the public report form and a receipt load) and a script
+injected into a page does not run. The browser reaches the server as ``console.test``,
+not 127.0.0.1, as it would in production (Swagger UI, for one, behaves differently on
+localhost)."""
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -103,6 +105,8 @@ def test_every_page_works_under_the_content_security_policy(server, browser):
     for username in ("admin", "officer", "township", "leader"):
         visitor = Visitor(browser, server, username)
         for path in visitor.menu():
+            if username != "admin" and path.endswith("/list/"):
+                continue  # the same list templates the admin saw, with fewer rows: time saved
             visitor.open(path)
             if username == "admin":  # a row of every list: its show and edit pages, and the add form
                 for row_page in visitor.links("a[href*='/show/'], a[href*='/edit/'], a[href*='/add']")[:3]:
