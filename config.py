@@ -5,8 +5,10 @@ pass overrides to ``create_app(test_config)``.
 """
 import base64
 import datetime as dt
+import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask_appbuilder.const import AUTH_DB
@@ -15,13 +17,30 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
 
 
-def _instance_secret(filename: str, make) -> str:
-    """A secret kept under instance/, generated on first use, so restarts keep sessions
-    and encrypted fields readable without anyone having to configure it."""
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / filename
+def _instance_secret(directory: Path, filename: str, make) -> str:
+    """A secret kept in ``directory`` (instance/), generated on first use, so restarts keep
+    sessions and encrypted fields readable without anyone having to configure it.
+
+    The file is readable by its owner only from the moment it exists: written to a
+    private temporary file (mkstemp: 0600 whatever the umask) and linked into place,
+    which also fails if another process made it first, whose complete file is then read.
+    A file found readable by others is tightened, with a warning."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = directory / filename
     if not path.exists():
-        path.write_text(make())
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{filename}.")
+        try:
+            os.fchmod(handle, 0o600)  # mkstemp's 0600 less an odd umask's bits: owner rw, exactly
+            with os.fdopen(handle, "w") as file:
+                file.write(make())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
+    if path.stat().st_mode & 0o077:
+        logging.getLogger(__name__).warning("%s was readable by other users; now 0600", path)
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -38,12 +57,12 @@ SQLALCHEMY_TRACK_MODIFICATIONS = False
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 SECRET_KEY = _env("SECRET_KEY") or _instance_secret(
-    "secret_key", lambda: secrets.token_hex(32)
+    INSTANCE_DIR, "secret_key", lambda: secrets.token_hex(32)
 )
 # Field encryption (ID numbers, phones): a 32-byte key, base64. The keyed hash that
 # finds a person by ID number uses a key derived from it.
 FIELD_ENCRYPTION_KEY = _env("FIELD_ENCRYPTION_KEY") or _instance_secret(
-    "field_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    INSTANCE_DIR, "field_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 )
 
 TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")

@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         init_rate_limits(app)
         init_roles(app, registry)
         init_errors(app)
+        init_security_headers(app)
         init_cli(app)
     return app
 
@@ -109,6 +110,12 @@ def init_errors(app: Flask) -> None:
     from views.errors import register_error_handlers
 
     register_error_handlers(app)
+
+
+def init_security_headers(app: Flask) -> None:
+    from app.http_headers import init_security_headers as _init
+
+    _init(app)
 
 
 def init_cli(app: Flask) -> None:

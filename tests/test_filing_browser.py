@@ -87,6 +87,8 @@ def _fill_trip(page, days_ahead=5):
 
 
 def test_file_get_the_receipt_edit_twice_and_be_refused_the_third_time(app, live_server, phone):
+    from playwright.sync_api import expect
+
     page = phone
     page.goto(f"{live_server}/report/")
     assert page.locator("h1").inner_text() == "来（返）人员报备"
@@ -109,11 +111,12 @@ def test_file_get_the_receipt_edit_twice_and_be_refused_the_third_time(app, live
     for number, expected_left in (("G1", 1), ("G2", 0)):
         page.fill('#edit-form input[name="transport_no"]', number)
         page.click("#save-edit")
-        page.wait_for_function(f"document.querySelector('#edits-left').textContent.includes('{expected_left}')")
+        # A locator, not wait_for_function's string: the page's Content-Security-Policy refuses eval.
+        expect(page.locator("#edits-left")).to_contain_text(str(expected_left))
         assert page.locator("#edit-message").inner_text() == "已保存。"
     page.fill('#edit-form input[name="transport_no"]', "G3")
     page.click("#save-edit")
-    page.wait_for_function("document.querySelector('#edit-message').textContent.includes('上限')")
+    expect(page.locator("#edit-message")).to_contain_text("上限")
     message = page.locator("#edit-message").inner_text()
     assert message == "该报备已修改 2 次，已达上限，不能再修改。"
     page.shot("4-third-edit-refused")

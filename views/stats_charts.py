@@ -13,6 +13,7 @@ from flask import url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from app import rollups
+from app.http_headers import with_nonce
 
 LEVEL_LABELS = {1: _l("Province"), 2: _l("City"), 3: _l("County"), 4: _l("Township"), 5: _l("Community")}
 TRANSPORT_LABELS = {"flight": _l("Flight"), "train": _l("Train"), "coach": _l("Coach"), "car": _l("Car"),
@@ -55,8 +56,9 @@ class Chart:
             post_script = ("var plot = document.getElementById('{plot_id}');"
                            "plot.on('plotly_click', function (event) {"
                            " var url = event.points[0].customdata; if (url) { window.location.href = url; } });")
-        return pio.to_html(self.figure, include_plotlyjs=False, full_html=False, post_script=post_script,
-                           config={"displayModeBar": False, "responsive": True})
+        # The chart's own inline script runs under the Content-Security-Policy by its nonce.
+        return with_nonce(pio.to_html(self.figure, include_plotlyjs=False, full_html=False,
+                                      post_script=post_script, config={"displayModeBar": False, "responsive": True}))
 
 
 class ChartContext:
