@@ -130,6 +130,9 @@ def clean_slate(request, app):
                 db.session.execute(table.delete())
         db.session.execute(text("DELETE FROM ab_user_role WHERE user_id > :id"), {"id": seeded})
         db.session.execute(text("DELETE FROM ab_user WHERE id > :id"), {"id": seeded})
+        # Failed logins of one test must not lock a seed account for the next ones.
+        db.session.execute(text("UPDATE ab_user SET fail_login_count = 0, failed_login_since = NULL, "
+                                "locked_until = NULL, totp_secret_enc = NULL, totp_last_step = NULL"))
         db.session.commit()
         db.session.remove()
 

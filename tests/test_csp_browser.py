@@ -141,7 +141,7 @@ def test_scripts_still_work_and_injected_ones_do_not_run(app, server, browser):
     township.page.fill(".select2-container--open .select2-search__field", "体育")
     township.page.click(".select2-results__option:has-text('体育社区')")
     township.page.fill("input[name=name]", "网格新建")
-    township.page.click("form button[type=submit], form input[type=submit]")
+    township.page.click("form:not(.navbar-logout) button[type=submit], form:not(.navbar-logout) input[type=submit]")
     township.page.wait_for_load_state()
     township.open("/gridview/list/")
     assert "网格新建" in township.page.inner_text("body")
