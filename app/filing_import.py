@@ -117,10 +117,11 @@ def import_filings(conn, data: bytes, filename: str, *, now, jurisdiction: Optio
     if existing:
         repeated = []
         for number, item in enumerate(prepared, start=2):
-            receipt = existing.get((identity.lookup_hash(item.values["id_number"]), item.values["arrival_day"]))
-            if receipt:
+            # No receipt: the filing may lie outside the importer's jurisdiction (staff
+            # find their own by the lookup).
+            if (identity.lookup_hash(item.values["id_number"]), item.values["arrival_day"]) in existing:
                 repeated.append(Problem(number, str(labels.FIELD_LABELS["id_number"]),
-                                        str(_l("Already filed: receipt %(receipt)s.", receipt=receipt))))
+                                        str(filings.ALREADY_FILED)))
         raise ImportFailed(repeated)
     progress and progress(len(rows) // 2, len(rows))
     created = filings.store_filings(conn, prepared, now=now, channel="import", user_id=user_id)
