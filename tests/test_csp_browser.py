@@ -74,7 +74,7 @@ class Visitor:
 
     def _console(self, message):
         source = message.location.get("url", "")
-        if message.type == "error" and not source.endswith("/favicon.ico"):  # no icon: not our concern
+        if message.type == "error":  # the pages name their icon: no /favicon.ico 404 either
             self.problems.append(f"{self.page.url}: {message.text} ({source})")
 
     def open(self, path):
