@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         init_database(app)
+        init_input_guard(app)
         init_appbuilder(app)
         init_i18n(app)
         registry = init_views(app)
@@ -54,6 +55,13 @@ def _sqlite_real_transactions(engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+def init_input_guard(app: Flask) -> None:
+    """Before any route exists: the ``<int:...>`` converter applies to routes as they are added."""
+    from views.input_guard import init_input_guard as _init
+
+    _init(app)
 
 
 def init_appbuilder(app: Flask) -> None:

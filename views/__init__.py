@@ -62,7 +62,7 @@ def build_registry() -> Registry:
 
 
 def init_views(app, appbuilder) -> Registry:
-    from views import home, public
+    from views import api_spec, home, public
 
     registry = build_registry()
     for entry in registry.menu:
@@ -79,4 +79,5 @@ def init_views(app, appbuilder) -> Registry:
             app.extensions["csrf"].exempt(blueprint)
     home.register(app, appbuilder)
     public.register(app)
+    appbuilder.add_api(api_spec.ConsoleApiSpec)
     return registry

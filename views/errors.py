@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 from app.extensions import db
+from views.input_guard import check_request
 from views.responses import error_response, json_error
 
 HTTP_MESSAGES = {
@@ -25,6 +26,8 @@ def _wants_json() -> bool:
 
 
 def register_error_handlers(app):
+    app.before_request(check_request)  # malformed input is refused before any view
+
     @app.errorhandler(DomainError)
     def domain_error(error):
         db.session.rollback()

@@ -1,6 +1,6 @@
 from flask import request
 from flask_appbuilder import expose
-from flask_appbuilder.api import protect, safe
+from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
@@ -10,6 +10,7 @@ from app.jurisdiction import current_jurisdiction, is_within
 from app.regions import check_assignable_region, label, labels_with_place, search_jurisdictions, \
     search_regions
 from models import Region
+from views.api_input import safe
 from views.base import ScopedModelRestApi, ScopedModelView
 
 REGION_LABELS = {
