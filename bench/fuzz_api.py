@@ -117,7 +117,7 @@ def run_role(base_url: str, spec: Path, role: str, token: str | None, args, repo
     else:  # anonymous: only what needs no account
         command += ["--include-path-regex", "^/api/v1/(public|security)/"]
     started = time.monotonic()
-    completed = subprocess.run(command, capture_output=True, text=True)
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=report_dir)
     figures = summarize(report)
     figures.update(role=role, seconds=round(time.monotonic() - started), exit=completed.returncode)
     (report_dir / f"{role}.log").write_text(completed.stdout + completed.stderr)
@@ -174,7 +174,8 @@ def main() -> int:
     database_url = args.database_url or f"sqlite:///{tmp}/fuzz.db"
     report_dir = Path(args.report_dir or tmp)
     report_dir.mkdir(parents=True, exist_ok=True)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    for noisy in ("werkzeug", "flask_appbuilder"):  # a request per line, each refused access
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     app = build_app(database_url)
     base_url = serve(app)
     spec = save_spec(app, access_token(app, "admin"), report_dir)

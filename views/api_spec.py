@@ -7,8 +7,8 @@
   in ``message``; FAB declares a string only.
 
 Each view function documents itself as FAB's do: YAML after ``---`` in its docstring.
-An undocumented public route still appears, with its path parameters and a bare 200,
-so none is left out of the spec by accident.
+Path parameters are added from the route; an undocumented public route still appears,
+with a bare 200, so none is left out of the spec by accident.
 """
 import re
 
@@ -26,6 +26,8 @@ ERROR_SCHEMA = {"type": "object", "required": ["message", "errors"],
 # flask-jwt-extended's 401 says ``msg``).
 ANY_ERROR_SCHEMA = {"type": "object", "properties": {
     "message": {"anyOf": [{"type": "string"}, {"type": "object"}]}, "errors": FIELD_ERRORS}}
+PUBLIC_ERRORS = {"400": "invalid input, nothing stored or changed", "404": "unknown receipt or wrong token",
+                 "409": "a duplicate, or no longer changeable"}
 ERROR_STATUSES = {"400": "Bad request", "401": "Unauthorized", "403": "Forbidden", "404": "Not found",
                   "422": "Could not process entity", "500": "Fatal error"}
 
@@ -49,6 +51,10 @@ class ConsoleApiSpec(BaseApi):
         super().add_apispec_components(api_spec)
         api_spec.components.schema("PublicError", ERROR_SCHEMA)
         api_spec.components.schema("FilingReceipt", RECEIPT_SCHEMA)
+        for status, description in PUBLIC_ERRORS.items():
+            api_spec.components.response(f"Public{status}", {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublicError"}}}})
         api_spec.components.schema("FilingInput", schema=FilingInput)
         for status, description in ERROR_STATUSES.items():
             api_spec.components.responses[status] = {
@@ -67,7 +73,7 @@ class ConsoleApiSpec(BaseApi):
                 operation = documented.get(method.lower()) or {"responses": {"200": {"description": "OK"}}}
                 operation = {"tags": [self.openapi_spec_tag], **operation}
                 operation.setdefault("parameters", [])
-                declared = {p.get("name") for p in operation["parameters"] if isinstance(p, dict)}
+                declared = {p.get("name") for p in operation["parameters"]}
                 operation["parameters"] += [
                     {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                     for name in rule.arguments if name not in declared]

@@ -50,7 +50,7 @@ def create_filing():
                 application/json:
                   schema: {$ref: '#/components/schemas/FilingReceipt'}
             400: {description: invalid input, nothing stored, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
-            409: {description: a duplicate filing, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            409: {$ref: '#/components/responses/Public409'}
     """
     created = filings.create_one_filing(request.get_json(silent=True), now=utcnow(), channel=_channel())
     return jsonify(created.as_dict()), 201
@@ -80,13 +80,10 @@ def create_family():
               description: filed
               content:
                 application/json:
-                  schema:
-                    type: object
-                    required: [filings]
-                    properties:
-                      filings: {type: array, items: {$ref: '#/components/schemas/FilingReceipt'}}
+                  schema: {type: object, required: [filings],
+                           properties: {filings: {type: array, items: {$ref: '#/components/schemas/FilingReceipt'}}}}
             400: {description: invalid input, nothing stored, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
-            409: {description: a duplicate filing, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            409: {$ref: '#/components/responses/Public409'}
     """
     body = request.get_json(silent=True)
     people = body.get("filings") if isinstance(body, dict) else None
@@ -106,10 +103,9 @@ def show_filing(receipt):
         get:
           parameters:
           - {in: header, name: X-Filing-Token, required: true, schema: {type: string}}
-          - {in: path, name: receipt, required: true, schema: {type: string}}
           responses:
             200: {description: the filing, content: {application/json: {schema: {type: object}}}}
-            404: {description: unknown receipt or wrong token, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            404: {$ref: '#/components/responses/Public404'}
     """
     with db.engine.connect() as conn:
         row = filings.row_by_token(conn, receipt, request.headers.get(TOKEN_HEADER))
@@ -123,7 +119,6 @@ def edit_filing(receipt):
         put:
           parameters:
           - {in: header, name: X-Filing-Token, required: true, schema: {type: string}}
-          - {in: path, name: receipt, required: true, schema: {type: string}}
           requestBody:
             content:
               application/json:
@@ -131,8 +126,8 @@ def edit_filing(receipt):
           responses:
             200: {description: the filing after the change, content: {application/json: {schema: {type: object}}}}
             400: {description: invalid input, nothing changed, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
-            404: {description: unknown receipt or wrong token, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
-            409: {description: no longer changeable, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            404: {$ref: '#/components/responses/Public404'}
+            409: {$ref: '#/components/responses/Public409'}
     """
     now = utcnow()
     with db.engine.begin() as conn:
@@ -148,11 +143,10 @@ def cancel_filing(receipt):
         delete:
           parameters:
           - {in: header, name: X-Filing-Token, required: true, schema: {type: string}}
-          - {in: path, name: receipt, required: true, schema: {type: string}}
           responses:
             200: {description: the cancelled filing, content: {application/json: {schema: {type: object}}}}
-            404: {description: unknown receipt or wrong token, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
-            409: {description: no longer cancellable, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            404: {$ref: '#/components/responses/Public404'}
+            409: {$ref: '#/components/responses/Public409'}
     """
     now = utcnow()
     with db.engine.begin() as conn:
