@@ -50,7 +50,8 @@ def _number_limits(model) -> dict[str, tuple]:
         column_type = column.type
         if isinstance(column_type, Numeric) and not isinstance(column_type, Integer) \
                 and column_type.precision is not None:
-            high = Decimal(10) ** (column_type.precision - (column_type.scale or 0)) - 1
+            scale = column_type.scale or 0
+            high = Decimal(10) ** (column_type.precision - scale) - Decimal(10) ** -scale
             limits[column.key] = (-high, high)
         elif (largest := _integer_limit(column_type)) is not None:
             limits[column.key] = (-largest - 1, largest)

@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
-from app.errors import NotFound, ValidationFailed
+from app.errors import ValidationFailed
 from app.text_input import UNSTORABLE_TEXT, is_storable, unstorable_paths
 
 LARGEST_ID = 2 ** 63 - 1
@@ -46,13 +46,6 @@ def row_id(pk) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= LARGEST_ID else None
-
-
-def check_row_id(pk) -> int:
-    number = row_id(pk)
-    if number is None:
-        raise NotFound()
-    return number
 
 
 class RequestJSONProvider(DefaultJSONProvider):

@@ -1,7 +1,6 @@
 """Screens and APIs of daily reports, compliance and escalations. Thin: every rule is
 in app.reporting and app.escalations, scoped by the jurisdiction rule."""
 import datetime as dt
-import functools
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -18,7 +17,6 @@ from models.base import utcnow
 from models.reporting import LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
 from views.api_input import json_object, optional_text, safe
 from views.base import ScopedModelRestApi, ScopedModelView
-from views.responses import error_response
 
 CATEGORY = ("Reporting", _l("Daily reporting"))
 READ_ROUTES = {"list", "show", "action", "action_post"}
