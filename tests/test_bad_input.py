@@ -136,3 +136,17 @@ def test_the_public_endpoints_are_in_the_spec(api):
     assert "post" in paths["/api/v1/public/filings/batch"]
     assert {"get", "put", "delete"} <= set(paths["/api/v1/public/filings/{receipt}"])
     assert "get" in paths["/api/v1/public/regions"]
+
+
+@pytest.mark.parametrize("body", [
+    {"code": "4199", "name": "x", "level": -34, "parent_code": "41"},
+    {"code": "4199", "name": "x", "level": 9, "parent_code": "41"},
+    {"code": "41999", "name": "x", "level": 2, "parent_code": "41"},
+])
+def test_a_region_of_an_impossible_level_or_code_is_refused(app, api, body):
+    """Found by the fuzzing: a region of level -34 was stored, then every rollup over it
+    failed with a 500."""
+    _assert_refused(api("admin").post("/api/v1/region/", json=body))
+    with app.app_context():
+        from models import Region
+        assert db.session.get(Region, body["code"]) is None
