@@ -150,3 +150,11 @@ def test_a_region_of_an_impossible_level_or_code_is_refused(app, api, body):
     with app.app_context():
         from models import Region
         assert db.session.get(Region, body["code"]) is None
+
+
+def test_a_multipart_part_without_a_name_is_no_500(api):
+    """Found by the fuzzing: werkzeug gives such a part the name None."""
+    body = b"--XX\r\nContent-Disposition: form-data\r\n\r\ntrue\r\n--XX--\r\n"
+    response = api("admin").post("/api/v1/unit/import", data=body,
+                                 content_type="multipart/form-data; boundary=XX")
+    assert response.status_code == 400

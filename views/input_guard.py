@@ -65,6 +65,7 @@ def check_request() -> None:
     for where, values in (("path", request.view_args or {}), ("query", request.args),
                           ("form", request.form)):
         for name, value in _items(values):
+            name = name if isinstance(name, str) else where  # a multipart part may have none
             if isinstance(value, str) and not (is_storable(value) and is_storable(name)):
                 errors.setdefault(name if is_storable(name) else where, []).append(UNSTORABLE_TEXT)
     for name, value in request.args.items(multi=True):
