@@ -5,6 +5,7 @@ import re
 from typing import Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # Excel refuses these in a sheet's name
@@ -23,7 +24,7 @@ def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
         sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:31])
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, 2 * len(str(header)) + 4))
-        sheet.append([str(h) for h in headers])
+        sheet.append([_cell(h) for h in headers])
         for row in rows:
             sheet.append([_cell(value) for value in row])
     buffer = io.BytesIO()
@@ -36,7 +37,8 @@ def _cell(value):
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return str(value)
+    # Control characters a worksheet cannot hold (stored text may have them) show as "�".
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
 
 
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[list]]:

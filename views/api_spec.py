@@ -15,6 +15,7 @@ import re
 from apispec import yaml_utils
 from flask import current_app
 from flask_appbuilder.api import BaseApi
+from sqlalchemy import inspect
 
 
 PUBLIC_PREFIX = "/api/v1/public"
@@ -99,10 +100,16 @@ def correct_operation(operation: dict, integer_key: bool) -> None:
                 properties[name] = {"type": "array", "items": {"type": "object"}}
 
 
-def naive_times(schema: dict | None) -> None:
-    """The times a model API answers are stored UTC without an offset, which the
-    ``date-time`` format (RFC 3339) does not allow: say so instead."""
-    for prop in ((schema or {}).get("properties") or {}).values():
+def correct_read_schema(schema: dict | None, model) -> None:
+    """What a model API's answers hold that FAB's declaration of them misses: times
+    stored UTC without an offset, which the ``date-time`` format (RFC 3339) does not
+    allow; a related row that may be absent (null)."""
+    optional = {relation.key for relation in inspect(model).relationships
+                if relation.direction.name == "MANYTOONE" and any(c.nullable for c in relation.local_columns)}
+    properties = (schema or {}).get("properties") or {}
+    for name, prop in properties.items():
         if prop.get("format") == "date-time":
             del prop["format"]
             prop["description"] = "UTC, ISO 8601 without an offset"
+        elif "$ref" in prop and name in optional:
+            properties[name] = {"allOf": [prop], "nullable": True}

@@ -20,7 +20,7 @@ from app.excel import XLSX_MIMETYPE, to_xlsx
 from app.jurisdiction import ensure_within
 from app.regions import check_assignable_region
 from views.api_input import checked_schema, refusing_bad_input
-from views.api_spec import correct_operation, naive_times
+from views.api_spec import correct_operation, correct_read_schema
 
 
 def check_write(item, region_fields: dict[str, int | None]) -> None:
@@ -128,7 +128,7 @@ class ScopedApiMixin(ScopedWriteMixin):
     def add_apispec_components(self, api_spec):
         super().add_apispec_components(api_spec)
         for name in (self.list_model_schema_name, self.show_model_schema_name):
-            naive_times(api_spec.components.schemas.get(name))
+            correct_read_schema(api_spec.components.schemas.get(name), self.datamodel.obj)
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         # FAB translates a missing label or description as "", i.e. the catalogue's header
