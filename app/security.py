@@ -46,3 +46,14 @@ class ConsoleSecurityManager(SecurityManager):
             user.region_code = region_code
             self.session.commit()
         return user
+
+
+def _login_needs_a_provider() -> None:
+    """FAB's login API reads ``provider`` unconditionally but its schema lets it be
+    left out (a KeyError, a 500); shared/API.md requires it, so the schema does (400)."""
+    from flask_appbuilder.security.schemas import login_post
+
+    login_post.fields["provider"].required = True
+
+
+_login_needs_a_provider()

@@ -11,6 +11,10 @@ spec (/api/v1/_openapi) with each role's JWT, then anonymously (the public endpo
 Checks: no 5xx and every response matches its declared schema. It prints, per role,
 the operations, the cases and the failures, and exits non-zero on any failure.
 The short run in CI is tests/test_fuzz_api.py.
+
+Figures (2026-11-26, PostgreSQL, ``--max-time 300 --roles Admin``): 136 operations,
+23,594 cases, 0 failures; every other role ``--max-time 60`` on SQLite: 136 operations,
+5,582-9,872 cases each, 0 failures; anonymous: the public and login operations, 0.
 """
 import argparse
 import base64
@@ -174,9 +178,9 @@ def main() -> int:
     database_url = args.database_url or f"sqlite:///{tmp}/fuzz.db"
     report_dir = Path(args.report_dir or tmp)
     report_dir.mkdir(parents=True, exist_ok=True)
+    app = build_app(database_url)
     for noisy in ("werkzeug", "flask_appbuilder"):  # a request per line, each refused access
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    app = build_app(database_url)
     base_url = serve(app)
     spec = save_spec(app, access_token(app, "admin"), report_dir)
     total_failures = 0

@@ -175,3 +175,9 @@ def test_the_spec_lets_an_absent_related_row_be_null(api):
     properties = api("admin").get("/api/v1/_openapi").json["components"]["schemas"]["HouseholdApi.get"]["properties"]
     assert properties["unit"]["nullable"] is True
     assert "nullable" not in properties["community_code"]
+
+
+def test_a_login_without_provider_answers_400(client):
+    """Found by the fuzzing: FAB's login answered 500 (KeyError) without ``provider``."""
+    response = client.post("/api/v1/security/login", json={"username": "admin", "password": "x"})
+    assert response.status_code == 400
