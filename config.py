@@ -129,6 +129,8 @@ AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 FAB_API_SWAGGER_UI = True
+# FAB's menu API (/api/v1/menu/) serves no screen here; its answers break its own schema.
+FAB_ADD_MENU_API = False
 FAB_ADD_SECURITY_API = False  # FAB's user/role APIs are not scoped; ours are
 # Creating tables, permissions and roles on start is for one process (dev, tests,
 # `flask setup`); gunicorn workers start with SETUP_ON_START=0 so they never race.

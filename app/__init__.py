@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         init_database(app)
+        init_input_guard(app)
         init_appbuilder(app)
         init_request_limits(app)  # before anything reads a body (the CSRF check reads forms)
         init_csrf(app)  # after FAB's own before_request, so error pages know the user
@@ -63,6 +64,13 @@ def _sqlite_real_transactions(engine) -> None:
 
 def init_csrf(app: Flask) -> None:
     from views.csrf import init_csrf as _init
+
+    _init(app)
+
+
+def init_input_guard(app: Flask) -> None:
+    """Before any route exists: the ``<int:...>`` converter applies to routes as they are added."""
+    from views.input_guard import init_input_guard as _init
 
     _init(app)
 

@@ -67,8 +67,9 @@ def _cell(sheet, value):
         return value
     if hasattr(value, "isoformat"):
         return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    # XML cannot hold control characters (openpyxl would refuse the whole export).
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    # Control characters a worksheet cannot hold (stored text may have them) show as "\ufffd";
+    # openpyxl would refuse the whole export.
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
     if text.startswith(FORMULA_STARTS) or text in ERROR_CODES:
         return text_cell(sheet, text)
     return text

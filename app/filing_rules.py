@@ -22,6 +22,7 @@ from marshmallow.validate import OneOf
 from app import identity
 from app.errors import ValidationFailed
 from app.clock import local_date, to_utc
+from app.text_input import check_storable
 from models.filing import (
     CHECK_METHODS,
     CONTROL_MEASURES,
@@ -47,6 +48,7 @@ MAX_LENGTH = {
 OTHER_ID_RE = re.compile(r"^[A-Z0-9\-]{5,32}$")
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 REQUIRED = _l("This field is required.")
 CHOOSE = _l("Choose one of the listed values.")
 FIX_FIELDS = _l("Please correct the marked fields; nothing was saved.")
@@ -59,7 +61,8 @@ def _messages(invalid):
 
 
 def _text(required=False):
-    return fields.String(required=required, error_messages=_messages(_l("Enter text.")))
+    return fields.String(required=required, validate=check_storable,
+                         error_messages=_messages(_l("Enter text.")))
 
 
 def _choice(choices, required=False, default=None):
@@ -74,8 +77,18 @@ def _flag(required=False, default=False):
                           error_messages=_messages(_l("Answer yes or no.")), **extra)
 
 
+class _Time(fields.DateTime):
+    """A date-time of this era: year 1 with an offset cannot even be turned into UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise self.make_error("invalid")
+        return moment
+
+
 def _time(required=False):
-    return fields.DateTime(required=required, error_messages={
+    return _Time(required=required, error_messages={
         **_messages(_l("Enter a date and time, e.g. 2026-05-01 14:30.")),
         "format": _l("Enter a date and time, e.g. 2026-05-01 14:30.")})
 

@@ -34,6 +34,7 @@ from app.identity import lookup_hash, normalize_id_number
 from app.jurisdiction import code_within, current_jurisdiction
 from app.regions import get_region, label
 from app.security import ConsoleUser
+from app.text_input import UNSTORABLE_TEXT, is_storable
 from models import Region
 from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, \
     Building, Grid, Household, Resident, Unit
@@ -75,6 +76,8 @@ def text(max_length: int = 200):
         value = (value or "").strip()
         if len(value) > max_length:
             raise CellError(_l("At most %(n)s characters.", n=max_length))
+        if not is_storable(value):
+            raise CellError(UNSTORABLE_TEXT)
         return value or None
     return parse
 

@@ -90,6 +90,15 @@ def _parse_region_line(fields):
     return {"code": code, "name": name, "level": level, "parent_code": parent or None}, None
 
 
+def check_new_region(code, name, level, parent_code) -> None:
+    """A region added by hand (screen or API) keeps the rules of a line of the regions
+    file: a level of 1 to 5, a code of that level's length under its parent."""
+    fields = (code, name, "" if level is None else str(level), parent_code)
+    _, problem = _parse_region_line(["" if value is None else str(value) for value in fields])
+    if problem:
+        raise ValidationFailed(problem)
+
+
 def _region_exists(code) -> bool:
     return db.session.get(Region, code) is not None
 

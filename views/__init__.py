@@ -63,7 +63,7 @@ def build_registry() -> Registry:
 
 
 def init_views(app, appbuilder) -> Registry:
-    from views import account_views, home, public
+    from views import account_views, api_spec, home, public
     from views.csrf import exempt_public
 
     registry = build_registry()
@@ -82,4 +82,5 @@ def init_views(app, appbuilder) -> Registry:
     account_views.register(app)
     home.register(app, appbuilder)
     public.register(app)
+    appbuilder.add_api(api_spec.ConsoleApiSpec)
     return registry

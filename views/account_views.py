@@ -20,7 +20,7 @@ from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import create_access_token, create_refresh_token, get_current_user, jwt_required
 from flask_login import current_user, login_user
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 from wtforms import PasswordField, StringField, validators
 
 from app import accounts
@@ -220,6 +220,8 @@ CODE_NEEDED = _l("Enter the code of your authenticator app.")
 # ---- the API ------------------------------------------------------------------------
 
 class LoginWithCode(LoginPost):
+    # shared/API.md's body names the provider; FAB's schema lets it be left out.
+    provider = fields.String(required=True, validate=validate.OneOf(["db"]))
     totp = fields.String(load_default=None)
 
 

@@ -6,7 +6,7 @@ import io
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.api import BaseApi, protect, safe
+from flask_appbuilder.api import BaseApi, protect
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -26,6 +26,7 @@ from app.regions import label as region_label, labels_for, region_path, search_r
 from models import Filing
 from models.base import utcnow
 from models.filing import CHECK_METHODS, CONTROL_MEASURES, TEST_RESULTS, TRANSPORT_MODES
+from views.api_input import safe
 from views.base import ScopedModelRestApi, ScopedModelView
 from views.report import form_choices
 from views.responses import error_response

@@ -7,7 +7,7 @@ import io
 from flask import abort, g, request, send_file
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.api import protect, safe
+from flask_appbuilder.api import protect
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -26,6 +26,7 @@ from app.extensions import db
 from app.jurisdiction import code_range, code_within, current_jurisdiction
 from app.ledger_io import Exporter, ImportRejected, export_all, import_file, template
 from app.regions import get_jurisdiction_unit, label
+from views.api_input import safe
 from views.responses import error_response
 from views.scoped import _column_value
 
@@ -238,6 +239,12 @@ class LedgerApiMixin(_ServiceChecks):
 
     lookup_columns: tuple = ("name",)
     method_permission_name = EXCEL_PERMISSIONS
+    EXCEL_ROUTES = {"template_xlsx", "export_all", "import_xlsx"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.excel_table is None:  # no Excel columns: no such routes (nor spec paths)
+            self.exclude_route_methods = set(self.exclude_route_methods or ()) | self.EXCEL_ROUTES
     # Plain values the model never stores (an ID number, a phone: the services
     # protect them), accepted by POST and PUT and never sent back.
     write_only_fields: tuple = ()

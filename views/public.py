@@ -8,7 +8,23 @@ public_api = Blueprint("public_api", __name__, url_prefix="/api/v1/public")
 
 @public_api.get("/regions")
 def region_children():
-    """Children of ``parent`` (provinces when empty): ``[{"code", "name", "level"}]``."""
+    """Children of ``parent`` (provinces when empty): ``[{"code", "name", "level"}]``.
+        ---
+        get:
+          parameters:
+          - {in: query, name: parent, schema: {type: string}}
+          responses:
+            200:
+              description: the child regions
+              content:
+                application/json:
+                  schema:
+                    type: array
+                    items:
+                      type: object
+                      required: [code, name, level]
+                      properties: {code: {type: string}, name: {type: string}, level: {type: integer}}
+    """
     regions = children(request.args.get("parent") or None)
     return jsonify([{"code": r.code, "name": r.name, "level": r.level} for r in regions])
 

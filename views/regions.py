@@ -1,15 +1,16 @@
 from flask import request
 from flask_appbuilder import expose
-from flask_appbuilder.api import protect, safe
+from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app import roles
 from app.errors import OutsideJurisdiction
 from app.jurisdiction import current_jurisdiction, is_within
-from app.regions import check_assignable_region, label, labels_with_place, search_jurisdictions, \
+from app.regions import check_assignable_region, check_new_region, label, labels_with_place, search_jurisdictions, \
     search_regions
 from models import Region
+from views.api_input import safe
 from views.base import ScopedModelRestApi, ScopedModelView
 
 REGION_LABELS = {
@@ -18,9 +19,11 @@ REGION_LABELS = {
 
 
 class RegionWriteRule:
-    """A new region lies within the jurisdiction, under an existing parent there."""
+    """A new region follows the regions file's rules and lies within the jurisdiction,
+    under an existing parent there."""
 
     def pre_add(self, item):
+        check_new_region(item.code, item.name, item.level, item.parent_code)
         if not is_within(item.code, current_jurisdiction()):
             raise OutsideJurisdiction(item.code, field="code")
         if item.level > 1:

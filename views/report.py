@@ -36,14 +36,57 @@ def _channel() -> str:
 
 @public_filings.post("", strict_slashes=False)
 def create_filing():
-    """One person's report: 201 with the receipt and the token."""
+    """One person's report: 201 with the receipt and the token.
+        ---
+        post:
+          summary: File one person's report (shared/API.md "Public")
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/FilingInput'}
+          responses:
+            201:
+              description: filed
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/FilingReceipt'}
+            400: {description: invalid input, nothing stored, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            409: {$ref: '#/components/responses/Public409'}
+    """
     created = filings.create_one_filing(request.get_json(silent=True), now=utcnow(), channel=_channel())
     return jsonify(created.as_dict()), 201
 
 
 @public_filings.post("/batch")
 def create_family():
-    """Several people (a family) in one transaction: all are stored or none."""
+    """Several people (a family) in one transaction: all are stored or none.
+        ---
+        post:
+          summary: File a family's reports, all or none
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [filings]
+                  properties:
+                    filings:
+                      type: array
+                      minItems: 1
+                      maxItems: 10
+                      items: {$ref: '#/components/schemas/FilingInput'}
+          responses:
+            201:
+              description: filed
+              content:
+                application/json:
+                  schema: {type: object, required: [filings],
+                           properties: {filings: {type: array, items: {$ref: '#/components/schemas/FilingReceipt'}}}}
+            400: {description: invalid input, nothing stored, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            409: {$ref: '#/components/responses/Public409'}
+    """
     body = request.get_json(silent=True)
     people = body.get("filings") if isinstance(body, dict) else None
     if not isinstance(people, list) or not 1 <= len(people) <= MAX_BATCH:
@@ -55,6 +98,15 @@ def create_family():
 
 @public_filings.get("/<receipt>")
 def show_filing(receipt):
+    """The filing as its filer sees it (ID number and phones masked).
+        ---
+        get:
+          parameters:
+          - {in: header, name: X-Filing-Token, required: true, schema: {type: string}}
+          responses:
+            200: {description: the filing, content: {application/json: {schema: {type: object}}}}
+            404: {$ref: '#/components/responses/Public404'}
+    """
     with db.engine.connect() as conn:
         row = filings.row_by_token(conn, receipt, request.headers.get(TOKEN_HEADER))
         return jsonify(filings.filer_view(conn, row, utcnow()))
@@ -62,6 +114,21 @@ def show_filing(receipt):
 
 @public_filings.put("/<receipt>")
 def edit_filing(receipt):
+    """Change the given fields: at most twice, only before the expected arrival.
+        ---
+        put:
+          parameters:
+          - {in: header, name: X-Filing-Token, required: true, schema: {type: string}}
+          requestBody:
+            content:
+              application/json:
+                schema: {type: object}
+          responses:
+            200: {description: the filing after the change, content: {application/json: {schema: {type: object}}}}
+            400: {description: invalid input, nothing changed, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            404: {$ref: '#/components/responses/Public404'}
+            409: {$ref: '#/components/responses/Public409'}
+    """
     now = utcnow()
     with db.engine.begin() as conn:
         row = filings.edit_filing(conn, receipt, request.headers.get(TOKEN_HEADER),
@@ -71,6 +138,16 @@ def edit_filing(receipt):
 
 @public_filings.delete("/<receipt>")
 def cancel_filing(receipt):
+    """Cancel before the arrival.
+        ---
+        delete:
+          parameters:
+          - {in: header, name: X-Filing-Token, required: true, schema: {type: string}}
+          responses:
+            200: {description: the cancelled filing, content: {application/json: {schema: {type: object}}}}
+            404: {$ref: '#/components/responses/Public404'}
+            409: {$ref: '#/components/responses/Public409'}
+    """
     now = utcnow()
     with db.engine.begin() as conn:
         row = filings.cancel_filing(conn, receipt, request.headers.get(TOKEN_HEADER), now=now)

@@ -1,12 +1,11 @@
 """Screens and APIs of daily reports, compliance and escalations. Thin: every rule is
 in app.reporting and app.escalations, scoped by the jurisdiction rule."""
 import datetime as dt
-import functools
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.actions import action
-from flask_appbuilder.api import protect, safe
+from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -16,8 +15,8 @@ from app.extensions import db
 from app.regions import region_path
 from models.base import utcnow
 from models.reporting import LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
+from views.api_input import json_object, optional_text, safe
 from views.base import ScopedModelRestApi, ScopedModelView
-from views.responses import error_response
 
 CATEGORY = ("Reporting", _l("Daily reporting"))
 READ_ROUTES = {"list", "show", "action", "action_post"}
@@ -56,19 +55,6 @@ def _permissions(**extra):
     return {**roles.METHOD_PERMISSIONS, **extra}
 
 
-def answers_domain_errors(endpoint):
-    """A custom API endpoint: a refused rule answers its status with ``{message, errors}``
-    (FAB's ``@safe`` would turn it into a 500)."""
-    @functools.wraps(endpoint)
-    def wrapper(*args, **kwargs):
-        try:
-            return endpoint(*args, **kwargs)
-        except DomainError as error:
-            db.session.rollback()
-            return error_response(error)
-    return wrapper
-
-
 ROW_ACTION_DOC = """{summary}
         ---
         post:
@@ -91,11 +77,11 @@ def row_action(summary: str, conflict: str):
     (and its OpenAPI description)."""
     def decorate(work):
         def endpoint(self, pk):
-            row = work(pk, (request.get_json(silent=True) or {}).get("note"))
+            row = work(pk, optional_text(json_object(), "note"))
             return self.response(200, id=row.id, result=self.show_model_schema.dump(row))
         endpoint.__name__ = work.__name__
         endpoint.__doc__ = ROW_ACTION_DOC.format(summary=summary, conflict=conflict)
-        return protect()(safe(answers_domain_errors(endpoint)))
+        return protect()(safe(endpoint))
     return decorate
 
 
@@ -169,7 +155,6 @@ class DailyReportApi(ScopedModelRestApi):
     @expose("/compliance", methods=["GET"])
     @protect()
     @safe
-    @answers_domain_errors
     def compliance(self):
         """Who has reported a day, per child region one level down.
         ---

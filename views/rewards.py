@@ -3,7 +3,7 @@ and totals per jurisdiction."""
 from flask import flash, redirect, request
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.api import protect, safe
+from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -14,6 +14,7 @@ from app.extensions import db
 from app.jurisdiction import current_jurisdiction
 from models.rewards import RewardPenalty
 from models.staff import StaffMember
+from views.api_input import json_object, optional_text, safe
 from views.base import ScopedModelRestApi, ScopedModelView
 from views.ledger_base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, decimal_field, \
     integer_field, place_label, select_field
@@ -175,9 +176,9 @@ class RewardApi(LedgerApiMixin, ScopedModelRestApi):
         record = self.datamodel.get(pk, self._base_filters)
         if record is None:
             return self.response_404()
-        body = request.get_json(silent=True) or {}
+        body = json_object()
         try:
-            _decide(record, approve, body.get("note"), body.get("amount"))
+            _decide(record, approve, optional_text(body, "note"), body.get("amount"))
         except DomainError as error:
             db.session.rollback()
             return error_response(error)

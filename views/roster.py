@@ -2,7 +2,7 @@
 one officer"), with the after-sales records of each device."""
 from flask import current_app
 from flask_appbuilder import expose
-from flask_appbuilder.api import protect, safe
+from flask_appbuilder.api import protect
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.sqla.models import User
@@ -16,6 +16,7 @@ from app.jurisdiction import code_within, current_jurisdiction
 from app.ledger_io import TABLES
 from app.security import ConsoleUser
 from models.staff import Device, DeviceService, StaffMember
+from views.api_input import safe
 from views.base import ScopedModelRestApi, ScopedModelView
 from views.ledger_base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, date_field, \
     decimal_field, place_label, select_field

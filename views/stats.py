@@ -7,7 +7,7 @@ from pathlib import Path
 import plotly
 from flask import abort, flash, request, send_file
 from flask_appbuilder import BaseView, expose, has_access
-from flask_appbuilder.api import BaseApi, protect, safe
+from flask_appbuilder.api import BaseApi, protect
 from flask_babel import lazy_gettext as _l
 
 from app import roles, rollups
@@ -16,6 +16,7 @@ from app.excel import XLSX_MIMETYPE, to_xlsx
 from app.extensions import db
 from app.regions import region_path
 from app.jurisdiction import current_jurisdiction, is_within
+from views.api_input import safe
 from views.responses import error_response
 from views.stats_charts import CHARTS, LEVEL_LABELS, ChartContext, all_charts
 
