@@ -28,6 +28,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+# An answer that rendered no script with a nonce (an API answer, a file) needs none.
+POLICY_WITHOUT_NONCE = CONTENT_SECURITY_POLICY.replace(" 'nonce-{nonce}'", "")
 FIXED_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -54,7 +56,9 @@ def _cacheable(response: Response) -> bool:
 
 
 def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()))
+    policy = (CONTENT_SECURITY_POLICY.format(nonce=g.csp_nonce) if "csp_nonce" in g
+              else POLICY_WITHOUT_NONCE)
+    response.headers.setdefault("Content-Security-Policy", policy)
     for name, value in FIXED_HEADERS.items():
         response.headers.setdefault(name, value)
     if not _cacheable(response):
