@@ -80,7 +80,9 @@ class Visitor:
     def open(self, path):
         response = self.page.goto(self.base + path)
         assert response.status < 400, f"{path}: {response.status}"
-        assert "'nonce-" in response.headers.get("content-security-policy", ""), f"{path}: no policy"
+        policy = response.headers.get("content-security-policy", "")
+        assert "script-src 'self'" in policy and "unsafe-inline'" not in policy.split("script-src")[1].split(";")[0], \
+            f"{path}: no script policy"
         return response
 
     def links(self, selector):
