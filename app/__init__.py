@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         init_database(app)
+        init_migrations(app)
         init_input_guard(app)
         init_appbuilder(app)
         init_request_limits(app)  # before anything reads a body (the CSRF check reads forms)
@@ -62,6 +63,16 @@ def _sqlite_real_transactions(engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def init_migrations(app: Flask) -> None:
+    """The schema comes from the migrations (models/migrations): a process that sets up
+    (SETUP_ON_START) brings it to the newest revision before FAB looks for its tables."""
+    from app.migrations import init_migrations as _init, upgrade_database
+
+    _init(app)
+    if app.config["SETUP_ON_START"]:
+        upgrade_database()
+
+
 def init_csrf(app: Flask) -> None:
     from views.csrf import init_csrf as _init
 
@@ -77,8 +88,6 @@ def init_input_guard(app: Flask) -> None:
 
 def init_appbuilder(app: Flask) -> None:
     appbuilder.init_app(app, db.session)
-    if app.config["SETUP_ON_START"]:
-        db.create_all()
 
 
 def init_i18n(app: Flask) -> None:

@@ -1,0 +1,26 @@
+"""Alembic's environment for the console's schema (run through Flask-Migrate: `flask db ...`,
+or app.migrations). The app is already created, so the engine and the models are its own."""
+from alembic import context
+from flask import current_app
+from flask_appbuilder import Model
+
+# Every table, FAB's included, is on FAB's declarative base (db.metadata holds none).
+target_metadata = Model.metadata
+
+
+def run_migrations_online():
+    with current_app.extensions["migrate"].db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          **current_app.extensions["migrate"].configure_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    context.configure(url=current_app.extensions["migrate"].db.engine.url,
+                      target_metadata=target_metadata, literal_binds=True,
+                      **current_app.extensions["migrate"].configure_args)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()
