@@ -132,10 +132,12 @@ FAB_API_SWAGGER_UI = True
 # FAB's menu API (/api/v1/menu/) serves no screen here; its answers break its own schema.
 FAB_ADD_MENU_API = False
 FAB_ADD_SECURITY_API = False  # FAB's user/role APIs are not scoped; ours are
-# Creating tables, permissions and roles on start is for one process (dev, tests,
-# `flask setup`); gunicorn workers start with SETUP_ON_START=0 so they never race.
+# Upgrading the schema (the migrations, app.migrations), permissions and roles on start
+# is for one process (dev, tests, `flask setup`); gunicorn workers start with
+# SETUP_ON_START=0 so they never race.
 SETUP_ON_START = _env("SETUP_ON_START", "1") == "1"
 FAB_UPDATE_PERMS = False  # app.roles.sync_roles writes every permission instead
+# FAB's own roles; its create_all finds the migrated tables there already and does nothing.
 FAB_CREATE_DB = SETUP_ON_START
 FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
 FAB_BASE_TEMPLATE = "console_base.html"

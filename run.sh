@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 source ./scripts/env.sh
 ensure_venv
 
-echo "== preparing the database (regions, demo accounts, demo data)"
+echo "== preparing the database (schema migrations, regions, demo accounts, demo data)"
 echo "   The demo accounts have a PUBLIC password: never use them in production"
 echo "   (production: flask --app wsgi setup --no-demo, then flask users create)."
 flask --app wsgi setup

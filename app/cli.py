@@ -184,9 +184,11 @@ def ledgers_export(table, path):
 @click.option("--demo/--no-demo", default=True, help="Create demo accounts and data.")
 @with_appcontext
 def setup(demo):
-    """Prepare a database: tables, roles, all regions, and (by default) the demo."""
+    """Prepare a database: the schema's migrations, roles, all regions, and (by default) the demo."""
+    from app.migrations import upgrade_database
     from app.regions import load_seed_regions
 
+    upgrade_database()  # a no-op when create_app did it already (SETUP_ON_START=1)
     started = time.monotonic()
     result = load_seed_regions(Progress("regions"))
     click.echo(f"regions: added {result.added}, updated {result.updated} "

@@ -80,6 +80,8 @@ def _reset_database(url):
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     else:
         Model.metadata.drop_all(engine)
+        with engine.begin() as conn:  # the schema comes from the migrations (app.migrations)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
 
 
