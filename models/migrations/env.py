@@ -8,9 +8,17 @@ from flask_appbuilder import Model
 target_metadata = Model.metadata
 
 
+def skip_empty_revision(_context, _revision, directives):
+    """`flask db migrate` with the models unchanged writes no empty revision."""
+    if getattr(context.config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+        directives[:] = []
+        print("No changes in the schema: no revision written.")
+
+
 def run_migrations_online():
     with current_app.extensions["migrate"].db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
+                          process_revision_directives=skip_empty_revision,
                           **current_app.extensions["migrate"].configure_args)
         with context.begin_transaction():
             context.run_migrations()
