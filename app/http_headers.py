@@ -52,7 +52,8 @@ def with_nonce(html: str) -> Markup:
 
 def _cacheable(response: Response) -> bool:
     endpoint = request.endpoint or ""
-    return endpoint == "static" or endpoint.endswith(".static") or bool(response.cache_control.public)
+    return (endpoint == "static" or endpoint.endswith(".static")
+            or ("Cache-Control" in response.headers and bool(response.cache_control.public)))
 
 
 def add_security_headers(response: Response) -> Response:

@@ -15,7 +15,9 @@ class AuditLog(ScopedMixin, Model):
     __table_args__ = (
         Index("ix_audit_log_region_at", "region_code", "at"),
         Index("ix_audit_log_entity", "entity", "entity_id"),
-        Index("uq_audit_log_chain_seq", "chain_seq", unique=True),
+        # Sealed entries only: a new (unsealed) entry costs the public filing no insert here.
+        Index("uq_audit_log_chain_seq", "chain_seq", unique=True, postgresql_where=text("chain_seq IS NOT NULL"),
+              sqlite_where=text("chain_seq IS NOT NULL")),
         # The entries waiting for the seal: a small index, emptied every few seconds.
         Index("ix_audit_log_unsealed", "id", postgresql_where=text("chain_seq IS NULL"),
               sqlite_where=text("chain_seq IS NULL")),

@@ -24,6 +24,7 @@ LARGEST_ID = 2 ** 63 - 1
 # FAB reads every argument whose name contains these as an int (flask_appbuilder.urltools).
 PAGING_ARGUMENT = re.compile("page_|psize_")
 LARGEST_PAGE = 2 ** 31 - 1
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Valid JSON text holds a NUL or a surrogate only as an escape (\u0000, \ud800-\udfff):
 # a body without one needs no walk (the public filing is the hot path).
 MAY_HOLD_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\x00")
@@ -65,8 +66,10 @@ def check_request() -> None:
     """``before_request``: refuse malformed input: 400 with the field errors for the
     API, the 400 page for screens."""
     errors = {}
-    for where, values in (("path", request.view_args or {}), ("query", request.args),
-                          ("form", request.form)):
+    sources = [("path", request.view_args or {}), ("query", request.args)]
+    if request.mimetype in FORM_TYPES:  # (asking any other request for its form parses for nothing)
+        sources.append(("form", request.form))
+    for where, values in sources:
         for name, value in _items(values):
             name = name if isinstance(name, str) else where  # a multipart part may have none
             if isinstance(value, str) and not (is_storable(value) and is_storable(name)):

@@ -37,7 +37,7 @@ def upgrade():
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('entry_hash', sa.String(length=64), nullable=True))
         batch_op.create_index('ix_audit_log_unsealed', ['id'], unique=False, postgresql_where=sa.text('chain_seq IS NULL'), sqlite_where=sa.text('chain_seq IS NULL'))
-        batch_op.create_index('uq_audit_log_chain_seq', ['chain_seq'], unique=True)
+        batch_op.create_index('uq_audit_log_chain_seq', ['chain_seq'], unique=True, postgresql_where=sa.text('chain_seq IS NOT NULL'), sqlite_where=sa.text('chain_seq IS NOT NULL'))
 
     with op.batch_alter_table('filing', schema=None) as batch_op:
         batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(), nullable=True))
@@ -57,7 +57,7 @@ def downgrade():
         batch_op.drop_column('anonymised_at')
 
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index('uq_audit_log_chain_seq')
+        batch_op.drop_index('uq_audit_log_chain_seq', postgresql_where=sa.text('chain_seq IS NOT NULL'), sqlite_where=sa.text('chain_seq IS NOT NULL'))
         batch_op.drop_index('ix_audit_log_unsealed', postgresql_where=sa.text('chain_seq IS NULL'), sqlite_where=sa.text('chain_seq IS NULL'))
         batch_op.drop_column('entry_hash')
         batch_op.drop_column('prev_hash')
