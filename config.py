@@ -118,6 +118,9 @@ RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "console")
 RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
 # A storage that stops answering leaves each process counting in memory, not failing.
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Reverse proxies in front of gunicorn that set X-Forwarded-For/-Proto/-Host (0: gunicorn
+# faces the clients). Trust only proxies you run: a client can write these headers too.
+PROXY_HOPS = int(_env("PROXY_HOPS", "0"))
 PUBLIC_RATE_LIMIT = _env("PUBLIC_RATE_LIMIT", "10/minute;200/day")  # per client IP
 SMS_RATE_LIMIT = _env("SMS_RATE_LIMIT", "5/day")  # filings (and resent receipts) per phone
 ID_NUMBER_RATE_LIMIT = _env("ID_NUMBER_RATE_LIMIT", "10/day")  # filing attempts per ID number

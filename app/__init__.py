@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # "No user yet created" is expected before `flask setup` creates the accounts.
     logging.getLogger("flask_appbuilder.security.manager").setLevel(logging.ERROR)
 
+    init_proxy(app)
     with app.app_context():
         init_database(app)
         init_migrations(app)
@@ -33,6 +34,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         init_security_headers(app)
         init_cli(app)
     return app
+
+
+def init_proxy(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, the client is the address they forwarded
+    (rate limits count per client IP), and the scheme the one they were asked in."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def init_database(app: Flask) -> None:

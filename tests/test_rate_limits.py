@@ -173,3 +173,20 @@ def test_two_gunicorn_workers_share_the_counts_in_redis(app, tmp_path):
     # Counted apart, each worker would let its own 6 through.
     assert statuses.count(404) == 6 and statuses.count(429) == len(statuses) - 6
     assert len(served_by) == 2, "both workers answered, so only a shared count explains the 6"
+
+
+@pytest.mark.parametrize("hops, seen", [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_behind_proxy_hops_the_forwarded_address_is_the_client(hops, seen):
+    """The per-IP limits count request.remote_addr: behind PROXY_HOPS trusted proxies it
+    is the address they forwarded; without, a forged header changes nothing."""
+    from flask import Flask, request
+
+    from app import init_proxy
+
+    bare = Flask(__name__)
+    bare.config["PROXY_HOPS"] = hops
+    init_proxy(bare)
+    bare.add_url_rule("/ip", "ip", lambda: request.remote_addr)
+    answer = bare.test_client().get("/ip", headers={"X-Forwarded-For": "203.0.113.9"},
+                                    environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert answer.get_data(as_text=True) == seen
