@@ -104,4 +104,7 @@ def test_the_receipt_page_has_a_qr_code(app, client):
     page = client.get(f"/report/receipt/{created.receipt}").get_data(as_text=True)
     assert "<svg" in page and created.receipt in page and "张" not in page
     assert "13812345678" not in page
-    assert client.get("/report/receipt/NOSUCHCODE").status_code == 404
+    missing = client.get("/report/receipt/NOSUCHCODE")
+    # The traveller's error page keeps the public layout and leads back to the form.
+    assert missing.status_code == 404 and 'class="report-page"' in missing.get_data(as_text=True)
+    assert "返回报备表单" in missing.get_data(as_text=True)

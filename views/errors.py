@@ -4,7 +4,7 @@ import sys
 import psycopg
 from flask import current_app, flash, redirect, render_template, request
 from flask_appbuilder.api import BaseApi
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -109,6 +109,9 @@ def register_error_handlers(app):
             message = (error.code == 413 and too_large_message()) or HTTP_MESSAGES.get(error.code, error.description)
         if _wants_json():
             return json_error(error.code, message)
+        if request.blueprint == "report":  # the traveller's pages keep their own layout
+            return render_template("report/error.html", code=error.code, message=message,
+                                   lang=str(get_locale())), error.code
         return render_template("error.html", code=error.code, message=message,
                                base_template=app.appbuilder.base_template,
                                appbuilder=app.appbuilder), error.code
