@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         registry = init_views(app)
         init_rate_limits(app)
         init_roles(app, registry)
+        init_input_checks(app)
         init_errors(app)
         init_security_headers(app)
         init_cli(app)
@@ -132,6 +133,12 @@ def init_request_limits(app: Flask) -> None:
     from views import request_limits
 
     request_limits.register(app)
+
+
+def init_input_checks(app: Flask) -> None:
+    from views.input_guard import register_check
+
+    register_check(app)
 
 
 def init_errors(app: Flask) -> None:

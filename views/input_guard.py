@@ -113,7 +113,12 @@ def _is_page_number(value: str) -> bool:
 
 def init_input_guard(app) -> None:
     """Before any view is registered: the converter applies to every ``<int:...>``.
-    (``check_request`` is registered with the error handlers, after FAB's own
+    (``check_request`` is registered by ``register_check``, after FAB's own
     ``before_request`` that the error page needs.)"""
     app.json = RequestJSONProvider(app)
     app.url_map.converters["int"] = RowIdConverter
+
+
+def register_check(app) -> None:
+    """Malformed input is refused before any view (after FAB's and the limiter's hooks)."""
+    app.before_request(check_request)
