@@ -9,10 +9,10 @@ account's current ``session_version`` (app.accounts).
 from flask import current_app, g, session
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.utils import is_null_password
-from flask_login import user_logged_in
-from werkzeug.security import check_password_hash
 from flask_appbuilder.security.sqla.models import User
+from flask_login import user_logged_in
 from sqlalchemy import Column, DateTime, Integer, String
+from werkzeug.security import check_password_hash
 
 from app import accounts
 from models.base import MAX_CODE_LENGTH
