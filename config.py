@@ -68,16 +68,16 @@ FIELD_ENCRYPTION_KEY = _env("FIELD_ENCRYPTION_KEY") or _instance_secret(
 TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
 DAILY_REPORT_TIME = _env("DAILY_REPORT_TIME", "08:00")  # local time, previous day's report
 DAILY_REPORT_DEADLINE = _env("DAILY_REPORT_DEADLINE", "10:00")
-# Nightly ANALYZE of the big tables (app.sqltools.refresh_planner_statistics), local time.
+# Nightly ANALYZE of the big tables (app.core.sqltools.refresh_planner_statistics), local time.
 PLANNER_STATISTICS_TIME = _env("PLANNER_STATISTICS_TIME", "03:30")
-# New filings reach the summary tables in batches this often (app.stats_summary.fold_pending);
+# New filings reach the summary tables in batches this often (app.stats.summary.fold_pending);
 # the counts are exact before that too.
 SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
 # Privacy: a filing's personal data is overwritten RETENTION_DAYS after it was cancelled,
-# closed or its control ended (app.retention), nightly at RETENTION_TIME (local).
+# closed or its control ended (app.filings.retention), nightly at RETENTION_TIME (local).
 RETENTION_DAYS = int(_env("RETENTION_DAYS", "28"))
 RETENTION_TIME = _env("RETENTION_TIME", "02:30")
-# New audit entries join the audit log's hash chain this often (app.audit_chain.seal).
+# New audit entries join the audit log's hash chain this often (app.core.audit_chain.seal).
 AUDIT_SEAL_SECONDS = int(_env("AUDIT_SEAL_SECONDS", "10"))
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
 # Escalations: a missing report goes to the township at the deadline, to the county
@@ -135,17 +135,17 @@ FAB_API_SWAGGER_UI = True
 # FAB's menu API (/api/v1/menu/) serves no screen here; its answers break its own schema.
 FAB_ADD_MENU_API = False
 FAB_ADD_SECURITY_API = False  # FAB's user/role APIs are not scoped; ours are
-# Upgrading the schema (the migrations, app.migrations), permissions and roles on start
+# Upgrading the schema (the migrations, app.core.migrations), permissions and roles on start
 # is for one process (dev, tests, `flask setup`); gunicorn workers start with
 # SETUP_ON_START=0 so they never race.
 SETUP_ON_START = _env("SETUP_ON_START", "1") == "1"
-FAB_UPDATE_PERMS = False  # app.roles.sync_roles writes every permission instead
+FAB_UPDATE_PERMS = False  # app.core.roles.sync_roles writes every permission instead
 # FAB's own roles; its create_all finds the migrated tables there already and does nothing.
 FAB_CREATE_DB = SETUP_ON_START
-FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
+FAB_SECURITY_MANAGER_CLASS = "app.core.security.ConsoleSecurityManager"
 FAB_BASE_TEMPLATE = "console_base.html"
-FAB_INDEX_VIEW = "views.home.HomeView"
-# Every write by a session needs the CSRF token (views/csrf.py decides which request
+FAB_INDEX_VIEW = "views.core.home.HomeView"
+# Every write by a session needs the CSRF token (views/core/csrf.py decides which request
 # does); the token lives as long as the session, so a page left open still submits.
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
@@ -160,7 +160,7 @@ REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# Accounts (app.accounts). LOCKOUT_FAILURES wrong passwords within LOCKOUT_MINUTES lock
+# Accounts (app.core.accounts). LOCKOUT_FAILURES wrong passwords within LOCKOUT_MINUTES lock
 # the account for LOCKOUT_MINUTES; an administrator can unlock it sooner.
 LOCKOUT_FAILURES = int(_env("LOCKOUT_FAILURES", "5"))
 LOCKOUT_MINUTES = int(_env("LOCKOUT_MINUTES", "15"))

@@ -4,7 +4,7 @@ import os
 
 from flask import Flask
 
-from app.extensions import appbuilder, db
+from app.core.extensions import appbuilder, db
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -49,10 +49,11 @@ def init_proxy(app: Flask) -> None:
 
 def init_database(app: Flask) -> None:
     import models  # noqa: F401  (registers every table)
-    from app import audit  # noqa: F401  (the audit hook on every session)
-    from app import accounts  # noqa: F401  (account changes end their sessions)
-    from app import escalations, stats_summary  # noqa: F401  (they follow every filing change)
-    from app.security import ConsoleUser  # noqa: F401
+    from app.core import audit  # noqa: F401  (the audit hook on every session)
+    from app.core import accounts  # noqa: F401  (account changes end their sessions)
+    from app.reporting import escalations  # noqa: F401  (they follow every filing change)
+    from app.stats import summary as stats_summary
+    from app.core.security import ConsoleUser  # noqa: F401
 
     db.init_app(app)
     if db.engine.dialect.name == "sqlite":
@@ -78,7 +79,7 @@ def _sqlite_real_transactions(engine) -> None:
 def init_migrations(app: Flask) -> None:
     """The schema comes from the migrations (models/migrations): a process that sets up
     (SETUP_ON_START) brings it to the newest revision before FAB looks for its tables."""
-    from app.migrations import init_migrations as _init, upgrade_database
+    from app.core.migrations import init_migrations as _init, upgrade_database
 
     _init(app)
     if app.config["SETUP_ON_START"]:
@@ -86,14 +87,14 @@ def init_migrations(app: Flask) -> None:
 
 
 def init_csrf(app: Flask) -> None:
-    from views.csrf import init_csrf as _init
+    from views.core.csrf import init_csrf as _init
 
     _init(app)
 
 
 def init_input_guard(app: Flask) -> None:
     """Before any route exists: the ``<int:...>`` converter applies to routes as they are added."""
-    from views.input_guard import init_input_guard as _init
+    from views.core.input_guard import init_input_guard as _init
 
     _init(app)
 
@@ -103,7 +104,7 @@ def init_appbuilder(app: Flask) -> None:
 
 
 def init_i18n(app: Flask) -> None:
-    from app.i18n import init_i18n as _init
+    from app.core.i18n import init_i18n as _init
 
     _init(app)
 
@@ -116,13 +117,13 @@ def init_views(app: Flask):
 
 def init_rate_limits(app: Flask) -> None:
     """The login endpoints' limit (the public ones are declared on their routes)."""
-    from app.rate_limits import limit_logins
+    from app.core.rate_limits import limit_logins
 
     limit_logins(appbuilder)
 
 
 def init_roles(app: Flask, registry) -> None:
-    from app.roles import sync_roles
+    from app.core.roles import sync_roles
 
     app.extensions["menu_registry"] = registry
     if app.config["SETUP_ON_START"]:
@@ -130,25 +131,25 @@ def init_roles(app: Flask, registry) -> None:
 
 
 def init_request_limits(app: Flask) -> None:
-    from views import request_limits
+    from views.core import request_limits
 
     request_limits.register(app)
 
 
 def init_input_checks(app: Flask) -> None:
-    from views.input_guard import register_check
+    from views.core.input_guard import register_check
 
     register_check(app)
 
 
 def init_errors(app: Flask) -> None:
-    from views.errors import register_error_handlers
+    from views.core.errors import register_error_handlers
 
     register_error_handlers(app)
 
 
 def init_security_headers(app: Flask) -> None:
-    from app.http_headers import init_security_headers as _init
+    from app.core.http_headers import init_security_headers as _init
 
     _init(app)
 

@@ -5,9 +5,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from app import roles
-from app.errors import DomainError
-from app.ledger_io import TABLES
+from app.core import roles
+from app.core.errors import DomainError
+from app.ledgers.io import TABLES
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -15,7 +15,7 @@ regions_cli = AppGroup("regions", help="Division codes.")
 demo_cli = AppGroup("demo", help="Demo and benchmark data.")
 stats_cli = AppGroup("stats", help="The statistics' summary tables.")
 ledgers_cli = AppGroup("ledgers", help="Township ledgers: Excel import and export.")
-audit_cli = AppGroup("audit", help="The audit log's hash chain (app.audit_chain).")
+audit_cli = AppGroup("audit", help="The audit log's hash chain (app.core.audit_chain).")
 
 # One demo account per role, each at a real jurisdiction (README lists them).
 DEMO_USERS = [
@@ -56,9 +56,9 @@ def create_user(username, password, role_name, region_code, first_name=None, las
     """Create an account with one role and one jurisdiction; DomainError if not valid."""
     from flask_babel import lazy_gettext as _l
 
-    from app.accounts import check_password
-    from app.errors import ValidationFailed
-    from app.regions import get_jurisdiction_unit
+    from app.core.accounts import check_password
+    from app.core.errors import ValidationFailed
+    from app.regions.service import get_jurisdiction_unit
 
     sm = current_app.appbuilder.sm
     check_password(password, username)
@@ -107,8 +107,8 @@ def _account(username):
 @click.argument("username")
 def users_unlock(username):
     """Lift the lock after too many failed logins (audited)."""
-    from app.accounts import unlock
-    from app.extensions import db
+    from app.core.accounts import unlock
+    from app.core.extensions import db
 
     unlock(db.session, _account(username))
     db.session.commit()
@@ -119,8 +119,8 @@ def users_unlock(username):
 @click.argument("username")
 def users_reset_second_factor(username):
     """Turn the second factor off (a lost phone); the account sets it up again."""
-    from app.accounts import disable_second_factor
-    from app.extensions import db
+    from app.core.accounts import disable_second_factor
+    from app.core.extensions import db
 
     disable_second_factor(_account(username))
     db.session.commit()
@@ -140,7 +140,7 @@ def fail_with_problems(problems: list[str], message) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def regions_import(path):
     """Import division codes from a CSV (code,name,level,parent_code). All or nothing."""
-    from app.regions import RegionFileError, import_regions
+    from app.regions.service import RegionFileError, import_regions
 
     try:
         result = import_regions(path, Progress("regions"))
@@ -157,7 +157,7 @@ def ledgers_import(table, path):
     operator's command: no jurisdiction). All rows or none; every bad row listed."""
     from pathlib import Path
 
-    from app.ledger_io import ImportRejected, import_file
+    from app.ledgers.io import ImportRejected, import_file
 
     try:
         result = import_file(TABLES[table], Path(path).read_bytes(), Path(path).name, Progress(table))
@@ -174,7 +174,7 @@ def ledgers_export(table, path):
     """Export a whole ledger to .xlsx (in the columns of its import template)."""
     from pathlib import Path
 
-    from app.ledger_io import export_all
+    from app.ledgers.io import export_all
 
     Path(path).write_bytes(export_all(TABLES[table]))
     click.echo(f"wrote {path}")
@@ -185,16 +185,16 @@ def ledgers_export(table, path):
 @with_appcontext
 def setup(demo):
     """Prepare a database: the schema's migrations, roles, all regions, and (by default) the demo."""
-    from app.migrations import upgrade_database
-    from app.regions import load_seed_regions
+    from app.core.migrations import upgrade_database
+    from app.regions.service import load_seed_regions
 
     upgrade_database()  # a no-op when create_app did it already (SETUP_ON_START=1)
     started = time.monotonic()
     result = load_seed_regions(Progress("regions"))
     click.echo(f"regions: added {result.added}, updated {result.updated} "
                f"in {time.monotonic() - started:.1f}s")
-    from app.extensions import db
-    from app.remask import remask_stored
+    from app.core.extensions import db
+    from app.core.remask import remask_stored
 
     with db.engine.begin() as conn:
         rewritten = remask_stored(conn)
@@ -242,8 +242,8 @@ def demo_generate(count, seed, add):
 @stats_cli.command("rebuild")
 def stats_rebuild():
     """Recount the summary tables from the filings."""
-    from app.extensions import db
-    from app.stats_summary import rebuild_summaries
+    from app.core.extensions import db
+    from app.stats.summary import rebuild_summaries
 
     rebuild_summaries(db.session, Progress("summaries"))
     db.session.commit()
@@ -253,8 +253,8 @@ def stats_rebuild():
 def stats_fold():
     """Add the pending new filings to the summary tables now (the scheduler does it
     every SUMMARY_FOLD_SECONDS)."""
-    from app.extensions import db
-    from app.stats_summary import fold_pending
+    from app.core.extensions import db
+    from app.stats.summary import fold_pending
 
     folded = fold_pending(db.session)
     db.session.commit()
@@ -265,8 +265,8 @@ def stats_fold():
 @click.option("--region", default=None, help="Only within this region code.")
 def stats_verify(region):
     """Compare the summary tables with a direct count of the filings."""
-    from app.extensions import db
-    from app.stats_summary import verify_summaries
+    from app.core.extensions import db
+    from app.stats.summary import verify_summaries
 
     problems = verify_summaries(db.session, region)
     for problem in problems[:50]:
@@ -279,8 +279,8 @@ def stats_verify(region):
 @audit_cli.command("seal")
 def audit_seal():
     """Chain the entries not yet sealed now (the scheduler does it every AUDIT_SEAL_SECONDS)."""
-    from app.audit_chain import seal
-    from app.extensions import db
+    from app.core.audit_chain import seal
+    from app.core.extensions import db
 
     click.echo(f"{seal(db.engine)} audit entries sealed")
 
@@ -288,8 +288,8 @@ def audit_seal():
 @audit_cli.command("verify")
 def audit_verify():
     """Walk the audit chain: OK, or the first changed or deleted entry (exit status 1)."""
-    from app.audit_chain import verify
-    from app.extensions import db
+    from app.core.audit_chain import verify
+    from app.core.extensions import db
 
     with db.engine.connect() as conn:
         verdict = verify(conn)

@@ -13,9 +13,9 @@ generate --filings N``).
   late (less than 3 days ahead) flagged; some backfills. Checked filings get their
   FilingCheck rows; revisions are not generated.
 - People: a pool of distinct people (at most ``PEOPLE_POOL``; encrypting and hashing ID
-  numbers and phones once per person through app.identity keeps millions of filings
+  numbers and phones once per person through app.core.identity keeps millions of filings
   fast), handed out so nobody files twice for the same day. Receipts come from
-  app.identity.new_receipt.
+  app.core.identity.new_receipt.
 - Rows are written in batches (PostgreSQL COPY, executemany elsewhere), each batch
   committed; the summaries follow through the filing-change hook per batch, or for large
   runs by one rebuild at the end.
@@ -35,15 +35,16 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
-from app import audit, identity
-from app.clock import local_date
-from app.errors import ValidationFailed
-from app.extensions import db
-from app.filing_events import filings_changed
-from app.jurisdiction import code_within
-from app.clock import day_offset
-from app.sqltools import dialect_of, refresh_planner_statistics
-from app.stats_summary import rebuild_summaries
+from app.core import audit
+from app.core import identity
+from app.core.clock import local_date
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
+from app.filings.events import filings_changed
+from app.core.jurisdiction import code_within
+from app.core.clock import day_offset
+from app.core.sqltools import dialect_of, refresh_planner_statistics
+from app.stats.summary import rebuild_summaries
 from models import AuditLog, Region
 from models.base import utcnow
 from models.filing import Filing, FilingCheck
@@ -92,7 +93,7 @@ class Person:
     name: str
     gender: str
     birth_date: dt.date
-    id_number: dict  # app.identity.protect forms: enc, hash, masked
+    id_number: dict  # app.core.identity.protect forms: enc, hash, masked
     phone: dict
 
 

@@ -107,8 +107,8 @@ def make_app(url: str):
 
 def load(url: str, filings: int, days: int, reload: bool) -> None:
     from app.cli import Progress
-    from app.extensions import db
-    from app.regions import load_seed_regions
+    from app.core.extensions import db
+    from app.regions.service import load_seed_regions
     from sqlalchemy import text
 
     if db.session.execute(text("SELECT count(*) FROM region WHERE level = 5")).scalar() < 50_000:
@@ -143,8 +143,8 @@ def load(url: str, filings: int, days: int, reload: bool) -> None:
 def time_job(day: dt.date, runs: int) -> None:
     from sqlalchemy import case, delete, func, select
 
-    from app.clock import at_local_time
-    from app.extensions import db
+    from app.core.clock import at_local_time
+    from app.core.extensions import db
     from models import DailyReport, JobRun
     from scheduler.jobs import daily_report_job
 

@@ -9,7 +9,7 @@ starts gunicorn on 127.0.0.1 (both sides at once) and runs wrk against them in
 alternating rounds, so a busy machine's load falls on both alike (POST bodies with a
 different valid resident ID every request). Prints filings/s, p99 latency per round,
 errors, rows stored, the time to fold the run's new filings into the summary tables
-(the scheduler's job, app.stats_summary.fold_pending), and the ratio real/bare (the issue's targets: >= 500 filings/s and a ratio >= 0.6).
+(the scheduler's job, app.stats.summary.fold_pending), and the ratio real/bare (the issue's targets: >= 500 filings/s and a ratio >= 0.6).
 Load generation stays on 127.0.0.1; keep runs short on a shared machine.
 """
 import argparse
@@ -93,7 +93,7 @@ def prepare_database(args) -> str:
     import logging
 
     from app import create_app
-    from app.regions import import_regions, load_seed_regions
+    from app.regions.service import import_regions, load_seed_regions
 
     logging.getLogger("flask_appbuilder").setLevel(logging.ERROR)
 
@@ -124,8 +124,8 @@ def fold_pending_filings(url) -> None:
     from sqlalchemy import func, select
 
     from app import create_app
-    from app.extensions import db
-    from app.stats_summary import fold_pending
+    from app.core.extensions import db
+    from app.stats.summary import fold_pending
     from models import Filing, StatsDaily
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SETUP_ON_START": False})

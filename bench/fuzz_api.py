@@ -70,7 +70,7 @@ def build_app(database_url: str):
     empty_database(database_url)
     from app import create_app
     from app.cli import create_user
-    from app.regions import import_regions
+    from app.regions.service import import_regions
 
     app = create_app(fuzz_config(database_url))
     with app.app_context():

@@ -50,7 +50,7 @@ def parse_args():
 
 def valid_households(rows: int, upload: int) -> bytes:
     """A household file that imports: ``rows`` households of one community."""
-    from app.excel import to_xlsx
+    from app.core.excel import to_xlsx
 
     return to_xlsx(["社区（村）", "门牌号", "户主姓名"],
                    [["410105001003", f"{upload}-{n}", f"户主{n}"] for n in range(rows)])
@@ -68,7 +68,7 @@ def prepare(folder: str, app_dir: Path, pg_url) -> str:
     script = (
         "from app import create_app\n"
         "from app.cli import create_user\n"
-        "from app.regions import import_regions\n"
+        "from app.regions.service import import_regions\n"
         f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {url!r}, 'SETUP_ON_START': True}})\n"
         "with app.app_context():\n"
         f"    import_regions({str(ROOT / 'tests' / 'data' / 'regions.csv')!r})\n"

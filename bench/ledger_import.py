@@ -40,12 +40,12 @@ def main():
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"b" * 32).decode(),
                       "SECRET_KEY": "bench", "SETUP_ON_START": True})
     with app.app_context():
-        from app.excel import to_xlsx
-        from app.extensions import db
-        from app.identity import resident_id_check_char
-        from app.ledger_io import TABLES, export_all, import_file
-        from app.ledgers import prepare
-        from app.regions import import_regions
+        from app.core.excel import to_xlsx
+        from app.core.extensions import db
+        from app.core.identity import resident_id_check_char
+        from app.ledgers.io import TABLES, export_all, import_file
+        from app.ledgers.units import prepare
+        from app.regions.service import import_regions
         from models.ledger import Grid
 
         db.drop_all() if args.database_url else None

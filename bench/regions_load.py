@@ -28,7 +28,7 @@ def main():
     os.environ.setdefault("INSTANCE_DIR", tmp)
     url = prepare(sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{tmp}/bench.db")
     from app import create_app
-    from app.regions import load_seed_regions
+    from app.regions.service import load_seed_regions
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -8,8 +8,8 @@ Prepares its own database (created if missing): every region of data/ (52,378
 communities), then generated filings up to ``--filings`` (app.demo; an existing database
 is topped up, never emptied). Then, for the province, the busiest city, county and
 township (and community), the median time of:
-- the rollup through the service (app.rollups.rollup, summary tables),
-- the same numbers by a live GROUP BY over the filings (app.rollups.live_counts), checked
+- the rollup through the service (app.stats.rollups.rollup, summary tables),
+- the same numbers by a live GROUP BY over the filings (app.stats.rollups.live_counts), checked
   equal to the rollup,
 - ``GET /api/v1/stats/rollup`` through the whole stack with a leader's JWT;
 and for one community: the filings API list for an officer's JWT when this branch has it
@@ -87,8 +87,8 @@ def prepare(app, args):
 
     from app.cli import Progress, create_user
     from app.demo import generate_filings
-    from app.extensions import db
-    from app.regions import load_seed_regions
+    from app.core.extensions import db
+    from app.regions.service import load_seed_regions
     from models import Region
     from models.filing import Filing
 
@@ -120,7 +120,7 @@ def vacuum(engine) -> None:
 
 def busiest_path(date_range):
     """The province and, level by level, its child with the most filings."""
-    from app import rollups
+    from app.stats import rollups
 
     path = ["41"]
     while True:
@@ -140,9 +140,9 @@ def jwt_client(app, username):
 def run(app, args) -> dict:
     import datetime as dt
 
-    from app import rollups
+    from app.stats import rollups
     from app.demo import DAYS_AHEAD, DAYS_BACK
-    from app.extensions import db
+    from app.core.extensions import db
 
     total = prepare(app, args)
     dialect = db.engine.dialect.name
@@ -223,8 +223,8 @@ def community_list(app, community: str, repeat: int) -> dict:
     """The filings list of one community as its officer sees it."""
     from sqlalchemy import select
 
-    from app.extensions import db
-    from app.jurisdiction import scope_query
+    from app.core.extensions import db
+    from app.core.jurisdiction import scope_query
     from models.filing import Filing
 
     if any(rule.rule == "/api/v1/filing/" for rule in app.url_map.iter_rules()):

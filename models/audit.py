@@ -7,7 +7,7 @@ class AuditLog(ScopedMixin, Model):
     """Who did what to which row, when. ``region_code`` is the region of the row it
     concerns, so an audit entry is scoped exactly like that row.
 
-    Entries are sealed into a hash chain shortly after they are written (app.audit_chain):
+    Entries are sealed into a hash chain shortly after they are written (app.core.audit_chain):
     ``chain_seq`` is the entry's place in the chain, ``entry_hash`` covers its fields and
     ``prev_hash``, the hash of the entry before it."""
 

@@ -19,7 +19,7 @@ def utcnow() -> dt.datetime:
 
 class ScopedMixin:
     """A row that belongs to a region. ``jurisdiction_column`` names the column holding
-    that region's code; app.jurisdiction scopes every query and write by it."""
+    that region's code; app.core.jurisdiction scopes every query and write by it."""
 
     jurisdiction_column = "region_code"
 

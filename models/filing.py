@@ -3,7 +3,7 @@ community of its destination, checked by that community's officer.
 
 Sensitive values (ID number, phones) are stored encrypted (``*_enc``), found through a
 keyed hash (``*_hash``) and shown through a masked copy (``*_masked``): lists never
-decrypt. See app.identity.
+decrypt. See app.core.identity.
 """
 from sqlalchemy import (
     Boolean,
@@ -31,7 +31,7 @@ TEST_RESULTS = ("negative", "positive", "pending")
 CONTROL_MEASURES = ("none", "health_monitoring", "home_quarantine", "central_quarantine")
 MAX_EDITS = 2
 # Columns holding personal data: overwritten RETENTION_DAYS after the filing finished
-# (app.retention), and never written to the audit log (app.audit).
+# (app.filings.retention), and never written to the audit log (app.core.audit).
 PERSONAL_COLUMNS = ("name", "id_number_enc", "id_number_hash", "id_number_masked", "phone_enc",
                     "phone_hash", "phone_masked", "birth_date", "origin_address",
                     "destination_address", "work_unit", "transport_no", "transit",
@@ -56,7 +56,7 @@ class Filing(ScopedMixin, Model):
               postgresql_where=text("status <> 'cancelled'"),
               sqlite_where=text("status <> 'cancelled'")),
         # The officer's queue: the open filings of a community range, by arrival.
-        # The anonymised filings of one retention run (app.retention); empty on insert.
+        # The anonymised filings of one retention run (app.filings.retention); empty on insert.
         Index("ix_filing_anonymised_at", "anonymised_at",
               postgresql_where=text("anonymised_at IS NOT NULL"),
               sqlite_where=text("anonymised_at IS NOT NULL")),
@@ -95,7 +95,7 @@ class Filing(ScopedMixin, Model):
     transport_mode = Column(String(10), nullable=False)
     transport_no = Column(String(30))
     transit = Column(String(100))
-    # Region codes carry no foreign key: app.regions checks them on every write, the
+    # Region codes carry no foreign key: app.regions.service checks them on every write, the
     # hot insert path stays lean, and FAB's API schemas keep the column.
     destination_region_code = Column(String(12), nullable=False)
     destination_address = Column(String(200), nullable=False)
@@ -125,7 +125,7 @@ class Filing(ScopedMixin, Model):
     filed_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     filed_by_id = Column(Integer)  # staff who entered it (paper, checkpoint), else null
-    # When its personal data was overwritten, RETENTION_DAYS after it finished (app.retention).
+    # When its personal data was overwritten, RETENTION_DAYS after it finished (app.filings.retention).
     anonymised_at = Column(DateTime)
 
     # Latest check, denormalised for the queue and the statistics

@@ -2,7 +2,7 @@
 > unit 单元 > household 户 > resident.
 
 Each grid, building and unit has a code that extends its parent's, so the jurisdiction
-rule (app.jurisdiction: a row is visible when its code starts with the user's code)
+rule (app.core.jurisdiction: a row is visible when its code starts with the user's code)
 reaches below the community unchanged, and a grid member's jurisdiction is a grid code:
 
     community 410105001003, grid 41010500100301, building 41010500100301005,
@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import column_property, relationship
 
-from app.jurisdiction import code_within_viewer
+from app.core.jurisdiction import code_within_viewer
 from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
 from models.filing import Filing
 
@@ -135,7 +135,7 @@ class Household(_Timestamps, ScopedMixin, Model):
     phone_masked = Column(String(32))
     note = Column(String(200))
 
-    # Placement is derived from region_code by app.ledgers (never chosen separately).
+    # Placement is derived from region_code by app.ledgers.units (never chosen separately).
     community = relationship(
         "Region", primaryjoin="foreign(Household.community_code) == Region.code",
         viewonly=True, lazy="joined")
@@ -146,7 +146,7 @@ class Household(_Timestamps, ScopedMixin, Model):
     residents = relationship("Resident", back_populates="household", order_by="Resident.id",
                              cascade="all, delete-orphan")
 
-    # A plain phone given in a form or an API body; app.ledgers protects it on save.
+    # A plain phone given in a form or an API body; app.ledgers.units protects it on save.
     phone = None
 
     def __repr__(self):
@@ -197,7 +197,7 @@ class Resident(_Timestamps, ScopedMixin, Model):
                        code_within_viewer(Filing.destination_region_code)).correlate_except(Filing),
         deferred=False)
 
-    # Plain values given in a form or an API body; app.ledgers protects them on save.
+    # Plain values given in a form or an API body; app.ledgers.units protects them on save.
     id_number = None
     phone = None
 

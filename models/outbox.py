@@ -5,7 +5,7 @@ from models.base import BigId, Model, ScopedMixin, utcnow
 
 class Notification(ScopedMixin, Model):
     """The notification outbox: a message is written in the same transaction as the
-    change it reports, and a sender delivers it later (app.outbox)."""
+    change it reports, and a sender delivers it later (app.core.outbox)."""
 
     __tablename__ = "notification"
     __table_args__ = (

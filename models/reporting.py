@@ -3,7 +3,7 @@
 A community's daily report covers one Asia/Shanghai day (0-24 h) and is prepared by the
 scheduler the next morning with its counts filled in; the community's officer confirms
 and submits it, even when every count is zero. What is not done in time is escalated
-(app.escalations).
+(app.reporting.escalations).
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (

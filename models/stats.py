@@ -1,20 +1,20 @@
 """Summary tables of the statistics: derived data, never written by hand.
 
 ``StatsDaily`` and ``StatsBreakdown`` are kept in step with the filings by the listener
-in app.stats_summary (called by the filing service in the same transaction as every
+in app.stats.summary (called by the filing service in the same transaction as every
 filing write); ``rebuild_summaries`` recomputes them from the filings and
 ``verify_summaries`` proves them equal to a direct count. ``ReportCompliance`` caches
 on-time daily reports per county and day once the day's deadline has passed (the count
-cannot change after it); app.rollups fills it on demand.
+cannot change after it); app.stats.rollups fills it on demand.
 
 The day of a filing is the Asia/Shanghai day of its expected arrival (see
-app.clock.local_date); every rollup's date range applies to that day.
+app.core.clock.local_date); every rollup's date range applies to that day.
 """
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Integer, SmallInteger, String
 
 from models.base import Model
 
-# Counted per region and day; see app.stats_summary.MEASURES for what each means.
+# Counted per region and day; see app.stats.summary.MEASURES for what each means.
 DAILY_MEASURES = ("filings", "cancelled", "submitted", "arrived", "not_arrived", "closed",
                   "checked", "risk_area", "late_notice", "under_control")
 
@@ -72,7 +72,7 @@ class StatsPending(Model):
     as they were when filed. On PostgreSQL the statement that inserts a filing adds its
     row here rather than to every summary row of its day, region and origin, which every
     filing of that day would otherwise lock in turn until its commit; a job folds the
-    rows into the summaries every few seconds (app.stats_summary.fold_pending), and the
+    rows into the summaries every few seconds (app.stats.summary.fold_pending), and the
     readers add the rows still here, so every count stays exact."""
 
     __tablename__ = "stats_pending"

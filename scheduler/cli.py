@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app import clock
+from app.core import clock
 from models.base import utcnow
 from scheduler import jobs
 

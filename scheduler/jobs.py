@@ -15,15 +15,15 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import func, select
 
-from app import clock
-from app.audit_chain import seal
-from app.distribution import RoundResult, run_distribution_round
-from app.escalations import EscalationRun, escalate
-from app.extensions import db
-from app.retention import anonymise_finished_filings
-from app.reporting import prepare_daily_reports, propose_report_penalties
-from app.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
-from app.stats_summary import fold_pending
+from app.core import clock
+from app.core.audit_chain import seal
+from app.reporting.distribution import RoundResult, run_distribution_round
+from app.reporting.escalations import EscalationRun, escalate
+from app.core.extensions import db
+from app.filings.retention import anonymise_finished_filings
+from app.reporting.daily_reports import prepare_daily_reports, propose_report_penalties
+from app.core.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
+from app.stats.summary import fold_pending
 from models.base import utcnow
 from models.reporting import JobRun
 
@@ -78,14 +78,14 @@ def report_penalties_job(day: dt.date, now: dt.datetime | None = None) -> dict:
 
 
 def planner_statistics_job(now: dt.datetime) -> None:
-    """Nightly: fresh statistics for the query planner (app.sqltools)."""
+    """Nightly: fresh statistics for the query planner (app.core.sqltools)."""
     refresh_planner_statistics()
     db.session.commit()
     log.info("planner statistics refreshed at %s", clock.format_local(now))
 
 
 def fold_summaries_job(now: dt.datetime) -> int:
-    """Every few seconds: the pending filings into the summary tables (app.stats_summary)."""
+    """Every few seconds: the pending filings into the summary tables (app.stats.summary)."""
     folded = fold_pending(db.session)
     db.session.commit()
     if folded:
@@ -94,7 +94,7 @@ def fold_summaries_job(now: dt.datetime) -> int:
 
 
 def retention_job(now: dt.datetime) -> int:
-    """Nightly: anonymise the filings finished more than RETENTION_DAYS ago (app.retention)."""
+    """Nightly: anonymise the filings finished more than RETENTION_DAYS ago (app.filings.retention)."""
     try:
         count = anonymise_finished_filings(db.session.connection(), now,
                                            current_app.config["RETENTION_DAYS"])
@@ -107,7 +107,7 @@ def retention_job(now: dt.datetime) -> int:
 
 
 def audit_seal_job(now: dt.datetime) -> int:
-    """Every few seconds: the new audit entries into the hash chain (app.audit_chain)."""
+    """Every few seconds: the new audit entries into the hash chain (app.core.audit_chain)."""
     return seal(db.engine)
 
 

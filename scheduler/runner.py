@@ -21,8 +21,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app import clock
-from app.outbox import deliver_pending
+from app.core import clock
+from app.core.outbox import deliver_pending
 from models.base import utcnow
 from scheduler import jobs
 from scheduler.lock import lock_for

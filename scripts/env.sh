@@ -16,5 +16,5 @@ ensure_venv() {
   fi
   # shellcheck disable=SC1091
   source "$VENV/bin/activate"
-  python -m app.i18n >/dev/null || { echo "translation catalogue incomplete: python -m app.i18n" >&2; return 1; }
+  python -m app.core.i18n >/dev/null || { echo "translation catalogue incomplete: python -m app.core.i18n" >&2; return 1; }
 }

@@ -69,9 +69,9 @@ SEED_TABLES = {"region", "ab_permission", "ab_view_menu", "ab_permission_view", 
 def _reset_database(url):
     from sqlalchemy import create_engine
 
-    from app.extensions import db  # noqa: F401  (models import FAB's Model)
+    from app.core.extensions import db  # noqa: F401  (models import FAB's Model)
     import models  # noqa: F401
-    from app.security import ConsoleUser  # noqa: F401
+    from app.core.security import ConsoleUser  # noqa: F401
     from flask_appbuilder import Model
 
     engine = create_engine(url)
@@ -80,7 +80,7 @@ def _reset_database(url):
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     else:
         Model.metadata.drop_all(engine)
-        with engine.begin() as conn:  # the schema comes from the migrations (app.migrations)
+        with engine.begin() as conn:  # the schema comes from the migrations (app.core.migrations)
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
 
@@ -100,7 +100,7 @@ def app():
     })
     with app.app_context():
         from app.cli import create_user
-        from app.regions import import_regions
+        from app.regions.service import import_regions
 
         import_regions(REGIONS_CSV)
         for username, role, code in TEST_USERS:
@@ -111,7 +111,7 @@ def app():
 
 
 def _max_user_id():
-    from app.extensions import db
+    from app.core.extensions import db
 
     return db.session.execute(text("SELECT MAX(id) FROM ab_user")).scalar()
 
@@ -122,7 +122,7 @@ def clean_slate(request, app):
     yield
     from flask_appbuilder import Model
 
-    from app.extensions import db
+    from app.core.extensions import db
 
     with app.app_context():
         db.session.rollback()

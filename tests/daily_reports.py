@@ -2,8 +2,8 @@
 at a given time (on time or late by the report's own deadline) or only prepared."""
 import datetime as dt
 
-from app import clock
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
 from models import DailyReport
 
 

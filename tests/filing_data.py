@@ -3,10 +3,10 @@ through the service with an explicit clock."""
 import datetime as dt
 import itertools
 
-from app import filings
-from app.extensions import db
-from app.identity import resident_id_check_char
-from app.clock import to_local
+from app.filings import service as filings
+from app.core.extensions import db
+from app.core.identity import resident_id_check_char
+from app.core.clock import to_local
 from models import Filing
 from models.base import utcnow
 

@@ -1,5 +1,5 @@
 """Filing writes the way the filing service makes them: the row is inserted or updated
-with SQLAlchemy Core and ``app.filing_events.filing_changed(conn, before, after)`` is
+with SQLAlchemy Core and ``app.filings.events.filing_changed(conn, before, after)`` is
 called in the same transaction with every column value before and after.
 
 The statistics' tests write filings through these helpers until the filing service is
@@ -9,9 +9,9 @@ import itertools
 
 from sqlalchemy import select
 
-from app import identity
-from app.extensions import db
-from app.filing_events import filing_changed
+from app.core import identity
+from app.core.extensions import db
+from app.filings.events import filing_changed
 from models.filing import Filing
 
 _numbers = itertools.count(1)

@@ -14,10 +14,12 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from app import ledgers, rewards, roster
-from app.excel import read_table
-from app.extensions import db
-from app.identity import lookup_hash, mask_id_number, protect, resident_id_check_char
+from app.ledgers import units as ledgers
+from app.ledgers import rewards
+from app.ledgers import roster
+from app.core.excel import read_table
+from app.core.extensions import db
+from app.core.identity import lookup_hash, mask_id_number, protect, resident_id_check_char
 from models import Filing
 from models.ledger import Building, Grid, Household, Resident, Unit
 from models.rewards import RewardPenalty

@@ -7,8 +7,8 @@ its report is prepared at 08:00 local on 03-02 (00:00 UTC) and due at 10:00 loca
 import datetime as dt
 import itertools
 
-from app import identity
-from app.extensions import db
+from app.core import identity
+from app.core.extensions import db
 from models import DailyReport, Filing, FilingCheck, FilingTransfer
 
 DAY = dt.date(2026, 3, 1)

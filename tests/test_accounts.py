@@ -12,9 +12,9 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from app import accounts
+from app.core import accounts
 from app.cli import DEMO_PASSWORD, DEMO_USERS, create_user
-from app.extensions import db
+from app.core.extensions import db
 from models import AuditLog
 from models.base import utcnow
 from tests.conftest import PASSWORD, browser, login, post_login
@@ -417,7 +417,7 @@ def test_demo_accounts_have_a_password_that_passes_the_policy():
 
 
 def test_setup_without_demo_creates_no_account(app, monkeypatch):
-    from app import regions
+    from app.regions import service as regions
 
     class Loaded:
         added = updated = 0

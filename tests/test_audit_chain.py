@@ -5,9 +5,9 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from app import audit
-from app.audit_chain import seal, verify
-from app.extensions import db
+from app.core import audit
+from app.core.audit_chain import seal, verify
+from app.core.extensions import db
 from models import AuditLog
 from tests.conftest import IS_POSTGRES
 from tests.filing_data import report

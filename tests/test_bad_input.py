@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
 from models import Filing, RewardPenalty
 from models.ledger import Grid
 from tests.conftest import login

@@ -1,4 +1,4 @@
-"""Cross-site request forgery (views/csrf.py): a GET never changes anything; a write
+"""Cross-site request forgery (views/core/csrf.py): a GET never changes anything; a write
 authenticated by the session cookie needs the CSRF token, whatever its body (a form,
 text/plain, multipart), and without it answers 400 in the caller's language and
 changes nothing; JWT calls and the public filing API need no token.
@@ -15,11 +15,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from app import rewards
+from app.ledgers import rewards
 from app.cli import create_user
-from app.escalations import escalate
-from app.excel import to_xlsx
-from app.extensions import db
+from app.reporting.escalations import escalate
+from app.core.excel import to_xlsx
+from app.core.extensions import db
 from models import AuditLog, DailyReport, Escalation
 from models.ledger import Grid
 from models.rewards import RewardPenalty

@@ -8,9 +8,9 @@ import os
 import pytest
 from sqlalchemy import select
 
-from app.clock import to_local
-from app.escalations import escalate
-from app.extensions import db
+from app.core.clock import to_local
+from app.reporting.escalations import escalate
+from app.core.extensions import db
 from models import Escalation, Filing
 from models.base import utcnow
 from models.ledger import Grid

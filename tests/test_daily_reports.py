@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.reporting import compliance, submit_report
+from app.core.extensions import db
+from app.reporting.daily_reports import compliance, submit_report
 from models import DailyReport, Escalation
 from scheduler.jobs import daily_report_job
 from tests.conftest import user_id
@@ -92,7 +92,7 @@ def test_submitting_on_time_and_late(app):
         assert (on_time.status, on_time.late, on_time.note) == ("submitted", False, "无异常")
         late = submit_report(report_of(B).id, now=DUE + dt.timedelta(minutes=1))
         assert (late.status, late.late) == ("submitted", True)
-        from app.errors import Conflict
+        from app.core.errors import Conflict
 
         with pytest.raises(Conflict):
             submit_report(report_of(A).id, now=DUE)
@@ -186,7 +186,7 @@ def test_compliance_per_level(app, web, api):
 
 
 def test_submitting_resolves_the_reports_escalations(app):
-    from app.escalations import escalate
+    from app.reporting.escalations import escalate
 
     with app.app_context():
         daily_report_job(DAY, now=PREPARED_AT)

@@ -2,8 +2,8 @@
 from sqlalchemy import func, select
 
 from app import demo
-from app.extensions import db
-from app.jurisdiction import code_within
+from app.core.extensions import db
+from app.core.jurisdiction import code_within
 from models import Filing
 
 
@@ -21,7 +21,7 @@ def test_demo_filings_concentrate_in_the_demo_township_and_load_once(app, monkey
 
 def test_demo_filings_know_their_arrival_day(app, monkeypatch):
     """The repeated-filing rule (one live filing per person and arrival day) needs it."""
-    from app.clock import local_date
+    from app.core.clock import local_date
 
     with app.app_context():
         demo.generate_filings(20)

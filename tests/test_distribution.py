@@ -4,8 +4,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from app.distribution import SETTLE, run_distribution_round
-from app.extensions import db
+from app.reporting.distribution import SETTLE, run_distribution_round
+from app.core.extensions import db
 from models import DistributionRound, Filing, Notification
 from tests.conftest import user_id
 from tests.report_fixtures import add_filing, add_transfer, local

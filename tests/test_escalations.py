@@ -7,10 +7,10 @@ import re
 
 from sqlalchemy import func, select
 
-from app import recipients
-from app.escalations import escalate
-from app.extensions import db
-from app.reporting import submit_report
+from app.core import recipients
+from app.reporting.escalations import escalate
+from app.core.extensions import db
+from app.reporting.daily_reports import submit_report
 from models import Escalation, Filing, Notification
 from scheduler.jobs import daily_report_job
 from tests.conftest import user_id

@@ -8,9 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.excel import TableRefused, read_table, to_xlsx, to_xlsx_sheets
-from app.extensions import db
-from app.ledger_io import MAX_IMPORT_ROWS
+from app.core.excel import TableRefused, read_table, to_xlsx, to_xlsx_sheets
+from app.core.extensions import db
+from app.ledgers.io import MAX_IMPORT_ROWS
 from models import Filing
 from models.ledger import Household
 from tests.filing_data import report, store

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.clock import to_local
+from app.core.extensions import db
+from app.core.clock import to_local
 from models import Filing
 from models.base import utcnow
 from tests.filing_data import resident_id

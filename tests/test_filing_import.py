@@ -6,9 +6,9 @@ import io
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app import filing_labels as labels
-from app.excel import to_xlsx
-from app.extensions import db
+from app.filings import labels
+from app.core.excel import to_xlsx
+from app.core.extensions import db
 from models import Filing
 from tests.conftest import user_id
 from tests.filing_data import NEIGHBOUR_COMMUNITY, count_filings, report, store
@@ -82,7 +82,7 @@ def test_a_bad_header_or_file_is_reported(app, web):
 
 
 def test_the_template_is_an_xlsx_with_every_column(app, web):
-    from app.excel import read_table
+    from app.core.excel import read_table
 
     response = web("officer").get("/filingentry/import/template.xlsx")
     assert response.status_code == 200

@@ -7,8 +7,9 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from app import filing_events, filings
-from app.extensions import db
+from app.filings import events as filing_events
+from app.filings import service as filings
+from app.core.extensions import db
 from models import AuditLog, Filing, FilingRevision, Notification
 from models.base import utcnow
 from tests.conftest import IS_POSTGRES
@@ -422,7 +423,8 @@ def test_a_public_filing_is_one_statement_outside_a_transaction_block(app, clien
     in one autocommit statement."""
     from sqlalchemy import event
 
-    from app import sqltools, stats_summary
+    from app.core import sqltools
+    from app.stats import summary as stats_summary
 
     statements, other_writes = [], []
     original = filings.run_constant
@@ -463,7 +465,7 @@ def test_a_public_filing_is_one_statement_outside_a_transaction_block(app, clien
 def test_a_listener_without_sql_hears_new_filings_after_the_statement(app, client, heard):
     """A listener that cannot work inside the statement still hears every new filing,
     in the same transaction, and the summaries stay exact."""
-    from app import stats_summary
+    from app.stats import summary as stats_summary
 
     assert filing_events.statement_parts_for_inserted("new_filing") is None
     response = post(client, report())
@@ -479,7 +481,7 @@ def test_a_dropped_database_connection_is_retried_once(app, client):
     dropped it (a restart), the filing is written on a new one."""
     import time
 
-    from app import sqltools
+    from app.core import sqltools
 
     assert post(client, report()).status_code == 201
     with app.app_context():
@@ -499,7 +501,7 @@ def test_a_dropped_database_connection_is_retried_once(app, client):
 # ---- what a stranger who knows an ID number learns --------------------------------------------
 
 def _receipt_sms(app):
-    from app.identity import decrypt
+    from app.core.identity import decrypt
 
     with app.app_context():
         return [(decrypt(m.recipient), m.body) for m in db.session.scalars(
@@ -529,7 +531,7 @@ def test_an_edit_onto_a_strangers_day_does_not_tell_their_receipt(app, client):
     victim_number = filing_row(app, filing_id_of(app, victim["receipt"]))["id_number_masked"]
     own = post(client, report(id_number=resident_id())).json
     row = filing_row(app, filing_id_of(app, victim["receipt"]))
-    from app.identity import decrypt
+    from app.core.identity import decrypt
 
     with app.app_context():
         number = decrypt(row["id_number_enc"])
@@ -546,7 +548,7 @@ def test_the_receipt_page_without_the_token_shows_the_status_and_nothing_persona
     for personal in ("王", "体育社区", "体育路", "金水区", "G802"):
         assert personal not in summary, personal
     row = filing_row(app, created.id)
-    from app.clock import format_local
+    from app.core.clock import format_local
 
     with app.app_context():
         assert format_local(row["expected_arrival_at"]) not in page

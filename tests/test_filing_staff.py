@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from models import AuditLog, Filing, FilingCheck, FilingRevision, FilingTransfer, Notification
 from models.base import utcnow
 from tests.conftest import user_id
@@ -272,7 +272,7 @@ def test_the_queue_sorts_due_overdue_and_new(app, web):
 
 
 def officer_api_check(app, filing_id):
-    from app import filings
+    from app.filings import service as filings
 
     with db.engine.begin() as conn:
         filings.record_check(conn, filing_id, {"method": "phone", "arrived": True}, now=utcnow(),

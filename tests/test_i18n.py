@@ -1,7 +1,7 @@
 """Every message a person reads is translated: Chinese by default, English on request."""
 from babel.messages.pofile import read_po
 
-from app.i18n import TRANSLATIONS_DIR, extract_messages
+from app.core.i18n import TRANSLATIONS_DIR, extract_messages
 
 
 def _catalog(language):
@@ -12,7 +12,7 @@ def _catalog(language):
 def test_every_message_in_the_code_has_a_chinese_translation():
     zh = _catalog("zh")
     missing = [m.id for m in extract_messages() if m.id and not (zh.get(m.id) and zh.get(m.id).string)]
-    assert not missing, f"untranslated: {missing[:20]} (run python -m app.i18n)"
+    assert not missing, f"untranslated: {missing[:20]} (run python -m app.core.i18n)"
 
 
 def test_no_empty_or_fuzzy_chinese_entries():

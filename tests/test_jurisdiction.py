@@ -1,8 +1,8 @@
 """The jurisdiction rule on the foundation's resources: regions, users, audit entries."""
 from sqlalchemy import select
 
-from app.extensions import db
-from app.jurisdiction import code_range, code_within, is_within
+from app.core.extensions import db
+from app.core.jurisdiction import code_range, code_within, is_within
 from models import AuditLog, Region
 from tests.conftest import user_id
 from tests.scoping import ScopedResource, assert_scoped

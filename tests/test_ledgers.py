@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app import ledger_demo, ledgers
+from app.ledgers import demo as ledger_demo
+from app.ledgers import units as ledgers
 from app.cli import create_user
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
 from models import Filing
 from models.ledger import Building, Grid, Household, Resident
 from models.staff import Device, StaffMember

@@ -6,9 +6,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app.excel import to_xlsx
-from app.extensions import db
-from app.ledger_io import TABLES
+from app.core.excel import to_xlsx
+from app.core.extensions import db
+from app.ledgers.io import TABLES
 from models.ledger import Grid, Household, Resident
 from models.staff import Device
 from tests.ledger_data import GRID_MEMBER, make_world, resident_id, upload, xlsx_rows

@@ -4,9 +4,9 @@ a list; writes pointing at a foreign row or place are refused and change nothing
 import pytest
 from sqlalchemy import select
 
-from app import roles
+from app.core import roles
 
-from app.extensions import db
+from app.core.extensions import db
 from models.ledger import Building, Grid, Household, Resident, Unit
 from models.rewards import RewardPenalty
 from models.staff import Device, DeviceService, StaffMember

@@ -4,7 +4,8 @@ demo setup's output) are run, their logs collected, and searched for the numbers
 import logging
 import re
 
-from app import ledger_demo, outbox
+from app.ledgers import demo as ledger_demo
+from app.core import outbox
 from tests.filing_data import OWN_COMMUNITY, report, resident_id
 from tests.live_gunicorn import Gunicorn
 

@@ -6,8 +6,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app import identity
-from app.extensions import db
+from app.core import identity
+from app.core.extensions import db
 from models import AuditLog, Filing
 from models.filing import FilingRevision
 from models.ledger import Household, Resident
@@ -162,7 +162,7 @@ def test_an_exported_resident_file_imports_again_with_the_new_masks(app, api, wo
 # ---- what was stored before the rule ------------------------------------------------
 
 def test_setup_brings_old_masks_and_change_logs_to_the_rule(app, world):
-    from app.remask import remask_stored
+    from app.core.remask import remask_stored
 
     number = resident_id(1)
     old_mask = number[:6] + "********" + number[-4:]

@@ -1,4 +1,4 @@
-"""The schema's migrations (app.migrations, models/migrations): they build exactly the
+"""The schema's migrations (app.core.migrations, models/migrations): they build exactly the
 models' tables, and they upgrade a database of the release before them, rows kept.
 Each test runs on a scratch database of its own (a file on SQLite, ``<name>_migrations``
 on PostgreSQL), never on the session's."""
@@ -12,8 +12,8 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect, select, text
 
 from app import init_database
-from app.extensions import db
-from app.migrations import (BASELINE_REVISION, MIGRATIONS_DIR, init_migrations, schema_differences,
+from app.core.extensions import db
+from app.core.migrations import (BASELINE_REVISION, MIGRATIONS_DIR, init_migrations, schema_differences,
                             upgrade_database)
 from tests.conftest import DATABASE_URL, IS_POSTGRES
 
@@ -108,7 +108,7 @@ def test_an_upgrade_from_the_baseline_keeps_every_row(scratch):
         assert user == [{"session_version": 0, "failed_login_since": None, "locked_until": None,
                          "totp_secret_enc": None, "totp_last_step": None}]
         assert _rows(conn, "audit_log", ["chain_seq", "entry_hash"]) == [
-            {"chain_seq": None, "entry_hash": None}]  # sealed later by app.audit_chain
+            {"chain_seq": None, "entry_hash": None}]  # sealed later by app.core.audit_chain
         assert _rows(conn, "filing", ["anonymised_at"]) == [{"anonymised_at": None}]
         assert _rows(conn, "notification", ["filing_id"]) == [{"filing_id": None}]
         assert schema_differences(conn) == []

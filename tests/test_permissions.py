@@ -1,7 +1,7 @@
-"""The permission matrix (app.roles) is what the running console enforces."""
+"""The permission matrix (app.core.roles) is what the running console enforces."""
 import pytest
 
-from app import roles
+from app.core import roles
 from tests.conftest import TEST_USERS
 
 USER_ROLE = {username: role for username, role, _code in TEST_USERS}

@@ -1,4 +1,4 @@
-"""Rate limits (app.rate_limits): per client IP on the public endpoints and every login
+"""Rate limits (app.core.rate_limits): per client IP on the public endpoints and every login
 endpoint, per phone and per ID number on public filings, 429 with a translated message
 and Retry-After; counts in Redis shared by gunicorn workers."""
 import datetime as dt
@@ -9,7 +9,7 @@ from unittest.mock import patch
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db, limiter
+from app.core.extensions import db, limiter
 from models import Notification
 from models.base import utcnow
 from tests.conftest import post_login

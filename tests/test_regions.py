@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.regions import HENAN_FILE, RegionFileError, import_regions, read_region_file
+from app.core.extensions import db
+from app.regions.service import HENAN_FILE, RegionFileError, import_regions, read_region_file
 from models import AuditLog, Region
 
 

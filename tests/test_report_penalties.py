@@ -1,12 +1,12 @@
 """Penalties proposed for repeated late or missing reports, through the rewards service
-(app.rewards)."""
+(app.ledgers.rewards)."""
 import datetime as dt
 
 from sqlalchemy import func, select
 
-from app.escalations import escalate
-from app.extensions import db
-from app.reporting import propose_report_penalties, submit_report
+from app.reporting.escalations import escalate
+from app.core.extensions import db
+from app.reporting.daily_reports import propose_report_penalties, submit_report
 from models import Escalation
 from scheduler.jobs import daily_report_job, report_penalties_job
 from tests.report_fixtures import COMMUNITIES, DAY, DUE, PREPARED_AT, report_of
@@ -27,7 +27,7 @@ def _expected():
 
 
 def test_proposals_reach_the_rewards_records(app, monkeypatch):
-    import app.rewards as rewards
+    import app.ledgers.rewards as rewards
 
     calls = []
     real = rewards.propose_penalty

@@ -2,7 +2,7 @@
 to exactly the roles the permission matrix names."""
 import pytest
 
-from app import roles
+from app.core import roles
 from tests.conftest import TEST_USERS
 
 ROLE_OF = {username: role for username, role, _code in TEST_USERS}

@@ -5,9 +5,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from app import filings, identity, stats_summary
-from app.audit_chain import seal, verify
-from app.extensions import db
+from app.filings import service as filings
+from app.core import identity
+from app.stats import summary as stats_summary
+from app.core.audit_chain import seal, verify
+from app.core.extensions import db
 from models import AuditLog, Filing, FilingCheck, FilingRevision, FilingTransfer, Notification
 from models.base import utcnow
 from scheduler import jobs

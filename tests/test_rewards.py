@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from app import rewards
-from app.errors import ValidationFailed
-from app.extensions import db
+from app.ledgers import rewards
+from app.core.errors import ValidationFailed
+from app.core.extensions import db
 from models.rewards import RewardPenalty
 
 

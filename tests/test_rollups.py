@@ -5,12 +5,12 @@ import random
 
 import pytest
 
-from app import rollups
+from app.stats import rollups
 from app.demo import generate_filings
-from app.errors import NotFound, ValidationFailed
-from app.extensions import db
-from app.rollups import DateRange
-from app.stats_summary import verify_summaries
+from app.core.errors import NotFound, ValidationFailed
+from app.core.extensions import db
+from app.stats.rollups import DateRange
+from app.stats.summary import verify_summaries
 from models.filing import Filing
 from tests.daily_reports import add_report
 from tests.filing_writes import change_filing, check_filing

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, text
 
-from app.extensions import db
+from app.core.extensions import db
 from models import DailyReport, Escalation, JobRun
 from scheduler import jobs
 from scheduler.lock import AdvisoryLock, FileLock, lock_for
@@ -135,7 +135,7 @@ def test_flask_jobs_commands(app):
 
 
 def test_the_nightly_job_gives_the_planner_statistics(app):
-    from app.sqltools import dialect_of
+    from app.core.sqltools import dialect_of
     from scheduler.jobs import planner_statistics_job
     from tests.report_fixtures import PREPARED_AT, add_filing
 

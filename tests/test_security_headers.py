@@ -1,4 +1,4 @@
-"""Security headers on every answer (app/http_headers.py): the Content-Security-Policy
+"""Security headers on every answer (app/core/http_headers.py): the Content-Security-Policy
 with a fresh nonce that every inline script of our pages carries, framing refused,
 no MIME sniffing, same-origin referrers, and nothing that may show an unmasked value
 kept in a cache. (tests/test_csp_browser.py tries the pages under the policy.)"""

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app import clock, rollups
+from app.core import clock
+from app.stats import rollups
 from app.cli import create_user
 from app.demo import generate_filings
-from app.extensions import db
+from app.core.extensions import db
 from tests.conftest import PASSWORD
 from tests.daily_reports import add_report
 

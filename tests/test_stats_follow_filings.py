@@ -3,9 +3,9 @@ transfers and cancellations through the HTTP contract, the summaries equal a dir
 count and the rollup API answers the same numbers as a live GROUP BY."""
 import datetime as dt
 
-from app.extensions import db
-from app.rollups import DateRange, live_counts
-from app.stats_summary import verify_summaries
+from app.core.extensions import db
+from app.stats.rollups import DateRange, live_counts
+from app.stats.summary import verify_summaries
 from models.base import utcnow
 from tests.filing_data import NEIGHBOUR_COMMUNITY, OTHER_COUNTY_COMMUNITY, report, resident_id
 
@@ -63,8 +63,8 @@ def test_new_filings_count_at_once_and_after_they_are_folded_in(app, client, api
     checks of a filing still pending keep every count right."""
     from sqlalchemy import func, select
 
-    from app.rollups import breakdown
-    from app.stats_summary import PENDING, fold_pending
+    from app.stats.rollups import breakdown
+    from app.stats.summary import PENDING, fold_pending
     from models.stats import ORIGIN, TRANSPORT
     from scheduler.jobs import fold_summaries_job
     from models.stats import StatsDaily

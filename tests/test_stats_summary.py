@@ -4,10 +4,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.filing_events import filings_changed
-from app.clock import local_date as arrival_day
-from app.stats_summary import rebuild_summaries, verify_summaries
+from app.core.extensions import db
+from app.filings.events import filings_changed
+from app.core.clock import local_date as arrival_day
+from app.stats.summary import rebuild_summaries, verify_summaries
 from models.stats import StatsBreakdown, StatsDaily
 from tests.filing_writes import FILING, change_filing, check_filing, create_filing, delete_filing, filing_values
 

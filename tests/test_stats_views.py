@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from app import rollups
+from app.stats import rollups
 from app.cli import create_user
 from app.demo import generate_filings
-from app.excel import read_table
+from app.core.excel import read_table
 from tests.conftest import PASSWORD
 from tests.filing_writes import create_filing
 
@@ -128,7 +128,7 @@ def test_heatmap_for_a_township(app, web):
     from tests.daily_reports import add_report
 
     with app.app_context():
-        from app.extensions import db
+        from app.core.extensions import db
 
         yesterday = rollups.local_today() - dt.timedelta(days=2)
         add_report("410105001003", yesterday, dt.datetime.combine(yesterday, dt.time(12)))

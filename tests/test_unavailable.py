@@ -4,8 +4,8 @@ the outbox carry on once it is back."""
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from app.extensions import db
-from app.outbox import deliver_pending, enqueue
+from app.core.extensions import db
+from app.core.outbox import deliver_pending, enqueue
 from models import Notification
 from scheduler.lock import lock_for
 from scheduler.runner import Guard
@@ -60,7 +60,7 @@ def test_a_screen_answers_a_translated_503_page(web, database_down):
 
 def test_a_fault_of_a_statement_is_still_a_500(app, client, monkeypatch):
     """Only unavailability is 503: a broken statement is our bug, and stays a 500."""
-    from app import filings
+    from app.filings import service as filings
 
     def broken(*args, **kwargs):
         with db.engine.connect() as conn:
@@ -136,7 +136,7 @@ def test_the_outbox_delivers_after_the_connections_are_killed(app):
 def test_after_a_restart_one_retry_renews_every_pooled_connection(app, client):
     """Every connection pooled before the restart is dead: the first request noticing it
     starts a new pool, so neither it nor the next ones fail on another dead one."""
-    from app.sqltools import single_statement_engine
+    from app.core.sqltools import single_statement_engine
 
     assert client.post(PUBLIC_FILINGS, json=report()).status_code == 201
     with app.app_context():

@@ -1,12 +1,12 @@
 """Every screen and API, registered in one place.
 
 The menu is a list of entries (name, label, category, category label, icon, view,
-resource); app.roles grants each role the entries of the resources it may read."""
+resource); app.core.roles grants each role the entries of the resources it may read."""
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from app import roles
+from app.core import roles
 
 SYSTEM = ("System", _l("System"))
 
@@ -44,12 +44,16 @@ class Registry:
 
     def menu_entries(self):
         return [(e.name, e.category[0] if e.category else None, e.resource) for e in self.menu] + [
-            # FAB's own user list, scoped by views.users.ConsoleUserView
+            # FAB's own user list, scoped by views.core.users.ConsoleUserView
             ("List Users", "Security", roles.USER)]
 
 
 def build_registry() -> Registry:
-    from views import account_views, audit, domain_registry, regions, users
+    from views import domain_registry
+    from views.core import accounts as account_views
+    from views.core import audit
+    from views.regions import staff as regions
+    from views.core import users
 
     registry = Registry()
     registry.add_hidden_view(account_views.SecondFactorView)
@@ -63,8 +67,11 @@ def build_registry() -> Registry:
 
 
 def init_views(app, appbuilder) -> Registry:
-    from views import account_views, api_spec, home, public
-    from views.csrf import exempt_public
+    from views.core import accounts as account_views
+    from views.core import api_spec
+    from views.core import home
+    from views.regions import public
+    from views.core.csrf import exempt_public
 
     registry = build_registry()
     for entry in registry.menu:

@@ -4,8 +4,8 @@ Each part (filings, daily reports, statistics, ledgers) has a ``register(registr
 function in its views module; it is listed here once."""
 import importlib
 
-DOMAIN_VIEW_MODULES: list[str] = ["views.report", "views.filings", "views.stats", "views.reporting",
-                                 "views.ledgers", "views.roster", "views.rewards"]
+DOMAIN_VIEW_MODULES: list[str] = ["views.filings.public", "views.filings.staff", "views.stats.dashboard", "views.reporting.staff",
+                                 "views.ledgers.units", "views.ledgers.roster", "views.ledgers.rewards"]
 
 
 def register_all(registry):

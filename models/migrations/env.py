@@ -1,5 +1,5 @@
 """Alembic's environment for the console's schema (run through Flask-Migrate: `flask db ...`,
-or app.migrations). The app is already created, so the engine and the models are its own."""
+or app.core.migrations). The app is already created, so the engine and the models are its own."""
 from alembic import context
 from flask import current_app
 from flask_appbuilder import Model

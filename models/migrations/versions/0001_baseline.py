@@ -1,6 +1,6 @@
 """baseline: the schema of the release before migrations
 
-The tables as create_all made them at commit 4625d04; app.migrations stamps a database
+The tables as create_all made them at commit 4625d04; app.core.migrations stamps a database
 of that release with this revision before upgrading it.
 
 Revision ID: 0001

@@ -1,0 +1,165 @@
+"""Identity: ID-number and phone rules, encryption at rest, keyed hashes, masking.
+
+Sensitive values (ID numbers, phones) are stored three ways: encrypted (AES-GCM with
+the key from FIELD_ENCRYPTION_KEY, so the plain value can be recovered by a role that
+may see it), a keyed hash (HMAC-SHA256, so a person is found by ID number without
+decrypting anything) and a masked copy (what every list and screen shows).
+"""
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from functools import lru_cache
+from typing import Optional
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+RESIDENT_ID_RE = re.compile(r"^\d{17}[\dX]$")
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^\+?[\d\- ]{5,20}$")
+
+
+# ---- resident ID (GB 11643) -------------------------------------------------------
+
+def normalize_id_number(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def resident_id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def parse_resident_id(value: str) -> Optional[dict]:
+    """``{"birth_date", "gender"}`` for a valid 18-character resident ID, else None:
+    format, a real birth date not in the future, and the GB 11643 check character."""
+    value = normalize_id_number(value)
+    if not RESIDENT_ID_RE.match(value):
+        return None
+    try:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None
+    if birth.year < 1900 or birth > dt.date.today():
+        return None
+    if resident_id_check_char(value[:17]) != value[17]:
+        return None
+    return {"birth_date": birth, "gender": "male" if int(value[16]) % 2 else "female"}
+
+
+def is_mobile(value: str) -> bool:
+    return bool(MOBILE_RE.match((value or "").strip()))
+
+
+def is_phone(value: str) -> bool:
+    return bool(PHONE_RE.match((value or "").strip()))
+
+
+# ---- encryption, keyed hash, masking ------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _keys(secret: str) -> tuple[AESGCM, bytes]:
+    raw = base64.urlsafe_b64decode(secret.encode())
+    if len(raw) != 32:
+        raise ValueError("FIELD_ENCRYPTION_KEY must be 32 bytes, base64")
+    # Separate keys for encryption and hashing, both derived from the one secret.
+    enc_key = hmac.new(raw, b"field-encryption", hashlib.sha256).digest()
+    hash_key = hmac.new(raw, b"field-lookup-hash", hashlib.sha256).digest()
+    return AESGCM(enc_key), hash_key
+
+
+def _current_keys():
+    return _keys(current_app.config["FIELD_ENCRYPTION_KEY"])
+
+
+def encrypt(value: Optional[str]) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    aead, _ = _current_keys()
+    nonce = os.urandom(12)
+    return base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), None)).decode()
+
+
+def decrypt(token: Optional[str]) -> Optional[str]:
+    if not token:
+        return None
+    aead, _ = _current_keys()
+    raw = base64.b64decode(token)
+    return aead.decrypt(raw[:12], raw[12:], None).decode()
+
+
+def lookup_hash(value: Optional[str]) -> Optional[str]:
+    """Keyed hash for finding a row by a sensitive value (an ID number, a phone)."""
+    if not value:
+        return None
+    _, key = _current_keys()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+# What a mask may keep: at most the first 3 and the last 4 characters of a value. The
+# 8 birth-date digits of a resident ID (and the region digits around them) stay hidden,
+# so no other served field can complete a masked number.
+MASK_KEEP_START, MASK_KEEP_END = 3, 4
+# Read from a resident ID: served only to a role that may unmask (app.core.roles), the birth
+# date only with the revealed number; never kept in the audit log or a filing's revisions.
+ID_DERIVED_FIELDS = ("birth_date", "gender")
+
+
+def mask(value: Optional[str], keep_start: int = 0, keep_end: int = MASK_KEEP_END) -> Optional[str]:
+    """``value`` with all but ``keep_start`` leading and ``keep_end`` trailing characters
+    starred (capped by the mask rule); masking a masked value changes nothing."""
+    if not value:
+        return value
+    keep_start, keep_end = min(keep_start, MASK_KEEP_START), min(keep_end, MASK_KEEP_END)
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end:]
+
+
+def mask_id_number(value: Optional[str]) -> Optional[str]:
+    """``410***********1234`` for a resident ID, ``E*****678`` for other documents."""
+    value = normalize_id_number(value) if value else value
+    if value and len(value) == 18:
+        return mask(value, MASK_KEEP_START, MASK_KEEP_END)
+    return mask(value, 1, 3)
+
+
+def mask_phone(value: Optional[str]) -> Optional[str]:
+    """``138****5678``; other numbers keep their last 4 digits."""
+    value = (value or "").strip()
+    if len(value) == 11:
+        return mask(value, MASK_KEEP_START, MASK_KEEP_END)
+    return mask(value, 0, MASK_KEEP_END)
+
+
+def protect(value: Optional[str], masker) -> dict:
+    """The three stored forms of a sensitive value."""
+    return {"enc": encrypt(value), "hash": lookup_hash(value), "masked": masker(value)}
+
+
+# ---- receipts -----------------------------------------------------------------------
+
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed on phones
+RECEIPT_LENGTH = 10  # 32**10 ≈ 10**15: unguessable among millions of filings
+
+
+def new_receipt() -> str:
+    """The short code a traveller shows at a checkpoint and gets by SMS."""
+    # One read of the system's randomness, 5 bits a character: uniform, because 256 is a
+    # multiple of the alphabet's 32 letters, and ten times faster than a choice each.
+    return "".join(RECEIPT_ALPHABET[byte & 31] for byte in secrets.token_bytes(RECEIPT_LENGTH))
+
+
+def new_token() -> str:
+    """The secret that lets the filer view, edit or cancel; only its hash is stored."""
+    return secrets.token_urlsafe(18)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

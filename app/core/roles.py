@@ -1,0 +1,149 @@
+"""The permission matrix: which role may read, write or delete which resource.
+
+Every FAB view and API declares ``class_permission_name`` (a resource below) and
+``method_permission_name = METHOD_PERMISSIONS``, so FAB checks ``can_read``,
+``can_write`` or ``can_delete`` on the resource. ``sync_roles`` makes the database match
+this table; what a role may see *within* a resource is the jurisdiction rule's business
+(app.core.jurisdiction), not this table's.
+"""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+# Resources (FAB "view menus"). Later parts of the domain add theirs here.
+REGION = "Region"
+USER = "User"
+AUDIT = "AuditLog"
+FILING = "Filing"
+FILING_CHECK = "FilingCheck"        # checks and transfers of filings
+FILING_UNMASK = "FilingUnmask"      # reveal a filing's ID number and phones (audited)
+NOTIFICATION = "Notification"
+DAILY_REPORT = "DailyReport"
+ESCALATION = "Escalation"
+STATS = "Statistics"                 # dashboards, rollups, their exports
+LEDGER = "Ledger"                    # grids, buildings, units, households, residents
+STAFF = "Staff"                      # staff roster
+DEVICE = "Device"                    # one card, one phone, one officer
+REWARD = "Reward"                    # rewards and penalties
+CHECKPOINT_LOG = "CheckpointLog"
+
+READ, WRITE, DELETE = "read", "write", "delete"
+R, RW, RWD = {READ}, {READ, WRITE}, {READ, WRITE, DELETE}
+
+# FAB method name -> permission. Views (list, show, add, edit, delete, download, action)
+# and APIs (get, get_list, info, post, put, delete) map onto read / write / delete.
+METHOD_PERMISSIONS = {
+    "list": READ, "show": READ, "download": READ, "api_read": READ, "api": READ,
+    "api_get": READ, "api_column_add": WRITE, "api_column_edit": WRITE,
+    "add": WRITE, "edit": WRITE, "api_create": WRITE, "api_update": WRITE,
+    "action": WRITE, "action_post": WRITE,
+    "delete": DELETE, "api_delete": DELETE,
+    "get": READ, "get_list": READ, "info": READ, "post": WRITE, "put": WRITE,
+    "search": READ, "children": READ, "export_xlsx": READ,
+}
+
+ROLE_LABELS = {
+    "Admin": _l("Administrator"),
+    "Command": _l("Command staff (province, city, county)"),
+    "Township": _l("Township (street) staff"),
+    "Officer": _l("Community officer"),
+    "GridMember": _l("Grid member"),
+    "Leader": _l("Leader"),
+    "Checkpoint": _l("Checkpoint staff"),
+    "Integrator": _l("Integrator (API)"),
+}
+ROLES = tuple(ROLE_LABELS)
+
+PERMISSION_MATRIX: dict[str, dict[str, set]] = {
+    "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, FILING_UNMASK: R,
+              NOTIFICATION: R,
+              DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
+              REWARD: RWD, CHECKPOINT_LOG: RWD},
+    "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
+                DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
+                REWARD: RW, CHECKPOINT_LOG: R},
+    "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
+                 NOTIFICATION: R,
+                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
+                 REWARD: RW},
+    # No ESCALATION: escalations belong to the region they reach (township and up); an
+    # officer hears of them by notification and on the daily-report screen.
+    "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
+                NOTIFICATION: R, DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
+                REWARD: R},
+    "GridMember": {REGION: R, FILING: R, LEDGER: RW},
+    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R},
+    "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW},
+    "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
+                   STATS: R},
+}
+
+
+def can(role: str, permission: str, resource: str) -> bool:
+    return permission in PERMISSION_MATRIX.get(role, {}).get(resource, set())
+
+
+def may_unmask() -> bool:
+    """Whether the user of this request may reveal a person's ID number (audited). It
+    also decides whether what is read from the number (app.core.identity.ID_DERIVED_FIELDS)
+    is served at all."""
+    return current_app.appbuilder.sm.has_access(f"can_{READ}", FILING_UNMASK)
+
+
+# Every signed-in user may edit their own profile and password.
+SELF_SERVICE = {
+    ("can_userinfo", USER), ("can_resetmypassword", USER),
+    ("can_this_form_get", "UserInfoEditView"), ("can_this_form_post", "UserInfoEditView"),
+    ("can_this_form_get", "ResetMyPasswordView"), ("can_this_form_post", "ResetMyPasswordView"),
+}
+
+
+def wanted_permissions(role_name: str, menu_entries) -> set[tuple[str, str]]:
+    """(permission, view menu) pairs the matrix grants ``role_name``. ``menu_entries``
+    are (menu name, category, resource): a role sees the entries of the resources it
+    may read, and the categories holding them."""
+    wanted = set(SELF_SERVICE)
+    for resource, perms in PERMISSION_MATRIX[role_name].items():
+        wanted |= {(f"can_{p}", resource) for p in perms}
+    for menu_name, category, resource in menu_entries:
+        if READ in PERMISSION_MATRIX[role_name].get(resource, set()):
+            wanted.add(("menu_access", menu_name))
+            if category:
+                wanted.add(("menu_access", category))
+    return wanted
+
+
+def every_registered_permission(appbuilder) -> set[tuple[str, str]]:
+    """All permissions of all registered views and menus: the Admin's.
+
+    FAB's own permission update is off (FAB_UPDATE_PERMS): it assumes one view per
+    resource and would strip from a resource the permissions of its sibling view
+    (our user screen and user API share the resource "User")."""
+    found = set()
+    for view in appbuilder.baseviews:
+        for permission in view.base_permissions or []:
+            found.add((permission, view.class_permission_name))
+    for item in appbuilder.menu.get_list():
+        found.add(("menu_access", item.name))
+        for child in item.childs or []:
+            if child.name != "-":
+                found.add(("menu_access", child.name))
+    return found
+
+
+def sync_roles(appbuilder, menu_entries) -> None:
+    """Create the roles and give each exactly the permissions of the matrix.
+
+    The Admin role also gets every permission of every registered view (FAB's
+    security screens included)."""
+    sm = appbuilder.sm
+    for role_name in ROLES:
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        granted = [
+            sm.add_permission_view_menu(permission, view)
+            for permission, view in sorted(wanted_permissions(role_name, menu_entries))
+        ]
+        if role_name == current_app.config["AUTH_ROLE_ADMIN"]:
+            granted += [sm.add_permission_view_menu(permission, view)
+                        for permission, view in sorted(every_registered_permission(appbuilder))]
+        role.permissions = [pv for pv in granted if pv is not None]
+    sm.session.commit()

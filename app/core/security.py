@@ -1,0 +1,165 @@
+"""Accounts: the user model with its jurisdiction, and the security manager.
+
+A user has exactly one jurisdiction code (``region_code``) and the roles of
+app.core.roles. The user screens (views.core.users) are scoped by the jurisdiction rule like
+every other resource. Logins go through ``password_login`` (lockout) and the second
+factor before ``complete_login``; sessions and tokens stand only while they carry the
+account's current ``session_version`` (app.core.accounts).
+"""
+from flask import current_app, g, session
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.utils import is_null_password
+from flask_appbuilder.security.sqla.models import User
+from flask_login import user_logged_in
+from sqlalchemy import Column, DateTime, Integer, String
+from werkzeug.security import check_password_hash
+
+from app.core import accounts
+from models.base import MAX_CODE_LENGTH
+
+
+class ConsoleUser(User):
+    """FAB's user plus one jurisdiction code (same table, ab_user)."""
+
+    __tablename__ = "ab_user"
+    # No foreign key: codes are checked by app.regions.service on every write, and FAB's
+    # schemas leave foreign-key columns out of the API. A region code, or below a
+    # community a ledger grid, building or unit code (a grid member's jurisdiction).
+    region_code = Column(String(MAX_CODE_LENGTH), index=True)
+    # Sessions and tokens carry the version they were issued at; raising it (logout,
+    # password, roles, jurisdiction, deactivation) ends all of them (app.core.accounts).
+    session_version = Column(Integer, nullable=False, default=0, server_default="0")
+    # Lockout: failures counted in fail_login_count since failed_login_since.
+    failed_login_since = Column(DateTime)
+    locked_until = Column(DateTime)
+    # Second factor (TOTP) secret, encrypted like every sensitive field.
+    totp_secret_enc = Column(String(255))
+    totp_last_step = Column(Integer)  # the time step of the last code accepted: no replay
+
+    jurisdiction_column = "region_code"
+
+    @classmethod
+    def jurisdiction_attr(cls):
+        return cls.region_code
+
+    def jurisdiction_code(self):
+        return self.region_code
+
+
+SESSION_VERSION_KEY = "session_version"  # in the cookie session, set at login
+TOKEN_VERSION_CLAIM = "ver"  # in every JWT
+
+
+def _remember_session_version(_app, user, **_extra):
+    session[SESSION_VERSION_KEY] = user.session_version or 0
+
+
+class ConsoleSecurityManager(SecurityManager):
+    user_model = ConsoleUser
+    # FAB's login-count chart loads Google Charts from gstatic.com: a third-party script
+    # the Content-Security-Policy refuses (and that would not load offline anyway).
+    userstatschartview = None
+
+    def __init__(self, appbuilder):
+        # The user and login screens are views, so they live in views/ (views -> app -> models).
+        from views.core import accounts as account_views
+        from views.core.users import ConsoleUserView
+
+        self.userdbmodelview = ConsoleUserView
+        self.authdbview = account_views.AuthDBView
+        self.resetmypasswordview = account_views.ResetMyPasswordView
+        self.resetpasswordview = account_views.ResetPasswordView
+        self.security_api = account_views.SecurityApi
+        super().__init__(appbuilder)
+        user_logged_in.connect(_remember_session_version)
+
+    # ---- logging in ----
+
+    def password_login(self, username, password, now=None):
+        """The account if the password is its own, else None; a locked, inactive or unknown
+        account answers the same (and takes as long). Failures are counted; success is
+        recorded by ``complete_login`` once the second factor, if any, passed too."""
+        if not username or not password or is_null_password(password):
+            return None
+        by_name, by_email = self.find_user(username=username), self.find_user(email=username)
+        user = by_name or by_email  # both looked up always: no timing tells which exists
+        usable = user is not None and user.is_active and not accounts.is_locked(user, now)
+        if not usable:
+            check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], password)
+        if usable and user.password and check_password_hash(user.password, password):
+            return user
+        if user is not None:
+            self.login_failed(user, now)
+        elif (first_user := self.get_first_user()) is not None:
+            self.noop_user_update(first_user)  # a write too, as for a known account
+        return None
+
+    def login_failed(self, user, now=None):
+        accounts.record_failed_login(self.session, user, now)
+        self.update_user(user)
+        self.on_user_login_failed(user)
+
+    def complete_login(self, user):
+        accounts.clear_failures(user)
+        self.update_user_auth_stat(user, True)
+
+    def auth_user_db(self, username, password):
+        """FAB's entry point, for anything still calling it: never lets an account with
+        a second factor in on its password alone."""
+        user = self.password_login(username, password)
+        if user is None or accounts.has_second_factor(user):
+            return None
+        self.complete_login(user)
+        return user
+
+    def update_user_auth_stat(self, user, success=True):
+        if success:
+            super().update_user_auth_stat(user, True)
+        else:
+            self.login_failed(user)
+
+    def on_user_logout(self, user):
+        accounts.revoke_sessions(user)
+        self.update_user(user)
+
+    # ---- sessions and tokens stand only at the account's current version ----
+
+    def load_user(self, pk):
+        user = super().load_user(pk)
+        if user is not None and accounts.is_current(user, session.get(SESSION_VERSION_KEY)):
+            return user
+        return None
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = self.get_user_by_id(int(jwt_data["sub"]))
+        if user is not None and user.is_active and accounts.is_current(
+                user, jwt_data.get(TOKEN_VERSION_CLAIM)):
+            g.user = user
+            return user
+        return None
+
+    def create_jwt_manager(self, app):
+        from views.core.accounts import token_refused
+
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(self.token_claims)
+        jwt_manager.user_lookup_error_loader(token_refused)
+        return jwt_manager
+
+    def token_claims(self, identity):
+        user = self.get_user_by_id(int(identity))
+        return {TOKEN_VERSION_CLAIM: user.session_version or 0} if user is not None else {}
+
+    def create_limiter(self, app):
+        """FAB's limiter is the console's (app.core.extensions.limiter): one set of counts."""
+        from app.core.extensions import limiter
+
+        limiter.init_app(app)
+        return limiter
+
+    def add_user(self, *args, region_code=None, **kwargs):
+        user = super().add_user(*args, **kwargs)
+        if user and region_code is not None:
+            user.region_code = region_code
+            self.session.commit()
+        return user

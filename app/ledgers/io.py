@@ -1,0 +1,775 @@
+"""Excel in and out for every ledger: a template with Chinese headers (and a sheet of
+instructions), an import that reports every bad row and writes all or nothing, and an
+export in the same columns, so an exported file imports again.
+
+How an import works: each row is parsed, matched with the row it describes (by what
+identifies it to people: a grid by its community and number or name, a household by
+its place and door number, a resident by ID number, a device by IMEI...), checked by
+the same service the screens use (app.ledgers.units.prepare, app.ledgers.roster.prepare) and written
+inside a savepoint of one transaction. A bad row rolls back its savepoint and is
+reported; if any row was bad the whole transaction is rolled back, so nothing is
+imported. Masked values (``410105********1234``) in an exported file mean "keep what
+is stored".
+
+Places are written as people write them: a region as ``name (code)``, its code or its
+exact name; a grid, building or unit by its name, number or code.
+"""
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from decimal import Decimal, InvalidOperation
+from typing import Callable, Optional
+
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from sqlalchemy import Column as Column_, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, lazyload
+
+from app.core import audit
+from app.ledgers import choices
+from app.ledgers import units as ledgers
+from app.ledgers import roster
+from app.core.errors import DomainError, ValidationFailed
+from app.core.excel import TableRefused, read_table, to_xlsx_sheets
+from app.core.extensions import db
+from app.core.identity import lookup_hash, normalize_id_number
+from app.core.jurisdiction import code_within, current_jurisdiction
+from app.regions.service import get_region, label
+from app.core.security import ConsoleUser
+from app.core.text_input import UNSTORABLE_TEXT, is_storable
+from models import Region
+from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, \
+    Building, Grid, Household, Resident, Unit
+from models.region import LEVEL_COMMUNITY, LEVEL_TOWNSHIP
+from models.staff import Device, StaffMember
+
+MAX_IMPORT_ROWS = 50_000
+MASK_CHAR = "*"
+LEDGER_DIGITS = {"grid": GRID_DIGITS, "building": BUILDING_DIGITS, "unit": UNIT_DIGITS}
+CODE_IN_LABEL = re.compile(r"\((\d+)\)\s*$")
+
+
+class CellError(Exception):
+    """A cell that cannot be read; the message says why, in the user's language."""
+
+
+class ImportRejected(ValidationFailed):
+    """The file has bad rows; nothing was imported. ``problems``: (row, column, message)."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        errors = {}
+        for row, column, message in problems:
+            errors.setdefault(str(row), []).append(f"{column}: {message}" if column else str(message))
+        super().__init__(_l("The file has %(n)s problems; nothing was imported.", n=len(problems)), errors)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+# ---- reading cells -----------------------------------------------------------------
+
+def text(max_length: int = 200):
+    def parse(value):
+        value = (value or "").strip()
+        if len(value) > max_length:
+            raise CellError(_l("At most %(n)s characters.", n=max_length))
+        if not is_storable(value):
+            raise CellError(UNSTORABLE_TEXT)
+        return value or None
+    return parse
+
+
+def integer(low: int, high: int):
+    def parse(value):
+        if value in (None, ""):
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise CellError(_l("Enter a whole number."))
+        if not low <= number <= high:
+            raise CellError(_l("Enter a number from %(low)s to %(high)s.", low=low, high=high))
+        return number
+    return parse
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
+
+
+def date(value):
+    if value in (None, ""):
+        return None
+    value = str(value).strip().split(" ")[0]
+    for date_format in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, date_format).date()
+        except ValueError:
+            continue
+    raise CellError(_l("Enter a date like 2022-03-15."))
+
+
+def amount(value):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise CellError(_l("Enter an amount in yuan."))
+
+
+def _both_languages(label) -> set[str]:
+    """The text of a lazy label in Chinese and in English (a file may use either)."""
+    names = set()
+    for language in ("zh", "en"):
+        with force_locale(language):
+            names.add(str(label).strip().lower())
+    return names
+
+
+def choice(options: dict):
+    """A coded value written as its code or its label (Chinese or English)."""
+    lookup: dict = {}
+
+    def parse(value):
+        if value in (None, ""):
+            return None
+        if not lookup:  # built on first use: labels need the app's catalogues
+            for code, option_label in options.items():
+                lookup.update({name: code for name in _both_languages(option_label) | {str(code).lower()}})
+        found = lookup.get(str(value).strip().lower())
+        if found is None:
+            raise CellError(_l("Write one of: %(values)s.", values="、".join(str(v) for v in options.values())))
+        return found
+    return parse
+
+
+def masked_or(parse_plain):
+    """A sensitive value: plain, or masked as exported (meaning: keep the stored one)."""
+    def parse(value):
+        if value and MASK_CHAR in str(value):
+            return Masked(str(value).strip())
+        return parse_plain(value)
+    return parse
+
+
+@dataclass(frozen=True)
+class Masked:
+    shown: str
+
+
+# ---- columns and tables ------------------------------------------------------------
+
+@dataclass
+class Column:
+    key: str
+    header: object
+    parse: Callable = field(default_factory=lambda: text())
+    required: bool = False
+    note: object = None
+    options: Optional[dict] = None     # code -> label, for choices
+    importable: bool = True            # False: shown in exports, ignored on import
+    fields: tuple = ()                 # model fields whose errors belong to this column
+    export: Optional[Callable] = None  # item, exporter -> cell value
+
+    def __post_init__(self):
+        if self.options is not None and self.importable:
+            self.parse = choice(self.options)
+
+
+PLACE_PARTS = ("region", "grid", "building", "unit")
+
+
+def place_columns(region_header, region_note, code_attr="region_code", parts=4, required=1) -> list[Column]:
+    """Region, grid, building, unit (the first ``parts``, the first ``required`` of
+    them required): where a row is placed; exported from the code in ``code_attr``."""
+    def exported(part):
+        return lambda item, ex: ex.place(getattr(item, code_attr))[part]
+
+    columns = [
+        Column("region", region_header, text(120), note=region_note, fields=("region_code", "community_code")),
+        Column("grid", _l("Grid"), text(60), note=_l("Name, number or code of the grid.")),
+        Column("building", _l("Building or village group"), text(60),
+               note=_l("Name, number or code, within the grid.")),
+        Column("unit", _l("Unit"), text(60), note=_l("Name, number or code, within the building.")),
+    ][:parts]
+    for index, column in enumerate(columns):
+        column.export, column.required = exported(PLACE_PARTS[index]), index < required
+    return columns
+
+
+COMMUNITY_NOTE = _l("The community: its name, its code, or both as exported, e.g. 体育社区居民居委会 (410105001003).")
+
+
+class Table:
+    """One ledger's file format: columns, how a row finds and updates its record."""
+
+    name: str
+    title: object
+    model: type
+    columns: list[Column]
+    prepare: Callable
+
+    def key(self, values, ctx):
+        """What identifies the row's record (a repeated key is a repeated row)."""
+        raise NotImplementedError
+
+    def find(self, values, ctx):
+        raise NotImplementedError
+
+    def apply(self, item, values, ctx) -> None:
+        raise NotImplementedError
+
+    def export_query(self, prefix):
+        model = self.model
+        return select(model).where(code_within(model.jurisdiction_attr(), prefix)).order_by(
+            model.jurisdiction_attr(), model.id)
+
+    @property
+    def import_columns(self):
+        return [c for c in self.columns if c.importable]
+
+
+def _set(item, values, *keys) -> None:
+    for key in keys:
+        if key in values:
+            setattr(item, key, values[key])
+
+
+def _scoped(model, *conditions):
+    """The record a row names, within the jurisdiction; loaded lean (no eager loads,
+    no computed columns: an import looks up every row)."""
+    return select(model).options(*_lean(model)).where(
+        code_within(model.jurisdiction_attr(), current_jurisdiction()), *conditions)
+
+
+@lru_cache(maxsize=None)
+def _lean(model) -> tuple:
+    computed = [prop for prop in inspect(model).column_attrs
+                if not all(isinstance(column, Column_) for column in prop.columns)]
+    return (lazyload("*"), *(defer(prop.class_attribute) for prop in computed))
+
+
+def number_column(highest: int) -> Column:
+    return Column("number", _l("Number"), integer(1, highest), fields=("number",),
+                  note=_l("1-%(n)s; empty: the next free number. Never changes.", n=highest))
+
+
+def name_column(note) -> Column:
+    return Column("name", _l("Name"), text(50), True, note)
+
+
+CODE_COLUMN = Column("code", _l("Code"), importable=False, export=lambda item, ex: item.code)
+NOTE_COLUMN = Column("note", _l("Note"), text(200))
+
+
+class _LedgerUnitTable(Table):
+    """Grids, buildings, units: a row is found under its parent (the place columns
+    before it) by its number, or by its name when it has none yet."""
+
+    prepare = staticmethod(ledgers.prepare)
+    parent_part: str      # the place column naming the parent
+    updatable: tuple      # what a row may change in an existing record
+
+    def parent(self, values, ctx):
+        return ctx.unit_at(ctx.place(values, upto=self.parent_part))
+
+    def under(self, parent):
+        """SQL: the records under ``parent``."""
+        raise NotImplementedError
+
+    def attach(self, item, parent) -> None:
+        raise NotImplementedError
+
+    def key(self, values, ctx):
+        return self.parent(values, ctx).code, values.get("number") or values["name"]
+
+    def find(self, values, ctx):
+        model = self.model
+        by = model.number == values["number"] if values.get("number") else model.name == values["name"]
+        return db.session.scalar(_scoped(model, self.under(self.parent(values, ctx)), by))
+
+    def apply(self, item, values, ctx):
+        if item.id is None:
+            self.attach(item, self.parent(values, ctx))
+            item.number = values.get("number")
+        _set(item, values, *self.updatable)
+
+
+class GridTable(_LedgerUnitTable):
+    name, title, model = "grid", _l("Grids"), Grid
+    columns = [
+        *place_columns(_l("Community"), COMMUNITY_NOTE, "community_code", parts=1),
+        number_column(99), name_column(_l("Unique within the community, e.g. 第一网格.")),
+        Column("area", _l("Area covered"), text(200)), NOTE_COLUMN, CODE_COLUMN,
+    ]
+    updatable = ("name", "area", "note")
+
+    def parent(self, values, ctx):
+        return ctx.region(values["region"], {LEVEL_COMMUNITY})
+
+    def under(self, parent):
+        return Grid.community_code == parent.code
+
+    def attach(self, item, parent):
+        item.community_code = parent.code
+
+
+class BuildingTable(_LedgerUnitTable):
+    name, title, model = "building", _l("Buildings and village groups"), Building
+    columns = [
+        *place_columns(_l("Community"), COMMUNITY_NOTE, "code", parts=2, required=2),
+        number_column(999), name_column(_l("Unique within the grid, e.g. 5号楼 or 张庄三组.")),
+        Column("kind", _l("Kind"), options=choices.BUILDING_KINDS, note=_l("Empty: building.")),
+        Column("address", _l("Address"), text(200)), NOTE_COLUMN, CODE_COLUMN,
+    ]
+    parent_part, updatable = "grid", ("name", "kind", "address", "note")
+
+    def under(self, parent):
+        return Building.grid_id == parent.id
+
+    def attach(self, item, parent):
+        item.grid = parent
+
+
+class UnitTable(_LedgerUnitTable):
+    name, title, model = "unit", _l("Units"), Unit
+    columns = [
+        *place_columns(_l("Community"), COMMUNITY_NOTE, "code", parts=3, required=3),
+        number_column(99), name_column(_l("Unique within the building, e.g. 2单元.")), NOTE_COLUMN, CODE_COLUMN,
+    ]
+    parent_part, updatable = "building", ("name", "note")
+
+    def under(self, parent):
+        return Unit.building_id == parent.id
+
+    def attach(self, item, parent):
+        item.building = parent
+
+
+def _keep_or_set(item, values, key, masked_attr) -> None:
+    """A sensitive cell: plain sets it; masked must be what is stored (keep it)."""
+    value = values.get(key)
+    if isinstance(value, Masked):
+        if getattr(item, masked_attr, None) != value.shown:
+            raise ValidationFailed(errors={key: [_l("This value is masked; enter it in full.")]})
+        setattr(item, key, None)
+    else:
+        setattr(item, key, value)
+
+
+PHONE_NOTE = _l("Digits; exported masked, and a masked value keeps the stored one.")
+
+
+class HouseholdTable(Table):
+    name, title, model = "household", _l("Households"), Household
+    prepare = staticmethod(ledgers.prepare)
+    columns = [
+        *place_columns(_l("Community"), COMMUNITY_NOTE),
+        Column("door_number", _l("Door number"), text(50), True, _l("Unique within its place, e.g. 301.")),
+        Column("address", _l("Address"), text(200)),
+        Column("head_name", _l("Name of the head of household"), text(50)),
+        Column("phone", _l("Phone"), masked_or(text(20)), note=PHONE_NOTE,
+               export=lambda item, ex: item.phone_masked),
+        NOTE_COLUMN,
+    ]
+
+    def key(self, values, ctx):
+        return ctx.place(values), values["door_number"]
+
+    def find(self, values, ctx):
+        return ctx.household(ctx.place(values), values["door_number"])
+
+    def apply(self, item, values, ctx):
+        item.region_code = ctx.place(values)
+        _set(item, values, "door_number", "address", "head_name", "note")
+        _keep_or_set(item, values, "phone", "phone_masked")
+
+
+class ResidentTable(Table):
+    name, title, model = "resident", _l("Residents"), Resident
+    prepare = staticmethod(ledgers.prepare)
+    columns = [
+        *place_columns(_l("Community"), COMMUNITY_NOTE),
+        Column("door_number", _l("Door number"), text(50), True,
+               _l("The household; a new door number here adds the household."), fields=("household",),
+               export=lambda item, ex: item.household.door_number),
+        Column("name", _l("Full name"), text(50), True),
+        Column("id_type", _l("ID type"), options=choices.ID_TYPES, note=_l("Empty: resident ID card.")),
+        Column("id_number", _l("ID number"), masked_or(text(30)), True,
+               _l("Checked by its last character; exported masked, and a masked value keeps the stored one."),
+               export=lambda item, ex: item.id_number_masked),
+        Column("phone", _l("Phone"), masked_or(text(20)), note=PHONE_NOTE,
+               export=lambda item, ex: item.phone_masked),
+        Column("relation_to_head", _l("Relation to the head"), options=choices.RELATIONS,
+               note=_l("Empty: other relation.")),
+        Column("category", _l("Category"), options=choices.CATEGORIES, required=True),
+        Column("away_location", _l("Where (when away)"), text(100)),
+        Column("expected_return", _l("Expected return"), date, note=_l("A date like 2022-03-15.")),
+        NOTE_COLUMN,
+        Column("filing_state", _l("Filing"), importable=False,
+               export=lambda item, ex: choices.choice_label(choices.FILING_STATES, item.filing_state())),
+    ]
+
+    def key(self, values, ctx):
+        number = values["id_number"]
+        if isinstance(number, Masked):
+            return ctx.place(values), values["door_number"], values["name"], number.shown
+        return ctx.place(values)[:COMMUNITY_CODE_LENGTH], lookup_hash(normalize_id_number(number))
+
+    def find(self, values, ctx):
+        number, place = values["id_number"], ctx.place(values)
+        if isinstance(number, Masked):
+            household = ctx.household(place, values["door_number"])
+            found = household and db.session.scalar(_scoped(
+                Resident, Resident.household_id == household.id, Resident.name == values["name"],
+                Resident.id_number_masked == number.shown))
+            if not found:
+                raise ValidationFailed(errors={"id_number": [_l("This value is masked; enter it in full.")]})
+            return found
+        return db.session.scalar(_scoped(
+            Resident, Resident.community_code == place[:COMMUNITY_CODE_LENGTH],
+            Resident.id_number_hash == lookup_hash(normalize_id_number(number))))
+
+    def apply(self, item, values, ctx):
+        item.household = self._household(values, ctx)
+        item.id_type = values.get("id_type") or item.id_type or "resident_id"
+        item.relation_to_head = values.get("relation_to_head") or item.relation_to_head or "other"
+        _set(item, values, "name", "category", "away_location", "expected_return", "note")
+        _keep_or_set(item, values, "id_number", "id_number_masked")
+        _keep_or_set(item, values, "phone", "phone_masked")
+
+    @staticmethod
+    def _household(values, ctx):
+        """The household of the row's place and door number; a new one is added."""
+        place = ctx.place(values)
+        household = ctx.household(place, values["door_number"])
+        if household is None:
+            household = Household(region_code=place, door_number=values["door_number"])
+            ledgers.prepare(household)
+            db.session.add(household)
+        if values.get("relation_to_head") == "head" and not household.head_name:
+            household.head_name = values["name"]
+        return household
+
+
+class StaffTable(Table):
+    name, title, model = "staff", _l("Staff roster"), StaffMember
+    prepare = staticmethod(roster.prepare)
+    columns = [
+        *place_columns(_l("Township or community"),
+                       _l("Where they work: a township or community (name, code, or both as exported); "
+                          "grid members, building and unit heads also name their grid, building, unit.")),
+        Column("name", _l("Full name"), text(50), True),
+        Column("role", _l("Role"), options=choices.STAFF_ROLES, required=True),
+        Column("title", _l("Title"), text(50), note=_l("E.g. 两委干部, 党员.")),
+        Column("phone", _l("Phone"), masked_or(text(20)), note=PHONE_NOTE,
+               export=lambda item, ex: item.phone_masked),
+        Column("dedicated_phone", _l("Dedicated number"), text(20),
+               note=_l("The officer's work number (11 digits).")),
+        Column("username", _l("Login account"), text(64), note=_l("User name of their account, if any."),
+               fields=("user",), export=lambda item, ex: item.user.username if item.user else None),
+        Column("active", _l("Active"), choice(choices.YES_NO), note=_l("Yes or no; empty: yes."),
+               export=lambda item, ex: choices.choice_label(choices.YES_NO, item.active)),
+        NOTE_COLUMN,
+    ]
+
+    def key(self, values, ctx):
+        return ctx.place(values, levels={LEVEL_TOWNSHIP, LEVEL_COMMUNITY}), values["role"], values["name"]
+
+    def find(self, values, ctx):
+        place = ctx.place(values, levels={LEVEL_TOWNSHIP, LEVEL_COMMUNITY})
+        return db.session.scalar(_scoped(StaffMember, StaffMember.region_code == place,
+                                         StaffMember.role == values["role"], StaffMember.name == values["name"]))
+
+    def apply(self, item, values, ctx):
+        item.region_code = ctx.place(values, levels={LEVEL_TOWNSHIP, LEVEL_COMMUNITY})
+        _set(item, values, "name", "role", "title", "dedicated_phone", "note")
+        item.active = values.get("active") if values.get("active") is not None else True
+        item.user = ctx.account(values["username"]) if values.get("username") else None
+        _keep_or_set(item, values, "phone", "phone_masked")
+
+
+class DeviceTable(Table):
+    name, title, model = "device", _l("Devices"), Device
+    prepare = staticmethod(roster.prepare)
+    columns = [
+        *place_columns(_l("Community"), COMMUNITY_NOTE, "community_code", parts=1),
+        Column("imei", _l("IMEI"), text(15), True, _l("15 digits (dial *#06#).")),
+        Column("model", _l("Model"), text(50)),
+        Column("sim_number", _l("SIM number"), text(20), note=_l("The card's phone number.")),
+        Column("holder", _l("Holder"), text(50), note=_l("Name of a staff member of the community."),
+               export=lambda item, ex: item.holder.name if item.holder else None),
+        Column("status", _l("Status"), options=choices.DEVICE_STATUSES, note=_l("Empty: in use.")),
+        Column("issued_on", _l("Issued on"), date, note=_l("A date like 2022-03-15.")),
+        NOTE_COLUMN,
+    ]
+
+    def key(self, values, ctx):
+        return values["imei"]
+
+    def find(self, values, ctx):
+        return db.session.scalar(_scoped(Device, Device.imei == values["imei"]))
+
+    def apply(self, item, values, ctx):
+        item.community_code = ctx.region(values["region"], {LEVEL_COMMUNITY}).code
+        item.status = values.get("status") or item.status or "in_use"
+        item.holder = ctx.staff_member(item.community_code, values["holder"]) if values.get("holder") else None
+        _set(item, values, "imei", "model", "sim_number", "issued_on", "note")
+
+
+TABLES = {t.name: t() for t in (GridTable, BuildingTable, UnitTable, HouseholdTable, ResidentTable,
+                                StaffTable, DeviceTable)}
+
+
+# ---- resolving what a row names, within the importer's jurisdiction --------------------
+
+class ImportContext:
+    def __init__(self, prefix: Optional[str]):
+        self.prefix = prefix
+        self._cache: dict = {}
+
+    def _cached(self, key, find):
+        if key not in self._cache:
+            self._cache[key] = find()
+        return self._cache[key]
+
+    def region(self, cell: str, levels: set) -> Region:
+        return self._cached(("region", cell, frozenset(levels)), lambda: self._find_region(cell, levels))
+
+    def _find_region(self, cell, levels) -> Region:
+        match = CODE_IN_LABEL.search(cell)
+        code = match.group(1) if match else (cell if cell.isdigit() else None)
+        if code:
+            found = [r for r in [get_region(code)] if r is not None]
+        else:
+            found = list(db.session.scalars(select(Region).where(Region.name == cell).limit(3)))
+        # The region, or (for a grid member, say) the community above their jurisdiction:
+        # what is placed must still lie within it, as the services check.
+        found = [r for r in found if r.level in levels and (
+            code_within_prefix(r.code, self.prefix) or code_within_prefix(self.prefix or "", r.code))]
+        if not found:
+            raise _field_error("region_code", _l("No such region in your jurisdiction: %(cell)s.", cell=cell))
+        if len(found) > 1:
+            raise _field_error("region_code", _l("Several regions are named %(cell)s; write its code.", cell=cell))
+        return found[0]
+
+    def place(self, values, upto: str = "unit", levels=frozenset({LEVEL_COMMUNITY})) -> str:
+        """The code of the smallest place a row names (region > grid > building > unit)."""
+        region = self.region(values["region"], set(levels))
+        code, parent = region.code, region
+        for part in ("grid", "building", "unit"):
+            cell = values.get(part)
+            if cell:
+                if parent is None:
+                    raise _field_error(part, _l("Name the place above it first."))
+                parent = self._cached(("child", part, code, cell), lambda: self._find_child(part, code, cell))
+                code = parent.code
+            else:
+                parent = None
+            if part == upto:
+                break
+        if upto != "unit" and not values.get(upto):
+            raise _field_error(upto, _l("Required."))
+        return code
+
+    @staticmethod
+    def _find_child(part, parent_code, cell):
+        model = {"grid": Grid, "building": Building, "unit": Unit}[part]
+        # Its codes have a fixed length, so those within the parent's are its children.
+        candidates = select(model).where(code_within(model.code, parent_code))
+        found = None
+        if cell.isdigit() and len(cell) > 3:
+            found = db.session.scalar(candidates.where(model.code == cell))
+        found = found or db.session.scalar(candidates.where(model.name == cell).limit(1))
+        if found is None and cell.isdigit():
+            found = db.session.scalar(candidates.where(model.number == int(cell)).limit(1))
+        if found is None or len(found.code) != len(parent_code) + LEDGER_DIGITS[part]:
+            raise _field_error(part, _l("Not found here: %(cell)s.", cell=cell))
+        return found
+
+    def unit_at(self, code):
+        return ledgers.get_ledger_unit(code)
+
+    def household(self, place_code, door_number) -> Optional[Household]:
+        """Found once, then remembered (a household's rows follow one another). Only
+        a household found in the database is remembered: one added by a row that
+        fails later is rolled back with that row."""
+        key = ("household", place_code, door_number)
+        if self._cache.get(key) is None:
+            self._cache[key] = db.session.scalar(_scoped(
+                Household, Household.region_code == place_code, Household.door_number == door_number))
+        return self._cache[key]
+
+    def account(self, username):
+        found = db.session.scalar(select(ConsoleUser).where(
+            ConsoleUser.username == username, code_within(ConsoleUser.region_code, self.prefix)))
+        if found is None:
+            raise _field_error("user", _l("No such account in your jurisdiction: %(cell)s.", cell=username))
+        return found
+
+    def staff_member(self, community_code, name):
+        found = list(db.session.scalars(select(StaffMember).where(
+            code_within(StaffMember.region_code, community_code), StaffMember.name == name).limit(2)))
+        if len(found) != 1:
+            raise _field_error("holder", _l("No single staff member of the community is named %(cell)s.", cell=name))
+        return found[0]
+
+
+def code_within_prefix(code, prefix) -> bool:
+    return not prefix or code.startswith(prefix)
+
+
+def _field_error(field_name, message):
+    return ValidationFailed(message, {field_name: [message]})
+
+
+# ---- import ------------------------------------------------------------------------
+
+def import_file(table: Table, data: bytes, filename: str, progress=None) -> ImportResult:
+    """Import a whole file for the current user's jurisdiction: all rows or none.
+    Raises ImportRejected listing every bad row."""
+    try:
+        headers, rows = read_table(data, filename or "", MAX_IMPORT_ROWS)
+    except TableRefused as refused:
+        raise ImportRejected([(1, "", refused.message)])
+    positions = _read_headers(table, headers)
+    ctx, result, problems, seen = ImportContext(current_jurisdiction()), ImportResult(), [], {}
+    for number, row in enumerate(rows, start=2):
+        problems += _import_row(table, ctx, number, row, positions, seen, result)
+        progress and progress(number - 1, len(rows))
+    if problems:
+        db.session.rollback()
+        raise ImportRejected(problems)
+    audit.record(db.session, "import", table.model.__name__, region_code=ctx.prefix, changes={
+        "file": filename, "created": result.created, "updated": result.updated})
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ImportRejected([(1, "", _l("Someone changed the same records meanwhile; import again."))])
+    return result
+
+
+def _read_headers(table, headers) -> dict:
+    by_name = {name: column for column in table.columns for name in _both_languages(column.header)}
+    positions, problems = {}, []
+    for index, header in enumerate(headers):
+        column = by_name.get(header.strip().lower())
+        if column is None:
+            if header:
+                problems.append((1, header, _l("Unknown column; use the template's headers.")))
+        elif column.importable:
+            positions[column.key] = index
+    for column in table.import_columns:
+        if column.required and column.key not in positions:
+            problems.append((1, str(column.header), _l("This column is missing.")))
+    if problems:
+        raise ImportRejected(problems)
+    return positions
+
+
+def _import_row(table, ctx, number, row, positions, seen, result) -> list:
+    values, problems = {}, []
+    for column in table.import_columns:
+        if column.key not in positions:
+            continue
+        cell = row[positions[column.key]] if positions[column.key] < len(row) else None
+        try:
+            values[column.key] = column.parse(cell)
+        except CellError as error:
+            problems.append((number, str(column.header), error.args[0]))
+            continue
+        if column.required and values[column.key] in (None, ""):
+            problems.append((number, str(column.header), _l("Required.")))
+    if problems:
+        return problems
+    try:
+        with db.session.begin_nested():
+            key = table.key(values, ctx)
+            if key in seen:
+                return [(number, "", _l("Repeats row %(row)s.", row=seen[key]))]
+            seen[key] = number
+            item = table.find(values, ctx)
+            created = item is None
+            item = item if item is not None else table.model()
+            table.apply(item, values, ctx)
+            table.prepare(item)
+            changed = created or db.session.is_modified(item)
+            if created:
+                db.session.add(item)
+            db.session.flush()
+    except DomainError as error:
+        return _row_problems(table, number, error)
+    except IntegrityError:
+        return [(number, "", _l("This row conflicts with a record saved meanwhile."))]
+    result.created += created
+    result.updated += changed and not created
+    result.unchanged += not changed
+    return []
+
+
+def _row_problems(table, number, error: DomainError) -> list:
+    headers = {}
+    for column in table.columns:
+        for name in (column.key, *column.fields):
+            headers.setdefault(name, str(column.header))
+    if not error.errors:
+        return [(number, "", error.message)]
+    return [(number, headers.get(field_name, ""), message)
+            for field_name, messages in error.errors.items() for message in messages]
+
+
+# ---- template and export -----------------------------------------------------------
+
+def template(table: Table) -> bytes:
+    """An empty sheet with the headers, then a sheet explaining each column."""
+    columns = table.import_columns
+    notes = [[str(c.header), _("Yes") if c.required else _("No"),
+              str(c.note or "") + (("  " + "、".join(str(v) for v in c.options.values())) if c.options else "")]
+             for c in columns]
+    return to_xlsx_sheets([
+        (str(table.title), [str(c.header) for c in columns], []),
+        (_("Instructions"), [_("Column"), _("Required"), _("How to fill it in")], notes),
+    ])
+
+
+class Exporter:
+    """Writes records in the table's columns; places are looked up once per code."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self._places: dict = {}
+
+    def place(self, code: str) -> dict:
+        if code not in self._places:
+            path = ledgers.placement_of(code) if len(code) >= COMMUNITY_CODE_LENGTH else \
+                {"community": get_region(code), "grid": None, "building": None, "unit": None}
+            self._places[code] = {
+                "region": label(path["community"]) if path["community"] else code,
+                **{part: path[part].name if path[part] else None for part in ("grid", "building", "unit")}}
+        return self._places[code]
+
+    def row(self, item) -> list:
+        return [self.cell(column, item) for column in self.table.columns]
+
+    def cell(self, column: Column, item):
+        if column.export:
+            return column.export(item, self)
+        value = getattr(item, column.key, None)
+        return choices.choice_label(column.options, value) if column.options else value
+
+    def to_xlsx(self, items) -> bytes:
+        return to_xlsx_sheets([(str(self.table.title), [str(c.header) for c in self.table.columns],
+                                (self.row(item) for item in items))])
+
+
+def export_all(table: Table, query=None) -> bytes:
+    """Every record of ``query`` (default: all within the user's jurisdiction)."""
+    query = query if query is not None else table.export_query(current_jurisdiction())
+    return Exporter(table).to_xlsx(db.session.scalars(query.execution_options(yield_per=500)))

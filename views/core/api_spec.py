@@ -1,0 +1,115 @@
+"""The console's additions to the OpenAPI spec FAB serves at /api/v1/_openapi:
+
+- the public endpoints (plain blueprints under /api/v1/public, kept lean: no FAB
+  view), so integrators see them and the API fuzzing (bench/fuzz_api.py) covers them;
+- the error bodies every API answers (views.core.errors, shared/API.md): ``{"message",
+  "errors"}``, where FAB's own refusals put marshmallow's field messages (an object)
+  in ``message``; FAB declares a string only.
+
+Each view function documents itself as FAB's do: YAML after ``---`` in its docstring.
+Path parameters are added from the route; an undocumented public route still appears,
+with a bare 200, so none is left out of the spec by accident.
+"""
+import re
+
+from apispec import yaml_utils
+from flask import current_app
+from flask_appbuilder.api import BaseApi
+from sqlalchemy import inspect
+
+
+PUBLIC_PREFIX = "/api/v1/public"
+PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+FIELD_ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+ERROR_SCHEMA = {"type": "object", "required": ["message", "errors"],
+                "properties": {"message": {"type": "string"}, "errors": FIELD_ERRORS}}
+# Any API error: the console's shape, or FAB's (``message`` alone, maybe field messages;
+# flask-jwt-extended's 401 says ``msg``).
+ANY_ERROR_SCHEMA = {"type": "object", "properties": {
+    "message": {"anyOf": [{"type": "string"}, {"type": "object"}]}, "errors": FIELD_ERRORS}}
+PUBLIC_ERRORS = {"400": "invalid input, nothing stored or changed", "404": "unknown receipt or wrong token",
+                 "409": "a duplicate, or no longer changeable"}
+ERROR_STATUSES = {"400": "Bad request", "401": "Unauthorized", "403": "Forbidden", "404": "Not found",
+                  "422": "Could not process entity", "500": "Fatal error"}
+
+# shared/API.md: what a filing's creation answers.
+RECEIPT_SCHEMA = {"type": "object", "required": ["receipt", "token", "status", "edits_left", "late_notice",
+                                                 "community_code"],
+                  "properties": {"receipt": {"type": "string"}, "token": {"type": "string"},
+                                 "status": {"type": "string"}, "edits_left": {"type": "integer"},
+                                 "late_notice": {"type": "boolean"}, "community_code": {"type": "string"}}}
+
+
+class ConsoleApiSpec(BaseApi):
+    """Adds the public routes and the error shape to the v1 spec; serves no route."""
+
+    route_base = "/api/v1/_console_spec"
+    openapi_spec_tag = "Public"
+
+    def add_apispec_components(self, api_spec) -> None:
+        from app.filings.rules import FilingInput  # its fields need Babel set up
+
+        super().add_apispec_components(api_spec)
+        api_spec.components.schema("PublicError", ERROR_SCHEMA)
+        api_spec.components.schema("FilingReceipt", RECEIPT_SCHEMA)
+        for status, description in PUBLIC_ERRORS.items():
+            api_spec.components.response(f"Public{status}", {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublicError"}}}})
+        api_spec.components.schema("FilingInput", schema=FilingInput)
+        for status, description in ERROR_STATUSES.items():
+            api_spec.components.responses[status] = {
+                "description": description, "content": {"application/json": {"schema": ANY_ERROR_SCHEMA}}}
+
+    def add_api_spec(self, api_spec) -> None:
+        self.add_apispec_components(api_spec)
+        paths: dict[str, dict] = {}
+        for rule in current_app.url_map.iter_rules():
+            if not rule.rule.startswith(PUBLIC_PREFIX + "/") and rule.rule != PUBLIC_PREFIX:
+                continue
+            path = PATH_PARAMETER.sub(r"{\1}", rule.rule.rstrip("/") or "/")
+            view = current_app.view_functions[rule.endpoint]
+            documented = yaml_utils.load_operations_from_docstring(view.__doc__ or "")
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                operation = documented.get(method.lower()) or {"responses": {"200": {"description": "OK"}}}
+                operation = {"tags": [self.openapi_spec_tag], **operation}
+                operation.setdefault("parameters", [])
+                declared = {p.get("name") for p in operation["parameters"]}
+                operation["parameters"] += [
+                    {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                    for name in rule.arguments if name not in declared]
+                paths.setdefault(path, {})[method.lower()] = operation
+        for path, operations in paths.items():
+            api_spec.path(path=path, operations=operations)
+
+
+def correct_operation(operation: dict, integer_key: bool) -> None:
+    """FAB's declarations of its generated operations that its answers contradict:
+    the ``id`` and ``ids`` it answers are the key's type (FAB says string), and
+    ``_info`` lists the add and edit columns (FAB says an object)."""
+    for response in (operation.get("responses") or {}).values():
+        schema = ((response.get("content") or {}).get("application/json") or {}).get("schema") or {}
+        properties = schema.get("properties") or {}
+        key_type = "integer" if integer_key else "string"
+        if "id" in properties:
+            properties["id"]["type"] = key_type
+        if "ids" in properties:
+            properties["ids"]["items"] = {"type": key_type}
+        for name in ("add_columns", "edit_columns"):
+            if name in properties:
+                properties[name] = {"type": "array", "items": {"type": "object"}}
+
+
+def correct_read_schema(schema: dict | None, model) -> None:
+    """What a model API's answers hold that FAB's declaration of them misses: times
+    stored UTC without an offset, which the ``date-time`` format (RFC 3339) does not
+    allow; a related row that may be absent (null)."""
+    optional = {relation.key for relation in inspect(model).relationships
+                if relation.direction.name == "MANYTOONE" and any(c.nullable for c in relation.local_columns)}
+    properties = (schema or {}).get("properties") or {}
+    for name, prop in properties.items():
+        if prop.get("format") == "date-time":
+            del prop["format"]
+            prop["description"] = "UTC, ISO 8601 without an offset"
+        elif "$ref" in prop and name in optional:
+            properties[name] = {"allOf": [prop], "nullable": True}

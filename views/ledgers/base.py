@@ -1,0 +1,346 @@
+"""What every ledger screen and API adds to views.core.base: the service check of each write,
+refused forms shown again with the problems next to the fields, Excel import (template,
+upload, row-by-row report), export of the selected rows and of the whole filtered list,
+and a searchable ``lookup`` for the pickers of related fields."""
+import io
+
+from flask import abort, g, request, send_file
+from flask_appbuilder import expose
+from flask_appbuilder.actions import action
+from flask_appbuilder.api import protect
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget, Select2Widget
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from marshmallow import fields
+from sqlalchemy import or_, select
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from app.core import roles
+from app.core.errors import DomainError
+from app.core.excel import XLSX_MIMETYPE, to_xlsx
+from app.core.extensions import db
+from app.core.jurisdiction import code_range, code_within, current_jurisdiction
+from app.ledgers.io import Exporter, ImportRejected, export_all, import_file, template
+from app.regions.service import get_jurisdiction_unit, label
+from views.core.api_input import safe
+from views.core.responses import error_response
+from views.core.scoped import _column_value
+
+EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE,
+                     "template_xlsx": roles.READ, "export_all": roles.READ, "lookup": roles.READ}
+
+
+def place_label(code):
+    """``name (code)`` of a region or ledger unit, for lists (looked up once per request)."""
+    if not code:
+        return code
+    cache = g.setdefault("place_labels", {})
+    if code not in cache:
+        place = get_jurisdiction_unit(code)
+        cache[code] = label(place) if place is not None else code
+    return cache[code]
+
+
+def xlsx_response(data: bytes, name: str):
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"{name}.xlsx")
+
+
+class _ServiceChecks:
+    """``service(item)`` checks and completes a row before FAB writes it (after the
+    jurisdiction write check); ``delete_check(item)`` may refuse a delete."""
+
+    service = None
+    delete_check = None
+    excel_table = None  # an app.ledgers.io table: import, template and exports in its columns
+
+    def _table(self):
+        if self.excel_table is None:
+            abort(404)
+        return self.excel_table
+
+    def pre_add(self, item):
+        self._checked(super().pre_add, item)
+
+    def pre_update(self, item):
+        self._checked(super().pre_update, item)
+
+    def _checked(self, write_check, item):
+        try:
+            with db.session.no_autoflush:  # the checks query; the row is written after them
+                write_check(item)
+                if self.service:
+                    self.service(item)
+        except DomainError as error:
+            g.refused_form = error  # the screen shows the form again, problems marked
+            raise
+
+    def pre_delete(self, item):
+        if self.delete_check:
+            self.delete_check(item)
+
+
+# ---- form fields styled like FAB's own (extra fields do not get FAB's widgets) ------
+
+def text_field(label, required=False, description=None):
+    return StringField(label, [DataRequired()] if required else [Optional()], widget=BS3TextFieldWidget(),
+                       description=description)
+
+
+def integer_field(label, low=None, high=None, description=None):
+    return IntegerField(label, [Optional(), NumberRange(low, high)], widget=BS3TextFieldWidget(),
+                        description=description)
+
+
+def decimal_field(label):
+    return DecimalField(label, [Optional()], places=2, widget=BS3TextFieldWidget())
+
+
+def date_field(label, required=False):
+    return DateField(label, [DataRequired()] if required else [Optional()], widget=DatePickerWidget())
+
+
+def select_field(label, options: dict, default=None, blank=False):
+    """A choice of coded values shown by their labels (``blank``: may stay empty)."""
+    options = [("", "—")] * blank + list(options.items())
+    return SelectField(label, choices=options, default=default, widget=Select2Widget(),
+                       validators=[Optional()] if blank else [])
+
+
+def blank_none(formatter=None):
+    """Lists show nothing, not "None", for an empty value."""
+    return lambda value: "" if value is None else (formatter(value) if formatter else value)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel (.xlsx) or CSV file"), validators=[FileRequired()])
+
+
+class LedgerViewMixin(_ServiceChecks):
+    """For ScopedModelView subclasses (list it first among the bases)."""
+
+    list_template = "ledgers/list.html"
+    import_template = "ledgers/import.html"
+    method_permission_name = EXCEL_PERMISSIONS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        declared = self.formatters_columns or {}
+        self.formatters_columns = {column: blank_none(declared.get(column))
+                                   for column in {*self.list_columns, *(self.show_columns or []), *declared}}
+        self.extra_args = {**(self.extra_args or {}), "ledger_import": self.excel_table is not None,
+                           "ledger_resource": self.class_permission_name}
+
+    # ---- a refused form is shown again with what the person typed ----------------
+
+    def _add(self):
+        widgets = super()._add()
+        refused = g.pop("refused_form", None)
+        if widgets is None and refused is not None:
+            form = self.add_form.refresh()
+            _mark(form, refused)
+            return self._get_add_widget(form=form)
+        return widgets
+
+    def _edit(self, pk):
+        widgets = super()._edit(pk)
+        refused = g.pop("refused_form", None)
+        if widgets is None and refused is not None:
+            db.session.rollback()
+            form = self.edit_form.refresh(request.form)
+            _mark(form, refused)
+            return self._get_related_views_widgets(
+                self.datamodel.get(pk, self._base_filters), filters={}, orders=get_order_args(),
+                pages=get_page_args(), page_sizes=get_page_size_args(), widgets=self._get_edit_widget(form=form))
+        return widgets
+
+    # ---- Excel ------------------------------------------------------------------
+
+    @action("export_xlsx", _l("Export to Excel"), icon="fa-file-excel-o", single=False)
+    def export_xlsx(self, items):
+        items = items if isinstance(items, list) else [items]
+        return xlsx_response(self._to_xlsx(items), self._file_name())
+
+    @expose("/export/")
+    @has_access
+    def export_all(self):
+        """Every row of the list as filtered and ordered now, not only one page."""
+        get_filter_args(self._filters)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
+        query = self.datamodel.apply_all(self.datamodel.session.query(self.datamodel.obj),
+                                         self._filters.get_joined_filters(self._base_filters),
+                                         order_column, order_direction)
+        return xlsx_response(self._to_xlsx(query.yield_per(500)), self._file_name())
+
+    def _to_xlsx(self, items) -> bytes:
+        if self.excel_table is not None:
+            return Exporter(self.excel_table).to_xlsx(items)
+        headers = [self.label_columns.get(c, c) for c in self.list_columns]
+        formatters = self.formatters_columns or {}
+        return to_xlsx(headers, ([formatters.get(c, _same)(_column_value(item, c)) for c in self.list_columns]
+                                 for item in items), title=str(self.list_title or "export"))
+
+    def _file_name(self) -> str:
+        return self.excel_table.name if self.excel_table is not None else self.class_permission_name
+
+    @expose("/template/")
+    @has_access
+    def template_xlsx(self):
+        return xlsx_response(template(self._table()), f"{self._table().name}-template")
+
+    @expose("/import/", methods=["GET", "POST"])
+    @has_access
+    def import_xlsx(self):
+        table, form, result, problems = self._table(), ImportForm(), None, []
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                result = import_file(table, upload.read(), upload.filename)
+            except ImportRejected as rejected:
+                problems = rejected.problems
+        return self.render_template(self.import_template, form=form, result=result, problems=problems,
+                                    table=table, title=_("Import: %(what)s", what=table.title),
+                                    view_name=self.__class__.__name__)
+
+
+def _with_write_only(schema, names):
+    base = type(schema)
+    meta = type("Meta", (base.Meta,), {"fields": tuple(base.Meta.fields) + tuple(names)})
+    extra = {name: fields.String(load_only=True, allow_none=True) for name in names}
+    return type(base.__name__, (base,), {**extra, "Meta": meta})()
+
+
+def _same(value):
+    return value
+
+
+def _mark(form, refused: DomainError) -> None:
+    """Put each problem next to its field; the rest is flashed by FAB already."""
+    from flask import flash
+
+    for field_name, messages in (refused.errors or {}).items():
+        field = getattr(form, field_name, None)
+        if field is not None:
+            field.errors = list(field.errors or []) + [str(m) for m in messages]
+        else:
+            for message in messages:
+                flash(str(message), "danger")
+
+
+class LedgerApiMixin(_ServiceChecks):
+    """For ScopedModelRestApi subclasses (list it first among the bases).
+
+    ``lookup_columns`` are searched by ``GET /lookup?q=`` (text contains; a ``code``
+    column by prefix range); ``describe(item)`` is the text shown for a row."""
+
+    lookup_columns: tuple = ("name",)
+    method_permission_name = EXCEL_PERMISSIONS
+    EXCEL_ROUTES = {"template_xlsx", "export_all", "import_xlsx"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.excel_table is None:  # no Excel columns: no such routes (nor spec paths)
+            self.exclude_route_methods = set(self.exclude_route_methods or ()) | self.EXCEL_ROUTES
+    # Plain values the model never stores (an ID number, a phone: the services
+    # protect them), accepted by POST and PUT and never sent back.
+    write_only_fields: tuple = ()
+    # Columns a POST may leave out (the service fills them, e.g. the next number).
+    optional_fields: tuple = ()
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        if self.write_only_fields:
+            self.add_model_schema = _with_write_only(self.add_model_schema, self.write_only_fields)
+            self.edit_model_schema = _with_write_only(self.edit_model_schema, self.write_only_fields)
+        for name in self.optional_fields:
+            self.add_model_schema.fields[name].required = False
+            self.add_model_schema.fields[name].allow_none = True
+
+    @staticmethod
+    def describe(item) -> str:
+        return str(item)
+
+    @expose("/lookup", methods=["GET"])
+    @protect(allow_browser_login=True)
+    @safe
+    def lookup(self):
+        """Rows within the caller's jurisdiction matching ``q``, for searchable
+        fields (select2 ``ajax`` format).
+        ---
+        get:
+          parameters:
+          - {in: query, name: q, schema: {type: string}}
+          responses:
+            200:
+              description: matching rows
+        """
+        model, term = self.datamodel.obj, request.args.get("q", "").strip()
+        query = select(model).where(code_within(model.jurisdiction_attr(), current_jurisdiction()))
+        if term:
+            conditions = []
+            for column_name in self.lookup_columns:
+                column = getattr(model, column_name)
+                if column_name.endswith("code") and term.isdigit():
+                    low, high = code_range(term)
+                    conditions.append(column.between(low, high))
+                elif not column_name.endswith("code"):
+                    conditions.append(column.contains(term, autoescape=True))
+            query = query.where(or_(*conditions)) if conditions else query.where(False)
+        rows = db.session.scalars(query.order_by(model.jurisdiction_attr(), model.id).limit(20))
+        return self.response(200, results=[{"id": item.id, "text": self.describe(item)} for item in rows])
+
+    @expose("/template", methods=["GET"])
+    @protect(allow_browser_login=True)
+    @safe
+    def template_xlsx(self):
+        """The import template of this ledger (.xlsx, headers in the caller's language).
+        ---
+        get:
+          responses:
+            200:
+              description: an .xlsx file
+        """
+        return xlsx_response(template(self._table()), f"{self._table().name}-template")
+
+    @expose("/export", methods=["GET"])
+    @protect(allow_browser_login=True)
+    @safe
+    def export_all(self):
+        """Every row within the caller's jurisdiction, in the import columns (.xlsx).
+        ---
+        get:
+          responses:
+            200:
+              description: an .xlsx file
+        """
+        return xlsx_response(export_all(self._table()), self._table().name)
+
+    @expose("/import", methods=["POST"])
+    @protect(allow_browser_login=True)
+    @safe
+    def import_xlsx(self):
+        """Import a filled template (multipart field ``file``): all rows or none.
+        ---
+        post:
+          requestBody:
+            content:
+              multipart/form-data:
+                schema: {type: object, properties: {file: {type: string, format: binary}}}
+          responses:
+            200:
+              description: "{created, updated, unchanged}"
+            400:
+              description: "{message, errors: {row number: [problems]}}"
+        """
+        table, upload = self._table(), request.files.get("file")
+        if upload is None:
+            return self.response_400(message=str(_l("Choose a file.")))
+        try:
+            result = import_file(table, upload.read(), upload.filename)
+        except DomainError as error:
+            return error_response(error)
+        return self.response(200, created=result.created, updated=result.updated, unchanged=result.unchanged)

@@ -1,0 +1,125 @@
+"""Statistics: the dashboard (Plotly, drill-down one level at a time), its Excel
+exports, and ``GET /api/v1/stats/rollup``. Every number comes from app.stats.rollups, scoped
+by the caller's jurisdiction: a region outside it answers 404."""
+import io
+from pathlib import Path
+
+import plotly
+from flask import abort, flash, request, send_file
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.api import BaseApi, protect
+from flask_babel import lazy_gettext as _l
+
+from app.core import roles
+from app.stats import rollups
+from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.excel import XLSX_MIMETYPE, to_xlsx
+from app.core.extensions import db
+from app.regions.service import region_path
+from app.core.jurisdiction import current_jurisdiction, is_within
+from views.core.api_input import safe
+from views.core.responses import error_response
+from views.stats.charts import CHARTS, LEVEL_LABELS, ChartContext, all_charts
+
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+STATISTICS = ("Statistics", _l("Statistics"))
+
+
+def _request_range(flash_errors=False) -> rollups.DateRange:
+    try:
+        return rollups.parse_range(request.args.get("from"), request.args.get("to"))
+    except ValidationFailed as error:
+        if not flash_errors:
+            raise
+        flash(" ".join(str(m) for messages in error.errors.values() for m in messages), "warning")
+        return rollups.parse_range(None, None)
+
+
+def _context(flash_errors=False) -> ChartContext:
+    """The region and range of the request; 404 for a region outside the jurisdiction."""
+    date_range = _request_range(flash_errors)
+    try:
+        return ChartContext(request.args.get("region") or rollups.default_region_code(), date_range)
+    except NotFound:
+        abort(404)
+
+
+class StatsDashboardView(BaseView):
+    route_base = "/stats"
+    default_view = "dashboard"
+    class_permission_name = roles.STATS
+    method_permission_name = {"dashboard": roles.READ, "export": roles.READ}
+    base_permissions = ["can_read"]
+
+    @expose("/")
+    @has_access
+    def dashboard(self):
+        ctx = _context(flash_errors=True)
+        charts = all_charts(ctx)
+        db.session.commit()  # keeps the daily-report compliance counted for this read
+        jurisdiction = current_jurisdiction()
+        path = [r for r in region_path(ctx.region.code) if is_within(r.code, jurisdiction)]
+        return self.render_template(
+            "stats_dashboard.html", ctx=ctx, charts=charts, figures=ctx.key_figures, path=path,
+            level_label=LEVEL_LABELS.get(ctx.region.level), plotly_js=self.route_base + "/plotly.min.js")
+
+    @expose("/export/<name>")
+    @has_access
+    def export(self, name):
+        """The numbers of one chart as an Excel sheet."""
+        if name not in CHARTS:
+            abort(404)
+        ctx = _context()
+        chart = CHARTS[name](ctx)
+        db.session.commit()
+        data = to_xlsx(chart.headers, chart.rows, title=chart.title)
+        return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=f"{name}-{ctx.region.code}.xlsx")
+
+    @expose("/plotly.min.js")
+    def plotly_js(self):
+        """Plotly's own file from the installed package: the charts work offline."""
+        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+
+
+class StatsApi(BaseApi):
+    resource_name = "stats"
+    class_permission_name = roles.STATS
+    method_permission_name = {"rollup": roles.READ}
+    base_permissions = ["can_read"]
+    allow_browser_login = True
+    openapi_spec_tag = "Statistics"
+
+    @expose("/rollup", methods=["GET"])
+    @protect()
+    @safe
+    def rollup(self):
+        """The rollup of a region and its children, one level down.
+        ---
+        get:
+          parameters:
+          - {in: query, name: region, schema: {type: string}, description: region code (default your jurisdiction)}
+          - {in: query, name: from, schema: {type: string, format: date}, description: first expected-arrival day}
+          - {in: query, name: to, schema: {type: string, format: date}, description: last expected-arrival day}
+          responses:
+            200:
+              description: '{"region", "from", "to", "total", "children": [...]}'
+            400:
+              description: a bad date range
+            404:
+              description: unknown region, or outside your jurisdiction
+        """
+        try:
+            body = rollups.rollup(request.args.get("region") or rollups.default_region_code(),
+                                  rollups.parse_range(request.args.get("from"), request.args.get("to")))
+        except DomainError as error:
+            db.session.rollback()
+            return error_response(error)
+        db.session.commit()  # keeps the daily-report compliance counted for this read
+        return self.response(200, **body)
+
+
+def register(registry):
+    registry.add_view("Statistics dashboard", _l("Dashboard"), STATISTICS, "fa-bar-chart",
+                      StatsDashboardView, roles.STATS)
+    registry.add_api(StatsApi)
