@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from app.core.extensions import db
+from app.reporting import compliance
 from app.reporting.daily_reports import submit_report
 from app.stats import rollups
 from app.stats.rollups import DateRange
@@ -37,6 +38,7 @@ def test_a_report_submitted_after_the_province_was_read_counts_at_every_level(ap
         for now in (SUBMITTED_AT + dt.timedelta(minutes=5), dt.datetime(2026, 3, 13, 2, 30)):
             on_time = {code: _on_time(code, now) for code in ("41", "4101", "410105", "410105001")}
             assert on_time == {"41": 1, "4101": 1, "410105": 1, "410105001": 1}, now
+        assert compliance.summary_differences() == []
 
 
 @pytest.fixture
