@@ -1,4 +1,5 @@
-"""Daily and zero reports 日报告、零报告: preparing them, submitting them, compliance.
+"""Daily and zero reports 日报告、零报告: preparing them and submitting them (who has
+reported, and on time, is counted by app.reporting.compliance).
 
 Every morning (DAILY_REPORT_TIME, local) the report of the previous local day is
 prepared for every community of the province with its counts filled in from the
