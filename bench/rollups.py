@@ -124,7 +124,7 @@ def busiest_path(date_range):
 
     path = ["41"]
     while True:
-        children = rollups.rollup(path[-1], date_range, prefix=None)["children"]
+        children = rollups.rollup(path[-1], date_range, jurisdiction=None)["children"]
         if not children:
             return path
         path.append(max(children, key=lambda c: c["filings"])["code"])
@@ -152,14 +152,13 @@ def run(app, args) -> dict:
     fresh = db.session.remove  # every run starts like a request: no cached rows
     rows = []
     for level_name, code in zip(("province", "city", "county", "township", "community"), path):
-        summary = rollups.rollup(code, date_range, prefix=None)
-        db.session.commit()  # keeps the daily-report compliance it may have counted
-        live = rollups.live_counts(code, date_range, prefix=None)
+        summary = rollups.rollup(code, date_range, jurisdiction=None)
+        live = rollups.live_counts(code, date_range, jurisdiction=None)
         same = ({k: summary["total"][k] for k in rollups.COUNT_FIELDS} == live["total"]
                 and all({k: c[k] for k in rollups.COUNT_FIELDS} == live["children"].get(c["code"], rollups.public_counts(None))
                         for c in summary["children"]))
-        service = median_ms(lambda: rollups.rollup(code, date_range, prefix=None), args.repeat, fresh)
-        live_ms = median_ms(lambda: rollups.live_counts(code, date_range, prefix=None), args.live_repeat, fresh)
+        service = median_ms(lambda: rollups.rollup(code, date_range, jurisdiction=None), args.repeat, fresh)
+        live_ms = median_ms(lambda: rollups.live_counts(code, date_range, jurisdiction=None), args.live_repeat, fresh)
         rows.append({"level": level_name, "region": code, "filings": summary["total"]["filings"],
                      "children": len(summary["children"]), "service_ms": round(service, 1),
                      "live_group_by_ms": round(live_ms, 1),

@@ -3,9 +3,9 @@
 ``StatsDaily`` and ``StatsBreakdown`` are kept in step with the filings by the listener
 in app.stats.summary (called by the filing service in the same transaction as every
 filing write); ``rebuild_summaries`` recomputes them from the filings and
-``verify_summaries`` proves them equal to a direct count. ``ReportCompliance`` caches
-on-time daily reports per county and day once the day's deadline has passed (the count
-cannot change after it); app.stats.rollups fills it on demand.
+``verify_summaries`` proves them equal to a direct count. ``ReportCompliance`` counts the
+daily reports per county and day, kept in step with every report write by
+app.reporting.compliance.
 
 The day of a filing is the Asia/Shanghai day of its expected arrival (see
 app.core.clock.local_date); every rollup's date range applies to that day.
@@ -94,13 +94,15 @@ COUNTED_COLUMNS = tuple(c.name for c in StatsPending.__table__.columns if c.name
 
 
 class ReportCompliance(Model):
-    """Daily reports submitted on time, per county (level 3) and report day, cached once
-    the day's deadline has passed. The province row (level 1, always written, zero too)
-    marks the day as cached."""
+    """Daily reports per county (``region_code``, 6 digits) and report day: how many were
+    prepared, and of them submitted on time and late (app.reporting.compliance). Kept in
+    step by every write of a report, in that write's transaction, so it is exact at every
+    moment; the rollups of provinces and cities read it instead of every community's report."""
 
     __tablename__ = "report_compliance"
 
-    level = Column(SmallInteger, primary_key=True)
     region_code = Column(String(12), primary_key=True)
     day = Column(Date, primary_key=True)
+    reports = _counter()
     on_time = _counter()
+    late = _counter()

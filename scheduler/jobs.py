@@ -5,6 +5,9 @@ from tests with an explicit clock.
 
 Daily jobs record the day they did in ``job_run``; ``catch_up(now)`` runs every day a
 daily job has missed (the scheduler was down) exactly once.
+
+A job never commits or rolls back: each unit of work is a domain function decorated with
+``app.core.transaction.transaction`` (a daily job's work and its ``job_run`` row are one).
 """
 import datetime as dt
 import json
@@ -23,7 +26,8 @@ from app.core.extensions import db
 from app.filings.retention import anonymise_finished_filings
 from app.reporting.daily_reports import prepare_daily_reports, propose_report_penalties
 from app.core.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
-from app.stats.summary import fold_pending
+from app.core.transaction import transaction
+from app.stats.summary import fold_pending_summaries
 from models.base import utcnow
 from models.reporting import JobRun
 
@@ -53,18 +57,18 @@ DAILY_JOBS = (DAILY_REPORT, REPORT_PENALTIES)
 
 
 def run_daily_job(job: DailyJob, day: dt.date, now: dt.datetime | None = None) -> dict:
-    """Do ``job`` for ``day`` and record it, in one transaction."""
-    now = now or utcnow()
-    try:
-        detail = job.work(day, now)
-        db.session.execute(insert_ignoring_conflicts(JobRun.__table__).values(
-            job=job.name, run_key=day.isoformat(), started_at=now, finished_at=utcnow(),
-            detail=json.dumps(detail)))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    """Do ``job`` for ``day`` and record it, in one unit of work."""
+    detail = _do_daily_job(job, day, now or utcnow())
     log.info("%s for %s: %s", job.name, day, detail)
+    return detail
+
+
+@transaction
+def _do_daily_job(job: DailyJob, day: dt.date, now: dt.datetime) -> dict:
+    detail = job.work(day, now)
+    db.session.execute(insert_ignoring_conflicts(JobRun.__table__).values(
+        job=job.name, run_key=day.isoformat(), started_at=now, finished_at=utcnow(),
+        detail=json.dumps(detail)))
     return detail
 
 
@@ -79,15 +83,13 @@ def report_penalties_job(day: dt.date, now: dt.datetime | None = None) -> dict:
 
 def planner_statistics_job(now: dt.datetime) -> None:
     """Nightly: fresh statistics for the query planner (app.core.sqltools)."""
-    refresh_planner_statistics()
-    db.session.commit()
+    transaction(refresh_planner_statistics)()
     log.info("planner statistics refreshed at %s", clock.format_local(now))
 
 
 def fold_summaries_job(now: dt.datetime) -> int:
     """Every few seconds: the pending filings into the summary tables (app.stats.summary)."""
-    folded = fold_pending(db.session)
-    db.session.commit()
+    folded = fold_pending_summaries()
     if folded:
         log.debug("%s filings folded into the summaries at %s", folded, clock.format_local(now))
     return folded
@@ -95,13 +97,8 @@ def fold_summaries_job(now: dt.datetime) -> int:
 
 def retention_job(now: dt.datetime) -> int:
     """Nightly: anonymise the filings finished more than RETENTION_DAYS ago (app.filings.retention)."""
-    try:
-        count = anonymise_finished_filings(db.session.connection(), now,
-                                           current_app.config["RETENTION_DAYS"])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    count = transaction(anonymise_finished_filings)(db.session.connection(), now,
+                                                    current_app.config["RETENTION_DAYS"])
     log.info("retention at %s: %s filings anonymised", clock.format_local(now), count)
     return count
 

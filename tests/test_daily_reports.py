@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.extensions import db
-from app.reporting.daily_reports import compliance, submit_report
+from app.reporting.compliance import compliance
+from app.reporting.daily_reports import submit_report
 from models import DailyReport, Escalation
 from scheduler.jobs import daily_report_job
 from tests.conftest import user_id
@@ -88,14 +89,14 @@ def test_running_twice_creates_no_duplicates(app):
 def test_submitting_on_time_and_late(app):
     with app.app_context():
         daily_report_job(DAY, now=PREPARED_AT)
-        on_time = submit_report(report_of(A).id, note="无异常", now=DUE - dt.timedelta(minutes=1))
+        on_time = submit_report(report_of(A).id, jurisdiction=None, note="无异常", now=DUE - dt.timedelta(minutes=1))
         assert (on_time.status, on_time.late, on_time.note) == ("submitted", False, "无异常")
-        late = submit_report(report_of(B).id, now=DUE + dt.timedelta(minutes=1))
+        late = submit_report(report_of(B).id, jurisdiction=None, now=DUE + dt.timedelta(minutes=1))
         assert (late.status, late.late) == ("submitted", True)
         from app.core.errors import Conflict
 
         with pytest.raises(Conflict):
-            submit_report(report_of(A).id, now=DUE)
+            submit_report(report_of(A).id, jurisdiction=None, now=DUE)
 
 
 def test_officer_submits_a_zero_report_through_the_api(app, api):
@@ -163,15 +164,15 @@ def test_zero_report_screen(app, web):
 def test_compliance_per_level(app, web, api):
     with app.app_context():
         daily_report_job(DAY, now=PREPARED_AT)
-        submit_report(report_of(A).id, now=DUE - dt.timedelta(hours=1))
-        submit_report(report_of("410105002001").id, now=DUE + dt.timedelta(hours=1))
-        county = compliance("410105", DAY)
+        submit_report(report_of(A).id, jurisdiction=None, now=DUE - dt.timedelta(hours=1))
+        submit_report(report_of("410105002001").id, jurisdiction=None, now=DUE + dt.timedelta(hours=1))
+        county = compliance("410105", DAY, jurisdiction=None)
         assert [(r.code, r.communities, r.on_time, r.late, r.not_reported) for r in county.children] == [
             ("410105001", 3, 1, 0, 2), ("410105002", 3, 0, 1, 2)]
         assert (county.total.communities, county.total.submitted) == (6, 2)
         assert [c.code for c in county.communities] == ["410105001006", "410105001007",
                                                         "410105002003", "410105002004"]
-        province = compliance("41", DAY)
+        province = compliance("41", DAY, jurisdiction=None)
         assert [(r.code, r.communities, r.submitted) for r in province.children] == [
             ("4101", 9, 2), ("4102", 2, 0)]
     # The township sees all of its communities, and nothing of another township.
@@ -194,6 +195,6 @@ def test_submitting_resolves_the_reports_escalations(app):
         report_id = report_of(A).id
         assert db.session.scalar(select(func.count()).select_from(Escalation).where(
             Escalation.subject_id == report_id, Escalation.status == "open")) == 1
-        submit_report(report_id, now=DUE + dt.timedelta(hours=1))
+        submit_report(report_id, jurisdiction=None, now=DUE + dt.timedelta(hours=1))
         escalation = db.session.scalars(select(Escalation).where(Escalation.subject_id == report_id)).one()
         assert (escalation.status, escalation.resolution) == ("resolved", "report_submitted")

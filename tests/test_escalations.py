@@ -59,7 +59,7 @@ def test_missing_report_goes_to_township_then_county_then_city(app):
         assert escalate(DUE + 2 * STEP).raised["city"] == len(COMMUNITIES)
         assert escalate(DUE + 10 * STEP).raised == {"township": 0, "county": 0, "city": 0}
 
-        submit_report(report.id, now=DUE + 3 * STEP)
+        submit_report(report.id, jurisdiction=None, now=DUE + 3 * STEP)
         assert {e.status for e in _escalations(subject_id=report.id, subject_type="daily_report")} == {"resolved"}
         assert any("已解决" in body or "resolved" in body for body in _messages_to(app, "city"))
 

@@ -114,6 +114,27 @@ def test_an_upgrade_from_the_baseline_keeps_every_row(scratch):
         assert schema_differences(conn) == []
 
 
+def test_the_compliance_summary_is_counted_from_the_reports_on_upgrade(scratch):
+    upgrade(revision="0002")
+    report = {"region_code": "410105001003", "report_date": dt.date(2026, 3, 1), "new_filings": 0,
+              "arrivals": 0, "checks": 0, "risk_area_arrivals": 0, "under_control": 0,
+              "zero_report": True, "prepared_at": AT, "due_at": AT}
+    with db.engine.begin() as conn:
+        for id_, code, status, late in ((1, "410105001003", "submitted", False),
+                                        (2, "410105001006", "submitted", True),
+                                        (3, "410105002001", "prepared", False)):
+            conn.execute(Model.metadata.tables["daily_report"].insert().values(
+                {**report, "id": id_, "region_code": code, "status": status, "late": late}))
+        # The old cache, frozen at no report on time: forgotten.
+        conn.execute(text("INSERT INTO report_compliance (level, region_code, day, on_time) "
+                          "VALUES (3, '410105', '2026-03-01', 0)"))
+    upgrade()
+    with db.engine.connect() as conn:
+        assert _rows(conn, "report_compliance", ["region_code", "day", "reports", "on_time", "late"]) == [
+            {"region_code": "410105", "day": dt.date(2026, 3, 1), "reports": 3, "on_time": 1, "late": 1}]
+        assert schema_differences(conn) == []
+
+
 def test_setup_stamps_a_database_of_the_release_before_migrations_and_upgrades_it(scratch):
     # The baseline is that release's create_all schema; without the version table the
     # database is as create_all left it.

@@ -19,7 +19,7 @@ def _three_days_with_a_late_and_a_missing_community():
         day, shift = DAY - dt.timedelta(days=back), dt.timedelta(days=-back)
         daily_report_job(day, now=PREPARED_AT + shift)
         escalate(DUE + shift)
-        submit_report(report_of(A, day).id, now=DUE + shift + dt.timedelta(hours=1))
+        submit_report(report_of(A, day).id, jurisdiction=None, now=DUE + shift + dt.timedelta(hours=1))
 
 
 def _expected():

@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from app.reporting import compliance
 from app.stats import rollups
 from app.demo import generate_filings
 from app.core.errors import NotFound, ValidationFailed
@@ -30,8 +31,8 @@ def generated(app):
 
 def assert_rollups_equal_live_counts():
     for code in REGIONS:
-        summary = rollups.rollup(code, RANGE, NOW, prefix=None)
-        live = rollups.live_counts(code, RANGE, NOW, prefix=None)
+        summary = rollups.rollup(code, RANGE, NOW, jurisdiction=None)
+        live = rollups.live_counts(code, RANGE, NOW, jurisdiction=None)
         counts = {k: v for k, v in summary["total"].items() if k in rollups.COUNT_FIELDS}
         assert counts == live["total"], code
         for child in summary["children"]:
@@ -43,7 +44,7 @@ def assert_rollups_equal_live_counts():
 def test_generated_data_covers_every_status(generated):
     statuses = {s for (s,) in db.session.query(Filing.status).distinct()}
     assert statuses == {"submitted", "arrived", "not_arrived", "cancelled", "closed"}
-    total = rollups.rollup("41", RANGE, NOW, prefix=None)["total"]
+    total = rollups.rollup("41", RANGE, NOW, jurisdiction=None)["total"]
     assert total["filings"] + total["cancelled"] == 400
     assert total["overdue"] > 0 and total["under_control"] > 0 and total["late_notice"] > 0
     assert generate_filings(50, now=NOW) == 0  # demo filings exist: nothing added
@@ -72,37 +73,37 @@ def test_rollups_equal_direct_counts_after_every_kind_of_change(generated):
 
 
 def test_children_are_one_level_down_with_names(generated):
-    result = rollups.rollup("4101", RANGE, NOW, prefix=None)
+    result = rollups.rollup("4101", RANGE, NOW, jurisdiction=None)
     assert result["region"] == {"code": "4101", "name": "郑州市", "level": 2}
     assert [c["code"] for c in result["children"]] == ["410102", "410105"]
     assert result["children"][1]["name"] == "金水区"
-    assert rollups.rollup("410105001003", RANGE, NOW, prefix=None)["children"] == []
+    assert rollups.rollup("410105001003", RANGE, NOW, jurisdiction=None)["children"] == []
 
 
 def test_series_and_breakdowns_add_up_to_the_rollup(generated):
     for code in ("41", "410105", "410105001"):
-        total = rollups.rollup(code, RANGE, NOW, prefix=None)["total"]
-        series = rollups.daily_series(code, RANGE, NOW, prefix=None)
+        total = rollups.rollup(code, RANGE, NOW, jurisdiction=None)["total"]
+        series = rollups.daily_series(code, RANGE, NOW, jurisdiction=None)
         assert len(series) == len(RANGE.days())
         assert sum(day["filings"] for day in series) == total["filings"]
-        provinces, cities = rollups.origins(code, RANGE, prefix=None)
+        provinces, cities = rollups.origins(code, RANGE, jurisdiction=None)
         assert sum(provinces.values()) == sum(cities.values()) == total["filings"]
-        assert sum(rollups.transport_modes(code, RANGE, prefix=None).values()) == total["filings"]
+        assert sum(rollups.transport_modes(code, RANGE, jurisdiction=None).values()) == total["filings"]
         assert set(provinces) <= {"11", "44", "41", "US", "JP", "KR", "SG", "AE", "DE", "GB", "AU", "MY", "TH"}
 
 
 def test_a_township_counts_its_breakdowns_live_like_the_summary_does(generated):
     """Above the township the breakdowns come from the summary, below from the filings:
     a county with a single busy township must give the same answer both ways."""
-    live = rollups.breakdown("410202001", RANGE, "o", prefix=None)
-    summary = rollups.breakdown("410202", RANGE, "o", prefix=None)
+    live = rollups.breakdown("410202001", RANGE, "o", jurisdiction=None)
+    summary = rollups.breakdown("410202", RANGE, "o", jurisdiction=None)
     assert live == summary
 
 
 def test_key_figures_of_today(generated):
-    today = rollups.rollup("41", DateRange(dt.date(2026, 2, 12), dt.date(2026, 2, 12)), NOW, prefix=None)["total"]
-    standing = rollups.rollup("41", DateRange(dt.date(2025, 1, 1), dt.date(2026, 12, 31)), NOW, prefix=None)["total"]
-    figures = rollups.key_figures("41", NOW, prefix=None)
+    today = rollups.rollup("41", DateRange(dt.date(2026, 2, 12), dt.date(2026, 2, 12)), NOW, jurisdiction=None)["total"]
+    standing = rollups.rollup("41", DateRange(dt.date(2025, 1, 1), dt.date(2026, 12, 31)), NOW, jurisdiction=None)["total"]
+    figures = rollups.key_figures("41", NOW, jurisdiction=None)
     assert figures["today"] == dt.date(2026, 2, 12)
     assert figures["expected_today"] == today["filings"] and figures["arrived_today"] == today["arrived"]
     assert figures["overdue"] == standing["overdue"] and figures["under_control"] == standing["under_control"]
@@ -115,7 +116,7 @@ def test_overdue_means_not_checked_by_the_end_of_the_day_after_arrival(app):
         local = dt.timedelta(hours=8)
         for day in (dt.date(2026, 2, 9), dt.date(2026, 2, 10), dt.date(2026, 2, 11)):
             create_filing(expected_arrival_at=dt.datetime.combine(day, dt.time(23, 30)) - local)
-        result = rollups.rollup("410105", RANGE, NOW, prefix=None)["total"]
+        result = rollups.rollup("410105", RANGE, NOW, jurisdiction=None)["total"]
         # On the 12th the filings of the 9th and 10th are overdue; the 11th's has until midnight.
         assert (result["pending"], result["overdue"]) == (3, 2)
         db.session.commit()
@@ -133,9 +134,9 @@ def test_ranges_and_regions_are_checked(app):
         assert rollups.parse_range(None, None, today=dt.date(2026, 2, 12)) == DateRange(
             dt.date(2026, 1, 13), dt.date(2026, 2, 19))
         with pytest.raises(NotFound):
-            rollups.rollup("410105", RANGE, NOW, prefix="4102")
+            rollups.rollup("410105", RANGE, NOW, jurisdiction="4102")
         with pytest.raises(NotFound):
-            rollups.rollup("999999", RANGE, NOW, prefix=None)
+            rollups.rollup("999999", RANGE, NOW, jurisdiction=None)
 
 
 # ---- daily-report compliance --------------------------------------------------------
@@ -156,43 +157,44 @@ def test_compliance_counts_reports_submitted_before_the_deadline(app):
     with app.app_context():
         _reports()
         day = DateRange(REPORT_DAY, REPORT_DAY)
-        township = rollups.rollup("410105001", day, NOW, prefix=None)
+        township = rollups.rollup("410105001", day, NOW, jurisdiction=None)
         assert township["total"]["reports_expected"] == 3 and township["total"]["reports_on_time"] == 1
         assert {c["code"]: c["reports_on_time"] for c in township["children"]} == {
             "410105001003": 1, "410105001006": 0, "410105001007": 0}
         # The 11th is due at 10:00 on the 12th (02:00 UTC): not counted at 09:00.
         two_days = DateRange(REPORT_DAY, dt.date(2026, 2, 11))
-        total = rollups.rollup("410105001", two_days, BEFORE_DEADLINE, prefix=None)["total"]
+        total = rollups.rollup("410105001", two_days, BEFORE_DEADLINE, jurisdiction=None)["total"]
         assert (total["reports_expected"], total["reports_on_time"]) == (3, 1)
-        total = rollups.rollup("410105001", two_days, NOW, prefix=None)["total"]
+        total = rollups.rollup("410105001", two_days, NOW, jurisdiction=None)["total"]
         assert (total["reports_expected"], total["reports_on_time"]) == (6, 2)
 
 
-def test_compliance_above_the_county_comes_from_the_cache_and_can_be_refreshed(app):
+def test_compliance_above_the_county_comes_from_the_summary_and_follows_every_write(app):
     with app.app_context():
         _reports()
         day = DateRange(REPORT_DAY, REPORT_DAY)
-        province = rollups.rollup("41", day, NOW, prefix=None)
+        province = rollups.rollup("41", day, NOW, jurisdiction=None)
         zhengzhou = next(c for c in province["children"] if c["code"] == "4101")
         assert (zhengzhou["reports_expected"], zhengzhou["reports_on_time"]) == (9, 1)
         assert province["total"]["reports_expected"] == 11
         db.session.commit()
-        # A correction after the deadline is seen once the day's cache is refreshed.
+        # A correction after the deadline is seen at once (the summary once froze the day
+        # at its first read after the deadline: issue 12), and a recount agrees.
         add_report("410102001002", REPORT_DAY, dt.datetime(2026, 2, 11, 0, 0))
-        assert rollups.rollup("41", day, NOW, prefix=None)["total"]["reports_on_time"] == 1
-        rollups.refresh_report_compliance(days=[REPORT_DAY])
-        assert rollups.rollup("41", day, NOW, prefix=None)["total"]["reports_on_time"] == 2
-        assert rollups.rollup("4101", day, NOW, prefix=None)["total"]["reports_on_time"] == 2
-        db.session.commit()
+        assert rollups.rollup("41", day, NOW, jurisdiction=None)["total"]["reports_on_time"] == 2
+        compliance.recount_report_compliance(days=[REPORT_DAY])
+        assert rollups.rollup("41", day, NOW, jurisdiction=None)["total"]["reports_on_time"] == 2
+        assert rollups.rollup("4101", day, NOW, jurisdiction=None)["total"]["reports_on_time"] == 2
+        assert compliance.summary_differences() == []
 
 
 def test_heatmap_of_a_township(app):
     with app.app_context():
         _reports()
         communities, days, cells = rollups.report_heatmap(
-            "410105001", DateRange(REPORT_DAY, dt.date(2026, 2, 11)), BEFORE_DEADLINE, prefix=None)
+            "410105001", DateRange(REPORT_DAY, dt.date(2026, 2, 11)), BEFORE_DEADLINE, jurisdiction=None)
         assert [c.code for c in communities] == ["410105001003", "410105001006", "410105001007"]
         assert cells["410105001003"] == {REPORT_DAY: "on_time", dt.date(2026, 2, 11): "on_time"}
         assert cells["410105001006"] == {REPORT_DAY: "late", dt.date(2026, 2, 11): "not_due"}
         assert cells["410105001007"][REPORT_DAY] == "missing"
-        assert rollups.report_heatmap("410105", DateRange(REPORT_DAY, REPORT_DAY), NOW, prefix=None) is None
+        assert rollups.report_heatmap("410105", DateRange(REPORT_DAY, REPORT_DAY), NOW, jurisdiction=None) is None

@@ -49,7 +49,7 @@ def test_summaries_equal_direct_counts_after_the_whole_lifecycle(app, client, ap
     days = DateRange(dt.date.today() - dt.timedelta(days=3), dt.date.today() + dt.timedelta(days=10))
     rollup = api("township").get(f"/api/v1/stats/rollup?region=410105001&from={days.start}&to={days.end}").json
     with app.test_request_context():
-        live = live_counts("410105001", days, prefix="410105001")
+        live = live_counts("410105001", days, jurisdiction="410105001")
     for name in ("filings", "arrived", "checked", "pending", "risk_area", "under_control"):
         assert rollup["total"][name] == live["total"][name], name
     by_code = {c["code"]: c for c in rollup["children"]}
@@ -88,7 +88,7 @@ def test_new_filings_count_at_once_and_after_they_are_folded_in(app, client, api
 
     def by_origin_and_transport():
         with app.test_request_context():
-            return [breakdown("410105", days, kind, prefix="410105") for kind in (ORIGIN, TRANSPORT)]
+            return [breakdown("410105", days, kind, jurisdiction="410105") for kind in (ORIGIN, TRANSPORT)]
     assert by_origin_and_transport() == [{"4403": 3}, {"train": 3}]
     with app.app_context():
         pending = db.session.scalar(select(func.count()).select_from(PENDING))

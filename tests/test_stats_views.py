@@ -39,7 +39,7 @@ def _rollup(client, region=None, **params):
 
 def _live(app, region):
     with app.app_context():
-        return rollups.live_counts(region, RANGE, prefix=None)
+        return rollups.live_counts(region, RANGE, jurisdiction=None)
 
 
 def test_rollup_api_answers_as_the_contract_says(app, api, generated):

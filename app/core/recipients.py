@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from app.core import roles
 from app.core.extensions import db
+from app.core.transaction import transaction
 from app.core.jurisdiction import scope_query
 from app.core.outbox import notification_values
 from app.core.security import ConsoleUser
@@ -73,6 +74,7 @@ def inbox(user_id: int, limit: int = 100) -> list[dict]:
             for m in query.order_by(Notification.id.desc()).limit(limit)]
 
 
+@transaction
 def mark_read(user_id: int, ids: Iterable[int], now) -> int:
     """Mark read those of the given messages that were sent to this account (the new
     ones its inbox showed: a message arriving since stays new). Returns how many."""

@@ -10,10 +10,10 @@ from app.core.jurisdiction import scope_query
 NOTE_MAX = 500
 
 
-def scoped_row_for_update(model, pk):
-    """Row ``pk`` of ``model`` within the user's jurisdiction, locked until commit;
-    NotFound when it is outside, exactly as when it does not exist."""
-    row = (scope_query(db.session.query(model), model).filter(model.id == pk)
+def scoped_row_for_update(model, pk, jurisdiction: Optional[str]):
+    """Row ``pk`` of ``model`` within ``jurisdiction`` (None: the whole system), locked
+    until commit; NotFound when it is outside, exactly as when it does not exist."""
+    row = (scope_query(db.session.query(model), model, jurisdiction).filter(model.id == pk)
            .with_for_update(of=model).one_or_none())
     if row is None:
         raise NotFound()

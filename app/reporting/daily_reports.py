@@ -1,4 +1,5 @@
-"""Daily and zero reports 日报告、零报告: preparing them, submitting them, compliance.
+"""Daily and zero reports 日报告、零报告: preparing them and submitting them (who has
+reported, and on time, is counted by app.reporting.compliance).
 
 Every morning (DAILY_REPORT_TIME, local) the report of the previous local day is
 prepared for every community of the province with its counts filled in from the
@@ -20,6 +21,7 @@ it is (the officer may already be looking at it).
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -27,17 +29,18 @@ from sqlalchemy import Date, DateTime, and_, case, distinct, false, func, litera
 
 from app.core import audit
 from app.core import clock
-from app.core.errors import Conflict, NotFound
-from app.reporting.escalations import REPORT_MISSING, UNRESOLVED, resolve_subject
+from app.core.errors import Conflict
 from app.core.extensions import db
-from app.core.jurisdiction import code_within, current_jurisdiction, is_within, scope_query
-from app.regions.service import get_region
+from app.core.jurisdiction import code_within, scope_query
 from app.core.scoped_rows import clean_note, scoped_row_for_update
 from app.core.sqltools import insert_ignoring_conflicts
+from app.core.transaction import transaction
+from app.reporting.compliance import prepared_reports_added
+from app.reporting.escalations import REPORT_MISSING, resolve_subject
 from models import DailyReport, Filing, FilingCheck, FilingTransfer, Region
 from models.base import utcnow
-from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY
-from models.reporting import ESCALATION_LEVELS, Escalation
+from models.region import LEVEL_COMMUNITY
+from models.reporting import Escalation
 
 log = logging.getLogger("console.reporting")
 
@@ -105,9 +108,11 @@ def report_deadline(day: dt.date, prepared_at: dt.datetime) -> dt.datetime:
     return max(deadline, prepared_at + usual_time)
 
 
+@transaction
 def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
     """Prepare the report of ``day`` for every community that has none yet, in one
-    INSERT ... SELECT. Returns how many were prepared (0 when run again)."""
+    INSERT ... SELECT, and count them into the compliance summary. Returns how many were
+    prepared (0 when run again)."""
     now = now or utcnow()
     start, end = clock.day_window(day)
     new, people, checked = _counts_of_day(start, end)
@@ -131,9 +136,10 @@ def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
     columns = ["region_code", "report_date", *counts, "zero_report", "status", "prepared_at",
                "due_at", "late"]
     # Counted from RETURNING: the driver's rowcount of INSERT ... SELECT is not reliable.
-    inserted = db.session.execute(insert_ignoring_conflicts(DailyReport.__table__)
-                                  .from_select(columns, source).returning(DailyReport.id))
-    prepared = len(inserted.all())
+    inserted = db.session.execute(insert_ignoring_conflicts(DailyReport.__table__).from_select(columns, source)
+                                  .returning(DailyReport.region_code, DailyReport.report_date)).all()
+    prepared_reports_added(db.session, inserted)
+    prepared = len(inserted)
     audit.record(db.session, "prepare", "DailyReport", day.isoformat(),
                  changes={"report_date": day.isoformat(), "prepared": prepared})
     return prepared
@@ -141,13 +147,16 @@ def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
 
 # ---- submitting --------------------------------------------------------------------
 
-def submit_report(report_id, note: str | None = None, now: dt.datetime | None = None) -> DailyReport:
+@transaction
+def submit_report(report_id, *, jurisdiction: Optional[str], note: str | None = None,
+                  now: dt.datetime | None = None) -> DailyReport:
     """The officer confirms the prepared counts (all zero too) and submits. Late when
-    after the deadline. Resolves the report's escalations. 404 outside the jurisdiction,
-    409 when already submitted."""
+    after the deadline. Resolves the report's escalations; the compliance summary
+    follows (app.reporting.compliance). 404 outside ``jurisdiction``, 409 when already
+    submitted."""
     now = now or utcnow()
     note = clean_note(note)
-    report = scoped_row_for_update(DailyReport, report_id)
+    report = scoped_row_for_update(DailyReport, report_id, jurisdiction)
     if report.status == "submitted":
         raise Conflict(_l("This report has already been submitted."))
     user_id, _username = audit.actor()
@@ -155,168 +164,26 @@ def submit_report(report_id, note: str | None = None, now: dt.datetime | None = 
     report.late = now > report.due_at
     report.note = note
     resolve_subject(REPORT_MISSING.subject_type, report.id, now, REPORT_MISSING.resolution, user_id)
-    db.session.commit()
     return report
 
 
-def reports_awaiting(limit: int = 14) -> list[DailyReport]:
-    """Reports within the user's jurisdiction still to be submitted, newest first."""
-    query = scope_query(db.session.query(DailyReport), DailyReport).filter(DailyReport.status == "prepared")
+def _reports(jurisdiction: Optional[str], status: str, limit: int) -> list[DailyReport]:
+    query = scope_query(db.session.query(DailyReport), DailyReport, jurisdiction).filter(DailyReport.status == status)
     return query.order_by(DailyReport.report_date.desc(), DailyReport.region_code).limit(limit).all()
 
 
-def reports_submitted(limit: int = 7) -> list[DailyReport]:
-    query = scope_query(db.session.query(DailyReport), DailyReport).filter(DailyReport.status == "submitted")
-    return query.order_by(DailyReport.report_date.desc(), DailyReport.region_code).limit(limit).all()
+def reports_awaiting(jurisdiction: Optional[str], limit: int = 14) -> list[DailyReport]:
+    """Reports within ``jurisdiction`` still to be submitted, newest first."""
+    return _reports(jurisdiction, "prepared", limit)
 
 
-def escalation_levels_of_reports(report_ids) -> dict[int, str]:
-    """``report id -> highest level`` of its unresolved escalations (for screens)."""
-    levels: dict[int, str] = {}
-    ids = list(report_ids)
-    if not ids:
-        return levels
-    rows = db.session.execute(select(Escalation.subject_id, Escalation.level).where(
-        Escalation.subject_type == REPORT_MISSING.subject_type, Escalation.subject_id.in_(ids),
-        Escalation.status.in_(UNRESOLVED)))
-    for subject_id, level in rows:
-        if ESCALATION_LEVELS.index(level) >= ESCALATION_LEVELS.index(levels.get(subject_id, level)):
-            levels[subject_id] = level
-    return levels
-
-
-# ---- compliance --------------------------------------------------------------------
-
-def submitted_on_time(report=DailyReport.__table__.c):
-    """The on-time rule, in SQL: submitted, and not late (``late`` is fixed when the
-    report is submitted, against its own deadline ``due_at``)."""
-    return and_(report.status == "submitted", report.late.is_(False))
-
-
-@dataclass
-class ComplianceRow:
-    code: str
-    name: str
-    communities: int = 0
-    on_time: int = 0
-    late: int = 0
-    awaiting: int = 0          # prepared, not submitted
-
-    @property
-    def submitted(self) -> int:
-        return self.on_time + self.late
-
-    @property
-    def not_reported(self) -> int:
-        return self.communities - self.submitted
-
-    @property
-    def rate(self) -> float:
-        return round(100.0 * self.submitted / self.communities, 1) if self.communities else 100.0
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "communities": self.communities,
-                "submitted": self.submitted, "on_time": self.on_time, "late": self.late,
-                "not_reported": self.not_reported, "rate": self.rate}
-
-
-@dataclass
-class CommunityStatus:
-    code: str
-    name: str
-    report_id: int | None
-    status: str | None          # None: not prepared
-    submitted_at: dt.datetime | None
-    late: bool
-    zero_report: bool
-    escalated_to: str | None = None
-
-
-@dataclass
-class Compliance:
-    region: Region
-    report_date: dt.date
-    due_at: dt.datetime
-    total: ComplianceRow
-    children: list[ComplianceRow] = field(default_factory=list)
-    communities: list[CommunityStatus] = field(default_factory=list)  # county level and below
-    communities_truncated: bool = False
-
-    def as_dict(self) -> dict:
-        return {"region": {"code": self.region.code, "name": self.region.name, "level": self.region.level},
-                "date": self.report_date.isoformat(), "due_at": self.due_at.isoformat(),
-                "total": self.total.as_dict(), "children": [c.as_dict() for c in self.children],
-                "not_reported": [{"code": c.code, "name": c.name, "report_id": c.report_id,
-                                  "status": c.status, "escalated_to": c.escalated_to}
-                                 for c in self.communities if c.status != "submitted"]}
-
-
-COMMUNITY_LIST_FROM_LEVEL = 3  # counties list the communities that have not reported
-COMMUNITY_LIST_LIMIT = 1000
+def reports_submitted(jurisdiction: Optional[str], limit: int = 7) -> list[DailyReport]:
+    return _reports(jurisdiction, "submitted", limit)
 
 
 def default_report_date(now: dt.datetime | None = None) -> dt.date:
     """The day whose report is due today: the latest one prepared by now."""
     return clock.latest_day_due(now or utcnow(), current_app.config["DAILY_REPORT_TIME"])
-
-
-def compliance(region_code: str | None, day: dt.date) -> Compliance:
-    """Who has reported the day ``day``, in ``region_code`` (default: the user's
-    jurisdiction), one row per child region one level down; from the county down, the
-    communities that have not reported (the township sees all of its communities)."""
-    jurisdiction = current_jurisdiction()
-    region_code = region_code or jurisdiction or current_app.config["PROVINCE_CODE"]
-    region = get_region(region_code)
-    if region is None or not is_within(region.code, jurisdiction) or region.level > LEVEL_COMMUNITY:
-        raise NotFound()
-    child_length = CODE_LENGTH_BY_LEVEL[min(region.level + 1, LEVEL_COMMUNITY)]
-    rows = {r.code: ComplianceRow(r.code, r.name) for r in db.session.scalars(
-        select(Region).where(code_within(Region.code, region.code),
-                             Region.level == min(region.level + 1, LEVEL_COMMUNITY)).order_by(Region.code))}
-    key = func.substr(Region.code, 1, child_length)
-    for code, count in db.session.execute(
-            select(key, func.count()).where(Region.level == LEVEL_COMMUNITY,
-                                            code_within(Region.code, region.code)).group_by(key)):
-        rows.setdefault(code, ComplianceRow(code, code)).communities = count
-    report_key = func.substr(DailyReport.region_code, 1, child_length)
-    submitted = DailyReport.status == "submitted"
-    for code, on_time, late, awaiting in db.session.execute(
-            select(report_key,
-                   func.sum(case((submitted_on_time(), 1), else_=0)),
-                   func.sum(case((and_(submitted, DailyReport.late.is_(True)), 1), else_=0)),
-                   func.sum(case((DailyReport.status == "prepared", 1), else_=0)))
-            .where(DailyReport.report_date == day, code_within(DailyReport.region_code, region.code))
-            .group_by(report_key)):
-        row = rows.setdefault(code, ComplianceRow(code, code))
-        row.on_time, row.late, row.awaiting = int(on_time or 0), int(late or 0), int(awaiting or 0)
-    children = [r for r in rows.values() if r.communities] if region.level < LEVEL_COMMUNITY else []
-    total = ComplianceRow(region.code, region.name)
-    for row in rows.values():
-        total.communities += row.communities
-        total.on_time, total.late, total.awaiting = (
-            total.on_time + row.on_time, total.late + row.late, total.awaiting + row.awaiting)
-    result = Compliance(region, day, clock.report_due_at(day), total, children)
-    if region.level >= COMMUNITY_LIST_FROM_LEVEL:
-        only_missing = region.level < LEVEL_COMMUNITY - 1
-        result.communities, result.communities_truncated = _community_statuses(region, day, only_missing)
-    return result
-
-
-def _community_statuses(region: Region, day: dt.date, only_missing: bool):
-    query = (select(Region.code, Region.name, DailyReport.id, DailyReport.status,
-                    DailyReport.submitted_at, DailyReport.late, DailyReport.zero_report)
-             .select_from(Region).outerjoin(DailyReport, and_(DailyReport.region_code == Region.code,
-                                                             DailyReport.report_date == day))
-             .where(Region.level == LEVEL_COMMUNITY, code_within(Region.code, region.code))
-             .order_by(Region.code).limit(COMMUNITY_LIST_LIMIT + 1))
-    if only_missing:
-        query = query.where(or_(DailyReport.id.is_(None), DailyReport.status != "submitted"))
-    statuses = [CommunityStatus(code, name, report_id, status, submitted_at, bool(late), bool(zero))
-                for code, name, report_id, status, submitted_at, late, zero in db.session.execute(query)]
-    levels = escalation_levels_of_reports(s.report_id for s in statuses if s.report_id)
-    for status in statuses:
-        status.escalated_to = levels.get(status.report_id)
-    return statuses[:COMMUNITY_LIST_LIMIT], len(statuses) > COMMUNITY_LIST_LIMIT
 
 
 # ---- penalties for repeated late or missing reports -----------------------------------
@@ -326,6 +193,7 @@ class PenaltyRun:
     proposed: list = field(default_factory=list)   # (region code, reason category)
 
 
+@transaction
 def propose_report_penalties(day: dt.date, now: dt.datetime | None = None) -> PenaltyRun:
     """Propose (not apply) a penalty for each community with PENALTY_REPEAT_COUNT or
     more late, or missing, reports in the PENALTY_WINDOW_DAYS days up to ``day``.

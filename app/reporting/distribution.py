@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.core import clock
 from app.core.extensions import db
+from app.core.sqltools import insert_ignoring_conflicts
+from app.core.transaction import transaction
 from app.core.recipients import OFFICER_ROLES, accounts_at, send_to_accounts, summarize
 from app.reporting.daily_reports import routed_filings
 from models import Region
@@ -38,19 +39,19 @@ class RoundResult:
     notifications: int = 0
 
 
+@transaction
 def run_distribution_round(now: dt.datetime) -> RoundResult:
+    """One round, one unit of work: its row, its window's messages."""
     end = now - SETTLE
     last_end = db.session.scalar(select(func.max(DistributionRound.window_end)))
     start = last_end or end - dt.timedelta(minutes=current_app.config["DISTRIBUTION_INTERVAL_MINUTES"])
     result = RoundResult(start, end)
     if end <= start:
         return result
-    round_row = DistributionRound(window_start=start, window_end=end, ran_at=now)
-    try:
-        db.session.add(round_row)
-        db.session.flush()
-    except IntegrityError:  # another round took this window
-        db.session.rollback()
+    rounds = DistributionRound.__table__
+    round_id = db.session.scalar(insert_ignoring_conflicts(rounds).values(
+        window_start=start, window_end=end, ran_at=now).returning(rounds.c.id))
+    if round_id is None:  # another round took this window
         return RoundResult()
     routed = routed_filings(start, end)
     receipts, names = defaultdict(list), {}
@@ -70,7 +71,6 @@ def run_distribution_round(now: dt.datetime) -> RoundResult:
             messages[(community, user_id)] = body
     result.communities, result.filings = len(receipts), sum(len(v) for v in receipts.values())
     result.notifications = send_to_accounts(db.session, "distribution", messages)
-    round_row.communities, round_row.filings = result.communities, result.filings
-    round_row.notifications = result.notifications
-    db.session.commit()
+    db.session.execute(rounds.update().where(rounds.c.id == round_id).values(
+        communities=result.communities, filings=result.filings, notifications=result.notifications))
     return result

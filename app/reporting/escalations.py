@@ -18,6 +18,7 @@ community's officers through the outbox.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -32,6 +33,7 @@ from app.core.recipients import (OFFICER_ROLES, accounts_at, escalation_handler_
                             send_to_accounts, summarize)
 from app.core.scoped_rows import clean_note, scoped_row_for_update
 from app.core.sqltools import insert_ignoring_conflicts
+from app.core.transaction import transaction
 from models import DailyReport, Filing, Region
 from models.base import utcnow
 from models.reporting import (ESCALATION_LEVELS, LEVEL_LABELS, REASON_LABELS,
@@ -92,26 +94,22 @@ class EscalationRun:
     notifications: int = 0
 
 
+@transaction
 def escalate(now: dt.datetime) -> EscalationRun:
-    """Resolve what was settled, raise what fell due, notify; one transaction."""
+    """Resolve what was settled, raise what fell due, notify; one unit of work."""
     run = EscalationRun()
-    try:
+    for kind in KINDS:
+        settled = _resolve_settled(kind, now)
+        run.resolved += len(settled)
+        run.notifications += notify(settled, "resolved")
+    for index, level in enumerate(ESCALATION_LEVELS):
         for kind in KINDS:
-            settled = _resolve_settled(kind, now)
-            run.resolved += len(settled)
-            run.notifications += notify(settled, "resolved")
-        for index, level in enumerate(ESCALATION_LEVELS):
-            for kind in KINDS:
-                raised = _raise_level(kind, index, level, now)
-                run.raised[level] += len(raised)
-                run.notifications += notify(raised, "raised")
-        if run.resolved or any(run.raised.values()):
-            audit.record(db.session, "escalate", "Escalation", changes={
-                "now": now.isoformat(), "raised": run.raised, "resolved": run.resolved})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+            raised = _raise_level(kind, index, level, now)
+            run.raised[level] += len(raised)
+            run.notifications += notify(raised, "raised")
+    if run.resolved or any(run.raised.values()):
+        audit.record(db.session, "escalate", "Escalation", changes={
+            "now": now.isoformat(), "raised": run.raised, "resolved": run.resolved})
     return run
 
 
@@ -201,33 +199,51 @@ def resolve_when_filing_settles(conn, before, after) -> None:
 resolve_when_filing_settles.sql_for_inserted = lambda source: []  # a new filing settles nothing
 
 
+def escalation_levels_of_reports(report_ids) -> dict[int, str]:
+    """``report id -> highest level`` of its unresolved escalations (for screens)."""
+    levels: dict[int, str] = {}
+    ids = list(report_ids)
+    if not ids:
+        return levels
+    rows = db.session.execute(select(Escalation.subject_id, Escalation.level).where(
+        Escalation.subject_type == REPORT_MISSING.subject_type, Escalation.subject_id.in_(ids),
+        Escalation.status.in_(UNRESOLVED)))
+    for subject_id, level in rows:
+        if ESCALATION_LEVELS.index(level) >= ESCALATION_LEVELS.index(levels.get(subject_id, level)):
+            levels[subject_id] = level
+    return levels
+
+
 # ---- people acting on escalations ------------------------------------------------------
 
-def _scoped_escalation(escalation_id) -> Escalation:
-    escalation = scoped_row_for_update(Escalation, escalation_id)
+def _scoped_escalation(escalation_id, jurisdiction: Optional[str]) -> Escalation:
+    escalation = scoped_row_for_update(Escalation, escalation_id, jurisdiction)
     if escalation.status == "resolved":
         raise Conflict(_l("This escalation is already resolved."))
     return escalation
 
 
-def acknowledge(escalation_id, now: dt.datetime | None = None) -> Escalation:
-    """The region it reached has seen it and follows it up (the clock keeps running)."""
-    escalation = _scoped_escalation(escalation_id)
+@transaction
+def acknowledge(escalation_id, *, jurisdiction: Optional[str], now: dt.datetime | None = None) -> Escalation:
+    """The region it reached has seen it and follows it up (the clock keeps running).
+    NotFound outside ``jurisdiction``."""
+    escalation = _scoped_escalation(escalation_id, jurisdiction)
     if escalation.status == "acknowledged":
         raise Conflict(_l("This escalation is already acknowledged."))
     escalation.status = "acknowledged"
     escalation.acknowledged_at = now or utcnow()
     escalation.acknowledged_by_id = audit.actor()[0]
     notify([_notify_values(escalation)], "acknowledged", actor=audit.actor()[1])
-    db.session.commit()
     return escalation
 
 
-def resolve(escalation_id, note: str | None = None, now: dt.datetime | None = None) -> Escalation:
+@transaction
+def resolve(escalation_id, *, jurisdiction: Optional[str], note: str | None = None,
+            now: dt.datetime | None = None) -> Escalation:
     """Resolved by hand (e.g. the report came in on paper): this level and the levels
-    below it for the same subject, which all lie within the resolver's jurisdiction."""
+    below it for the same subject, which all lie within the resolver's ``jurisdiction``."""
     note = clean_note(note)
-    escalation = _scoped_escalation(escalation_id)
+    escalation = _scoped_escalation(escalation_id, jurisdiction)
     levels = ESCALATION_LEVELS[:ESCALATION_LEVELS.index(escalation.level) + 1]
     same_subject = (Escalation.subject_type == escalation.subject_type,
                     Escalation.subject_id == escalation.subject_id,
@@ -238,7 +254,6 @@ def resolve(escalation_id, note: str | None = None, now: dt.datetime | None = No
         row.status, row.resolved_at, row.resolved_by_id = "resolved", now or utcnow(), user_id
         row.resolution, row.note = "manual", note
     notify(rows, "resolved", actor=username)
-    db.session.commit()
     return escalation
 
 

@@ -35,7 +35,9 @@ from sqlalchemy import and_, case, func, literal, select, text, union_all
 
 from app.core.clock import local_date, sql_local_day
 from app.filings.events import on_filing_change
+from app.core.extensions import db
 from app.core.jurisdiction import code_within
+from app.core.transaction import transaction
 from app.core.sqltools import dialect_insert, dialect_of, run_constant, sql_int as _n
 from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL
@@ -199,6 +201,12 @@ def fold_pending(conn) -> int:
     changes = [(None, dict(row)) for row in moved.mappings()]
     apply_changes(conn, changes)
     return len(changes)
+
+
+@transaction
+def fold_pending_summaries() -> int:
+    """``fold_pending`` as a unit of work (the scheduler's job)."""
+    return fold_pending(db.session)
 
 
 def apply_changes(conn, changes) -> None:

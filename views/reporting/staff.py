@@ -10,13 +10,13 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.core import clock
-from app.reporting import escalations
 from app.core import recipients
-from app.reporting import daily_reports as reporting
 from app.core import roles
 from app.core.errors import DomainError, NotFound, ValidationFailed
-from app.core.extensions import db
+from app.core.jurisdiction import current_jurisdiction
 from app.regions.service import region_path
+from app.reporting import compliance, escalations
+from app.reporting import daily_reports as reporting
 from models.base import utcnow
 from models.reporting import LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
 from views.core.api_input import json_object, optional_text, safe
@@ -96,8 +96,7 @@ def _apply_to_each(items, work) -> tuple[int, list[str]]:
         try:
             work(item)
             done += 1
-        except DomainError as error:
-            db.session.rollback()
+        except DomainError as error:  # its unit of work rolled back
             errors.append(f"{item}: {error.message}")
     return done, errors
 
@@ -129,7 +128,9 @@ class DailyReportView(ScopedModelView):
     @action("submit_reports", _l("Confirm and submit"),
             _l("Submit the selected reports with their counts as shown?"), "fa-check")
     def submit_reports(self, items):
-        _flash_outcome(*_apply_to_each(items, lambda report: reporting.submit_report(report.id)))
+        jurisdiction = current_jurisdiction()
+        _flash_outcome(*_apply_to_each(items, lambda report: reporting.submit_report(
+            report.id, jurisdiction=jurisdiction)))
         return redirect(request.referrer or self.get_redirect())
 
 
@@ -154,7 +155,7 @@ class DailyReportApi(ScopedModelRestApi):
     @row_action("Confirm and submit a daily report (a zero report too); late after the deadline.",
                 "already submitted")
     def submit(pk, note):
-        return reporting.submit_report(pk, note=note)
+        return reporting.submit_report(pk, jurisdiction=current_jurisdiction(), note=note)
 
     @expose("/compliance", methods=["GET"])
     @protect()
@@ -170,7 +171,8 @@ class DailyReportApi(ScopedModelRestApi):
             200: {description: totals, one row per child region, communities not reported}
             404: {description: region outside your jurisdiction}
         """
-        result = reporting.compliance(request.args.get("region"), _requested_day())
+        result = compliance.compliance(request.args.get("region"), _requested_day(),
+                                       jurisdiction=current_jurisdiction())
         return self.response(200, **result.as_dict())
 
 
@@ -202,10 +204,11 @@ class DailyReportDesk(_Page):
     @expose("/")
     @has_access
     def index(self):
-        awaiting = reporting.reports_awaiting()
-        levels = reporting.escalation_levels_of_reports(r.id for r in awaiting)
+        jurisdiction = current_jurisdiction()
+        awaiting = reporting.reports_awaiting(jurisdiction)
+        levels = escalations.escalation_levels_of_reports(r.id for r in awaiting)
         return self.render_template(
-            "daily_report_desk.html", awaiting=awaiting, submitted=reporting.reports_submitted(),
+            "daily_report_desk.html", awaiting=awaiting, submitted=reporting.reports_submitted(jurisdiction),
             levels=levels, level_labels=LEVEL_LABELS, labels=REPORT_LABELS,
             count_fields=DailyReport.COUNT_FIELDS, now=utcnow(), local=clock.format_local,
             can_submit=self.appbuilder.sm.has_access("can_write", roles.DAILY_REPORT))
@@ -214,7 +217,7 @@ class DailyReportDesk(_Page):
     @has_access
     def submit(self, pk):
         try:
-            report = reporting.submit_report(pk, note=request.form.get("note"))
+            report = reporting.submit_report(pk, jurisdiction=current_jurisdiction(), note=request.form.get("note"))
         except NotFound:
             abort(404)
         if report.late:
@@ -235,7 +238,8 @@ class ComplianceView(_Page):
     @has_access
     def index(self):
         try:
-            result = reporting.compliance(request.args.get("region"), _requested_day())
+            result = compliance.compliance(request.args.get("region"), _requested_day(),
+                                           jurisdiction=current_jurisdiction())
         except NotFound:
             abort(404)
         return self.render_template(
@@ -263,7 +267,6 @@ class InboxView(_Page):
     def mark_read(self):
         recipients.mark_read(self.appbuilder.sm.current_user.id, request.form.getlist("id", type=int),
                              now=utcnow())
-        db.session.commit()
         return redirect(url_for(".index"))
 
 
@@ -287,13 +290,15 @@ class EscalationView(ScopedModelView):
 
     @action("acknowledge_escalations", _l("Acknowledge"), None, "fa-eye")
     def acknowledge_escalations(self, items):
-        _flash_outcome(*_apply_to_each(items, lambda e: escalations.acknowledge(e.id)))
+        jurisdiction = current_jurisdiction()
+        _flash_outcome(*_apply_to_each(items, lambda e: escalations.acknowledge(e.id, jurisdiction=jurisdiction)))
         return redirect(request.referrer or self.get_redirect())
 
     @action("resolve_escalations", _l("Resolve"), _l("Mark the selected escalations resolved?"),
             "fa-check")
     def resolve_escalations(self, items):
-        _flash_outcome(*_apply_to_each(items, lambda e: escalations.resolve(e.id)))
+        jurisdiction = current_jurisdiction()
+        _flash_outcome(*_apply_to_each(items, lambda e: escalations.resolve(e.id, jurisdiction=jurisdiction)))
         return redirect(request.referrer or self.get_redirect())
 
 
@@ -318,13 +323,13 @@ class EscalationApi(ScopedModelRestApi):
     @expose("/<int:pk>/acknowledge", methods=["POST"])
     @row_action("Acknowledge an escalation that reached your region.", "already acknowledged or resolved")
     def acknowledge(pk, note):
-        return escalations.acknowledge(pk)
+        return escalations.acknowledge(pk, jurisdiction=current_jurisdiction())
 
     @expose("/<int:pk>/resolve", methods=["POST"])
     @row_action("Resolve an escalation (and the levels below it) with an optional note.",
                 "already resolved")
     def resolve(pk, note):
-        return escalations.resolve(pk, note=note)
+        return escalations.resolve(pk, jurisdiction=current_jurisdiction(), note=note)
 
 
 def register(registry):

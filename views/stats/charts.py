@@ -12,8 +12,9 @@ import plotly.io as pio
 from flask import url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from app.stats import rollups
 from app.core.http_headers import with_nonce
+from app.reporting import compliance
+from app.stats import rollups
 
 LEVEL_LABELS = {1: _l("Province"), 2: _l("City"), 3: _l("County"), 4: _l("Township"), 5: _l("Community")}
 TRANSPORT_LABELS = {"flight": _l("Flight"), "train": _l("Train"), "coach": _l("Coach"), "car": _l("Car"),
@@ -26,9 +27,9 @@ COUNT_LABELS = {
     "reports_expected": _l("Reports due"), "reports_on_time": _l("Reports on time"),
     "report_compliance": _l("On-time rate"),
 }
-REPORT_STATE_LABELS = {rollups.REPORT_ON_TIME: _l("On time"), rollups.REPORT_LATE: _l("Late"),
-                       rollups.REPORT_MISSING: _l("Missing"), rollups.REPORT_NOT_DUE: _l("Not due yet")}
-REPORT_STATE_VALUES = {rollups.REPORT_MISSING: 0, rollups.REPORT_LATE: 1, rollups.REPORT_ON_TIME: 2}
+REPORT_STATE_LABELS = {compliance.ON_TIME: _l("On time"), compliance.LATE: _l("Late"),
+                       compliance.MISSING: _l("Missing"), compliance.NOT_DUE: _l("Not due yet")}
+REPORT_STATE_VALUES = {compliance.MISSING: 0, compliance.LATE: 1, compliance.ON_TIME: 2}
 TOP_ORIGINS = 15
 COLORS = {"checked": "#2e7d32", "pending": "#f9a825", "overdue": "#c62828", "filings": "#1565c0",
           "arrived": "#00897b"}
@@ -62,23 +63,25 @@ class Chart:
 
 
 class ChartContext:
-    """One region and date range; the rollup service's answers, each asked once."""
+    """One region and date range seen from a jurisdiction (the view resolves it); the
+    rollup service's answers, each asked once."""
 
-    def __init__(self, region_code: str, date_range: rollups.DateRange, now=None):
-        self.region = rollups.visible_region(region_code)
+    def __init__(self, region_code: str, date_range: rollups.DateRange, jurisdiction: Optional[str], now=None):
+        self.jurisdiction = jurisdiction
+        self.region = rollups.visible_region(region_code, jurisdiction)
         self.date_range, self.now = date_range, now
 
     @cached_property
     def rollup(self) -> dict:
-        return rollups.rollup(self.region.code, self.date_range, self.now)
+        return rollups.rollup(self.region.code, self.date_range, self.now, jurisdiction=self.jurisdiction)
 
     @cached_property
     def series(self) -> list[dict]:
-        return rollups.daily_series(self.region.code, self.date_range, self.now)
+        return rollups.daily_series(self.region.code, self.date_range, self.now, jurisdiction=self.jurisdiction)
 
     @cached_property
     def key_figures(self) -> dict:
-        return rollups.key_figures(self.region.code, self.now)
+        return rollups.key_figures(self.region.code, self.now, jurisdiction=self.jurisdiction)
 
     def link(self, code: str) -> str:
         return url_for("StatsDashboardView.dashboard", region=code, **{
@@ -107,7 +110,7 @@ def _percent(value) -> Optional[str]:
 
 ROLLUP_FIELDS = ("filings", "arrived", "checked", "pending", "overdue", "risk_area", "late_notice",
                  "under_control", "not_arrived", "cancelled")
-REPORT_FIELDS = ("reports_expected", "reports_on_time", "report_compliance")
+REPORT_FIELDS = compliance.REPORT_FIELDS
 
 
 def children_chart(ctx: ChartContext) -> Chart:
@@ -199,7 +202,7 @@ def _ranking_chart(name, title, counts: dict, label: Callable[[str], str], top: 
 
 
 def origin_charts(ctx: ChartContext) -> tuple[Chart, Chart]:
-    provinces, cities = rollups.origins(ctx.region.code, ctx.date_range)
+    provinces, cities = rollups.origins(ctx.region.code, ctx.date_range, jurisdiction=ctx.jurisdiction)
     names = rollups.region_names(list(provinces) + list(cities))
     return (_ranking_chart("origin_provinces", _("Origins: top provinces"), provinces,
                            lambda c: _origin_name(c, names), 10),
@@ -208,7 +211,7 @@ def origin_charts(ctx: ChartContext) -> tuple[Chart, Chart]:
 
 
 def transport_chart(ctx: ChartContext) -> Chart:
-    modes = rollups.transport_modes(ctx.region.code, ctx.date_range)
+    modes = rollups.transport_modes(ctx.region.code, ctx.date_range, jurisdiction=ctx.jurisdiction)
     ranked = sorted(modes.items(), key=lambda item: -item[1])
     labels = [str(TRANSPORT_LABELS.get(mode, mode)) for mode, _n in ranked]
     figure = go.Figure(go.Pie(labels=labels, values=[n for _mode, n in ranked], hole=0.4, sort=False))
@@ -222,7 +225,7 @@ def compliance_chart(ctx: ChartContext) -> Chart:
     """A township's communities x days heat map of daily reports; above a township, the
     on-time rate per child region."""
     title = _("Daily-report compliance")
-    heatmap = rollups.report_heatmap(ctx.region.code, ctx.date_range, ctx.now)
+    heatmap = rollups.report_heatmap(ctx.region.code, ctx.date_range, ctx.now, jurisdiction=ctx.jurisdiction)
     if heatmap is None:
         children = ctx.rollup["children"]
         rates = [c["report_compliance"] for c in children]

@@ -14,7 +14,6 @@ from app.core import roles
 from app.stats import rollups
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
-from app.core.extensions import db
 from app.regions.service import region_path
 from app.core.jurisdiction import current_jurisdiction, is_within
 from views.core.api_input import safe
@@ -36,10 +35,13 @@ def _request_range(flash_errors=False) -> rollups.DateRange:
 
 
 def _context(flash_errors=False) -> ChartContext:
-    """The region and range of the request; 404 for a region outside the jurisdiction."""
+    """The region and range of the request, seen from the caller's jurisdiction; 404 for
+    a region outside it."""
     date_range = _request_range(flash_errors)
+    jurisdiction = current_jurisdiction()
     try:
-        return ChartContext(request.args.get("region") or rollups.default_region_code(), date_range)
+        return ChartContext(request.args.get("region") or rollups.default_region_code(jurisdiction),
+                            date_range, jurisdiction)
     except NotFound:
         abort(404)
 
@@ -56,9 +58,7 @@ class StatsDashboardView(BaseView):
     def dashboard(self):
         ctx = _context(flash_errors=True)
         charts = all_charts(ctx)
-        db.session.commit()  # keeps the daily-report compliance counted for this read
-        jurisdiction = current_jurisdiction()
-        path = [r for r in region_path(ctx.region.code) if is_within(r.code, jurisdiction)]
+        path = [r for r in region_path(ctx.region.code) if is_within(r.code, ctx.jurisdiction)]
         return self.render_template(
             "stats_dashboard.html", ctx=ctx, charts=charts, figures=ctx.key_figures, path=path,
             level_label=LEVEL_LABELS.get(ctx.region.level), plotly_js=self.route_base + "/plotly.min.js")
@@ -71,7 +71,6 @@ class StatsDashboardView(BaseView):
             abort(404)
         ctx = _context()
         chart = CHARTS[name](ctx)
-        db.session.commit()
         data = to_xlsx(chart.headers, chart.rows, title=chart.title)
         return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"{name}-{ctx.region.code}.xlsx")
@@ -109,13 +108,13 @@ class StatsApi(BaseApi):
             404:
               description: unknown region, or outside your jurisdiction
         """
+        jurisdiction = current_jurisdiction()
         try:
-            body = rollups.rollup(request.args.get("region") or rollups.default_region_code(),
-                                  rollups.parse_range(request.args.get("from"), request.args.get("to")))
+            body = rollups.rollup(request.args.get("region") or rollups.default_region_code(jurisdiction),
+                                  rollups.parse_range(request.args.get("from"), request.args.get("to")),
+                                  jurisdiction=jurisdiction)
         except DomainError as error:
-            db.session.rollback()
             return error_response(error)
-        db.session.commit()  # keeps the daily-report compliance counted for this read
         return self.response(200, **body)
 
 
