@@ -34,6 +34,7 @@ from views.core.api_input import safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.filings.public import form_choices
 from views.core.responses import error_response
+from views.core.search import each, select2_search
 from views.core.widgets import RegionSelectField
 
 FILINGS = ("Filings", _l("Filings"))
@@ -507,9 +508,8 @@ class FilingActionApi(BaseApi):
         """
         from flask import current_app
 
-        regions = search_regions(request.args.get("q", ""), current_app.config["PROVINCE_CODE"], level=5)
-        return self.response(200, results=[{"id": r.code, "text": region_label(r), "level": r.level}
-                                           for r in regions])
+        return select2_search(lambda term, province: search_regions(term, province, level=5), each(region_label),
+                              key="code", with_level=True, scope=lambda: current_app.config["PROVINCE_CODE"])
 
 
 def register(registry):

@@ -15,7 +15,6 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget, 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from marshmallow import fields
-from sqlalchemy import or_, select
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -23,12 +22,13 @@ from app.core import roles
 from app.core.errors import DomainError
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
 from app.core.extensions import db
-from app.core.jurisdiction import code_range, code_within, current_jurisdiction
+from app.core.search import search_scoped_rows
 from app.ledgers.io import Exporter, ImportRejected, export_all, import_file, template
 from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
 from views.core.responses import error_response
 from views.core.scoped import _column_value
+from views.core.search import each, select2_search
 
 EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE,
                      "template_xlsx": roles.READ, "export_all": roles.READ, "lookup": roles.READ}
@@ -278,20 +278,8 @@ class LedgerApiMixin(_ServiceChecks):
             200:
               description: matching rows
         """
-        model, term = self.datamodel.obj, request.args.get("q", "").strip()
-        query = select(model).where(code_within(model.jurisdiction_attr(), current_jurisdiction()))
-        if term:
-            conditions = []
-            for column_name in self.lookup_columns:
-                column = getattr(model, column_name)
-                if column_name.endswith("code") and term.isdigit():
-                    low, high = code_range(term)
-                    conditions.append(column.between(low, high))
-                elif not column_name.endswith("code"):
-                    conditions.append(column.contains(term, autoescape=True))
-            query = query.where(or_(*conditions)) if conditions else query.where(False)
-        rows = db.session.scalars(query.order_by(model.jurisdiction_attr(), model.id).limit(20))
-        return self.response(200, results=[{"id": item.id, "text": self.describe(item)} for item in rows])
+        return select2_search(lambda term, jurisdiction: search_scoped_rows(
+            self.datamodel.obj, self.lookup_columns, term, jurisdiction), each(self.describe))
 
     @expose("/template", methods=["GET"])
     @protect(allow_browser_login=True)

@@ -7,7 +7,6 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from flask import request
 from sqlalchemy import select
 
 from app.ledgers import choices
@@ -24,6 +23,7 @@ from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, date_field, \
     decimal_field, place_label, select_field
 from views.ledgers.units import LEDGERS, PHONE_FIELD, formatter
+from views.core.search import each, select2_search
 from views.core.widgets import RegionSelectField, RelatedSelectField
 
 LABELS = {
@@ -138,8 +138,7 @@ class StaffApi(LedgerApiMixin, ScopedModelRestApi):
             200:
               description: matching accounts
         """
-        users = roster.search_accounts(request.args.get("q", ""), current_jurisdiction())
-        return self.response(200, results=[{"id": u.id, "text": describe_account(u)} for u in users])
+        return select2_search(roster.search_accounts, each(describe_account))
 
 
 DEVICE_FORM = {
