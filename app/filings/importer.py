@@ -13,6 +13,7 @@ from app.filings import labels
 from app.filings import service as filings
 from app.core import identity
 from app.core.errors import ValidationFailed
+from app.core.transaction import transaction
 from app.core.excel import TableRefused, read_table, to_xlsx
 from app.filings.rules import INPUT_FIELDS
 
@@ -102,11 +103,12 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
     return result
 
 
+@transaction
 def import_filings(conn, data: bytes, filename: str, *, now, jurisdiction: Optional[str],
                    user_id: Optional[int] = None,
                    progress: Optional[Callable[[int, int], None]] = None) -> list[filings.Created]:
-    """Check every row, then store them all in the caller's transaction (channel
-    ``import``). ImportFailed lists every problem; then nothing is stored."""
+    """Check every row, then store them all in one transaction (channel ``import``).
+    ImportFailed lists every problem; then nothing is stored."""
     rows = read_rows(data, filename)
     progress and progress(0, len(rows))
     try:

@@ -33,6 +33,7 @@ from app.core.extensions import db
 from app.core.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
 from app.core.jurisdiction import code_within, is_within
 from app.core.clock import format_local, iso_local
+from app.core.transaction import transaction
 from app.core.sqltools import (
     insert_ignoring_conflicts,
     run_constant,
@@ -151,6 +152,7 @@ def row_by_receipt(conn, receipt: str) -> Optional[dict]:
 
 # ---- creating -----------------------------------------------------------------------------
 
+@transaction
 def create_filings(conn, inputs: list, *, now: dt.datetime, channel: str,
                    jurisdiction: Optional[str] = None, user_id: Optional[int] = None,
                    prefix=lambda index: "", by: Optional[tuple] = None) -> list[Created]:
@@ -542,6 +544,7 @@ def _changed_columns(before: dict, current: dict, values: dict) -> dict:
 
 # ---- officers: checks and transfers ---------------------------------------------------------
 
+@transaction
 def record_check(conn, filing_id, data, *, now, jurisdiction, user_id=None) -> tuple[int, dict]:
     """An officer's check of a filing in their jurisdiction; returns (check id, row)."""
     check = rules.check_check(rules.load(rules.CHECK_INPUT, data), now)
@@ -568,6 +571,7 @@ def record_check(conn, filing_id, data, *, now, jurisdiction, user_id=None) -> t
     return check_id, after
 
 
+@transaction
 def transfer_filing(conn, filing_id, data, *, now, jurisdiction, user_id=None) -> tuple[int, dict]:
     """Move a filing of the officer's jurisdiction to another community of the province
     (any: the traveller went elsewhere); the history is kept. Returns (transfer id, row)."""
@@ -720,6 +724,7 @@ def receipt_summary(row: dict) -> dict:
     return {"receipt": row["receipt"], "status": row["status"]}
 
 
+@transaction
 def reveal(conn, filing_id, *, jurisdiction) -> dict:
     """The plain ID number and phones of a filing, for a role allowed to see them;
     every unmasking is written to the audit log."""

@@ -38,6 +38,7 @@ from app.core.jurisdiction import code_within, current_jurisdiction
 from app.regions.service import get_region, label
 from app.core.security import ConsoleUser
 from app.core.text_input import UNSTORABLE_TEXT, is_storable
+from app.core.transaction import transaction
 from models import Region
 from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, \
     Building, Grid, Household, Resident, Unit
@@ -631,6 +632,7 @@ def _field_error(field_name, message):
 
 # ---- import ------------------------------------------------------------------------
 
+@transaction
 def import_file(table: Table, data: bytes, filename: str, progress=None) -> ImportResult:
     """Import a whole file for the current user's jurisdiction: all rows or none.
     Raises ImportRejected listing every bad row."""
@@ -644,14 +646,12 @@ def import_file(table: Table, data: bytes, filename: str, progress=None) -> Impo
         problems += _import_row(table, ctx, number, row, positions, seen, result)
         progress and progress(number - 1, len(rows))
     if problems:
-        db.session.rollback()
         raise ImportRejected(problems)
     audit.record(db.session, "import", table.model.__name__, region_code=ctx.prefix, changes={
         "file": filename, "created": result.created, "updated": result.updated})
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise ImportRejected([(1, "", _l("Someone changed the same records meanwhile; import again."))])
     return result
 

@@ -20,6 +20,7 @@ from app.core import clock
 from app.core.errors import Conflict, DomainError, FieldErrors, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, current_jurisdiction, is_within
+from app.core.transaction import transaction
 from app.ledgers.choices import REWARD_KINDS, choice_label
 from app.ledgers.units import merge_errors
 from app.regions.service import ANY_JURISDICTION, check_assignable_region, get_jurisdiction_unit, label
@@ -146,6 +147,7 @@ def may_decide(record: RewardPenalty, approver_code: Optional[str]) -> bool:
         and len(approver_code) < len(record.region_code)
 
 
+@transaction
 def decide(record: RewardPenalty, approve: bool, approver_id: Optional[int],
            approver_code: Optional[str], note: Optional[str] = None, amount=None,
            now: Optional[dt.datetime] = None) -> RewardPenalty:

@@ -26,7 +26,6 @@ from app.core.search import search_scoped_rows
 from app.ledgers.io import Exporter, ImportRejected, export_all, import_file, template
 from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
-from views.core.responses import error_response
 from views.core.scoped import _column_value
 from views.core.search import each, select2_search
 
@@ -327,8 +326,5 @@ class LedgerApiMixin(_ServiceChecks):
         table, upload = self._table(), request.files.get("file")
         if upload is None:
             return self.response_400(message=str(_l("Choose a file.")))
-        try:
-            result = import_file(table, upload.read(), upload.filename)
-        except DomainError as error:
-            return error_response(error)
+        result = import_file(table, upload.read(), upload.filename)
         return self.response(200, created=result.created, updated=result.updated, unchanged=result.unchanged)

@@ -14,13 +14,14 @@ from app.reporting import escalations
 from app.core import recipients
 from app.reporting import daily_reports as reporting
 from app.core import roles
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.regions.service import region_path
 from models.base import utcnow
 from models.reporting import LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
 from views.core.api_input import json_object, optional_text, safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
+from views.core.refusals import apply_to_each
 
 CATEGORY = ("Reporting", _l("Daily reporting"))
 READ_ROUTES = {"list", "show", "action", "action_post"}
@@ -89,19 +90,6 @@ def row_action(summary: str, conflict: str):
     return decorate
 
 
-def _apply_to_each(items, work) -> tuple[int, list[str]]:
-    """Run ``work(item)`` for each selected row; (done, error messages)."""
-    done, errors = 0, []
-    for item in items if isinstance(items, list) else [items]:
-        try:
-            work(item)
-            done += 1
-        except DomainError as error:
-            db.session.rollback()
-            errors.append(f"{item}: {error.message}")
-    return done, errors
-
-
 def _flash_outcome(done: int, errors: list[str]):
     if done:
         flash(_("%(count)s done.", count=done), "success")
@@ -129,7 +117,7 @@ class DailyReportView(ScopedModelView):
     @action("submit_reports", _l("Confirm and submit"),
             _l("Submit the selected reports with their counts as shown?"), "fa-check")
     def submit_reports(self, items):
-        _flash_outcome(*_apply_to_each(items, lambda report: reporting.submit_report(report.id)))
+        _flash_outcome(*apply_to_each(items, lambda report: reporting.submit_report(report.id)))
         return redirect(request.referrer or self.get_redirect())
 
 
@@ -287,13 +275,13 @@ class EscalationView(ScopedModelView):
 
     @action("acknowledge_escalations", _l("Acknowledge"), None, "fa-eye")
     def acknowledge_escalations(self, items):
-        _flash_outcome(*_apply_to_each(items, lambda e: escalations.acknowledge(e.id)))
+        _flash_outcome(*apply_to_each(items, lambda e: escalations.acknowledge(e.id)))
         return redirect(request.referrer or self.get_redirect())
 
     @action("resolve_escalations", _l("Resolve"), _l("Mark the selected escalations resolved?"),
             "fa-check")
     def resolve_escalations(self, items):
-        _flash_outcome(*_apply_to_each(items, lambda e: escalations.resolve(e.id)))
+        _flash_outcome(*apply_to_each(items, lambda e: escalations.resolve(e.id)))
         return redirect(request.referrer or self.get_redirect())
 
 
