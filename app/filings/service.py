@@ -42,6 +42,7 @@ from app.core.sqltools import (
 )
 from app.core.outbox import notification_values
 from models import AuditLog, Notification, Region
+from models.region import REGION_CODE_LENGTHS
 from models.filing import (
     MAX_EDITS,
     Filing,
@@ -713,7 +714,7 @@ def _path_name(conn, code: Optional[str]) -> Optional[str]:
     """``郑州市 金水区 经八路街道 体育社区`` (the province left out)."""
     if not code:
         return None
-    prefixes = [code[:n] for n in (4, 6, 9, 12) if n <= len(code)]
+    prefixes = [code[:n] for n in REGION_CODE_LENGTHS[1:] if n <= len(code)]
     names = region_info(conn, prefixes)
     return " ".join(names[p].name for p in prefixes if p in names)
 

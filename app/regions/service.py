@@ -17,7 +17,7 @@ from app.core.errors import OutsideJurisdiction, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_range, code_within, ensure_within
 from models import Region
-from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY
+from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_CITY, LEVEL_COMMUNITY, LEVEL_COUNTY, LEVEL_TOWNSHIP, REGION_CODE_LENGTHS
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "data"
 HENAN_FILE = SEED_DIR / "henan-divisions.csv"
@@ -163,7 +163,7 @@ def get_region(code: Optional[str]) -> Optional[Region]:
 
 def region_path(code: str) -> list[Region]:
     """The region and its ancestors, province first."""
-    prefixes = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    prefixes = [code[:n] for n in REGION_CODE_LENGTHS if n <= len(code)]
     found = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(prefixes)))}
     return [found[p] for p in prefixes if p in found]
 
@@ -265,7 +265,8 @@ def label(place) -> str:
 
 
 def ancestor_prefixes(code: str) -> list[str]:
-    return [code[:n] for n in (4, 6, 9) if n < len(code)]
+    return [code[:CODE_LENGTH_BY_LEVEL[level]] for level in (LEVEL_CITY, LEVEL_COUNTY, LEVEL_TOWNSHIP)
+            if CODE_LENGTH_BY_LEVEL[level] < len(code)]
 
 
 def labels_with_place(regions: list[Region]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
 from app.regions.service import region_path
 from models.base import utcnow
-from models.reporting import LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
+from models.reporting import ESCALATION_LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
 from views.core.api_input import json_object, optional_text, safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.core.refusals import apply_to_each
@@ -194,7 +194,7 @@ class DailyReportDesk(_Page):
         levels = reporting.escalation_levels_of_reports(r.id for r in awaiting)
         return self.render_template(
             "daily_report_desk.html", awaiting=awaiting, submitted=reporting.reports_submitted(),
-            levels=levels, level_labels=LEVEL_LABELS, labels=REPORT_LABELS,
+            levels=levels, level_labels=ESCALATION_LEVEL_LABELS, labels=REPORT_LABELS,
             count_fields=DailyReport.COUNT_FIELDS, now=utcnow(), local=clock.format_local,
             can_submit=self.appbuilder.sm.has_access("can_write", roles.DAILY_REPORT))
 
@@ -228,7 +228,7 @@ class ComplianceView(_Page):
             abort(404)
         return self.render_template(
             "compliance.html", result=result, path=region_path(result.region.code),
-            level_labels=LEVEL_LABELS, status_labels=REPORT_STATUS_LABELS,
+            level_labels=ESCALATION_LEVEL_LABELS, status_labels=REPORT_STATUS_LABELS,
             local=clock.format_local, now=utcnow())
 
 
