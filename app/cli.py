@@ -140,11 +140,12 @@ def fail_with_problems(problems: list[str], message) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def regions_import(path):
     """Import division codes from a CSV (code,name,level,parent_code). All or nothing."""
-    from app.regions.service import RegionFileError, import_regions
+    from app.core.errors import ImportRejected
+    from app.regions.service import import_regions
 
     try:
         result = import_regions(path, Progress("regions"))
-    except RegionFileError as error:
+    except ImportRejected as error:
         fail_with_problems([f"line {line}: {reason}" for line, reason in error.problems], error.message)
     click.echo(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
 

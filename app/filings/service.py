@@ -30,7 +30,7 @@ from app.filings import rules
 from app.core import identity
 from app.core import rate_limits
 from app.core.extensions import db
-from app.core.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
+from app.core.errors import Conflict, FieldErrors, NotFound, OutsideJurisdiction, ValidationFailed
 from app.core.jurisdiction import code_within, is_within
 from app.core.clock import format_local, iso_local
 from app.core.transaction import transaction
@@ -250,7 +250,7 @@ def prepare_filings(conn, inputs: list, *, now, jurisdiction=None, prefix=lambda
     for index, data in enumerate(loaded):
         if data is None:
             continue
-        problems = rules.Problems(prefix(index))
+        problems = FieldErrors(prefix(index))
         values = rules.check_filing(data, now, regions, problems)
         destination = values.get("destination_region_code")
         if jurisdiction is not None and destination in regions and not is_within(destination, jurisdiction):
@@ -462,7 +462,7 @@ def edit_filing(conn, receipt: str, token: Optional[str], data, *, now) -> dict:
     if not changes:
         raise ValidationFailed(_l("Give at least one field to change."))
     current = filer_input(before)
-    problems = rules.Problems()
+    problems = FieldErrors()
     values = rules.check_filing({**current, **changes}, now, region_info(
         conn, rules.region_codes({**current, **changes})), problems)
     if problems:
@@ -605,7 +605,7 @@ def staff_edit(session, item: Filing, *, now, user_id=None) -> None:
     changed values and keeps the revision and the change hook in the same transaction.
     Staff corrections do not use up the filer's edits."""
     before = committed_values(item)
-    problems = rules.Problems()
+    problems = FieldErrors()
     for key in STAFF_EDITABLE:
         value = getattr(item, key)
         if isinstance(value, str):

@@ -30,7 +30,7 @@ from app.core import audit
 from app.ledgers import choices
 from app.ledgers import units as ledgers
 from app.ledgers import roster
-from app.core.errors import DomainError, ValidationFailed
+from app.core.errors import DomainError, ImportRejected, ValidationFailed
 from app.core.excel import TableRefused, read_table, to_xlsx_sheets
 from app.core.extensions import db
 from app.core.identity import lookup_hash, normalize_id_number
@@ -53,17 +53,6 @@ CODE_IN_LABEL = re.compile(r"\((\d+)\)\s*$")
 
 class CellError(Exception):
     """A cell that cannot be read; the message says why, in the user's language."""
-
-
-class ImportRejected(ValidationFailed):
-    """The file has bad rows; nothing was imported. ``problems``: (row, column, message)."""
-
-    def __init__(self, problems):
-        self.problems = problems
-        errors = {}
-        for row, column, message in problems:
-            errors.setdefault(str(row), []).append(f"{column}: {message}" if column else str(message))
-        super().__init__(_l("The file has %(n)s problems; nothing was imported.", n=len(problems)), errors)
 
 
 @dataclass

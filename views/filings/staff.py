@@ -21,7 +21,7 @@ from app.filings import service as filings
 from app.core import identity
 from app.core import roles
 from app.core.audit import actor
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ImportRejected, NotFound, ValidationFailed
 from app.core.excel import XLSX_MIMETYPE
 from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction
@@ -301,7 +301,7 @@ class FilingEntryView(BaseView):
             if upload is None or not upload.filename:
                 flash(_("Choose a file to import."), "danger")
             else:
-                with ShownRefusal(filing_import.ImportFailed) as refusal:
+                with ShownRefusal(ImportRejected) as refusal:
                     result = filing_import.import_filings(
                         _conn(), upload.read(), upload.filename, now=utcnow(),
                         jurisdiction=current_jurisdiction(), user_id=_user_id())
