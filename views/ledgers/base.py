@@ -19,11 +19,11 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app.core import roles
-from app.core.errors import DomainError
+from app.core.errors import DomainError, ImportRejected
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
 from app.core.extensions import db
 from app.core.search import search_scoped_rows
-from app.ledgers.io import Exporter, ImportRejected, export_all, import_file, template
+from app.ledgers.engine import Exporter, export_all, import_file, template
 from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
 from views.core.scoped import _column_value
@@ -55,7 +55,7 @@ class _ServiceChecks:
 
     service = None
     delete_check = None
-    excel_table = None  # an app.ledgers.io table: import, template and exports in its columns
+    excel_table = None  # an app.ledgers.tables table: import, template and exports in its columns
 
     def _table(self):
         if self.excel_table is None:
