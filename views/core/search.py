@@ -8,6 +8,27 @@ from flask_appbuilder.api import BaseApi
 from app.core.jurisdiction import current_jurisdiction
 
 
+SEARCH_DOC = """{summary}
+        ---
+        get:
+          parameters:
+          - {{in: query, name: q, schema: {{type: string}}, description: "a code's start or part of a name"}}
+{parameters}          responses:
+            200:
+              description: '{{"results": [{{"id", "text"}}]}}'
+        """
+
+
+def search_doc(summary: str, *parameters: str):
+    """Gives a picker's search endpoint its OpenAPI description (put it next to the
+    ``def``): ``q``, then each of ``parameters`` (``{in: query, ...}``), answering select2."""
+    def decorate(endpoint):
+        endpoint.__doc__ = SEARCH_DOC.format(
+            summary=summary, parameters="".join(f"          - {p}\n" for p in parameters))
+        return endpoint
+    return decorate
+
+
 def each(describe):
     """``texts`` for ``select2_search`` from a function giving one row's text."""
     return lambda rows: describe

@@ -34,7 +34,7 @@ from views.core.api_input import refusing_bad_input, safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.filings.public import form_choices
 from views.core.refusals import ShownRefusal
-from views.core.search import each, select2_search
+from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField
 
 FILINGS = ("Filings", _l("Filings"))
@@ -471,16 +471,8 @@ class FilingActionApi(BaseApi):
     @expose("/transfer_targets", methods=["GET"])
     @protect()
     @safe
+    @search_doc("Communities of the province matching ``q`` (any may receive a transfer).")
     def transfer_targets(self):
-        """Communities of the province matching ``q`` (any may receive a transfer).
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          responses:
-            200:
-              description: select2 results
-        """
         from flask import current_app
 
         return select2_search(lambda term, province: search_regions(term, province, level=5), each(region_label),

@@ -27,7 +27,7 @@ from app.ledgers.engine import Exporter, export_all, import_file, template
 from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
 from views.core.scoped import _column_value
-from views.core.search import each, select2_search
+from views.core.search import each, search_doc, select2_search
 
 EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE,
                      "template_xlsx": roles.READ, "export_all": roles.READ, "lookup": roles.READ}
@@ -266,17 +266,8 @@ class LedgerApiMixin(_ServiceChecks):
     @expose("/lookup", methods=["GET"])
     @protect(allow_browser_login=True)
     @safe
+    @search_doc("Rows within the caller's jurisdiction matching ``q``, for searchable fields.")
     def lookup(self):
-        """Rows within the caller's jurisdiction matching ``q``, for searchable
-        fields (select2 ``ajax`` format).
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          responses:
-            200:
-              description: matching rows
-        """
         return select2_search(lambda term, jurisdiction: search_scoped_rows(
             self.datamodel.obj, self.lookup_columns, term, jurisdiction), each(self.describe))
 

@@ -23,7 +23,7 @@ from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, date_field, \
     decimal_field, place_label, select_field
 from views.ledgers.units import LEDGERS, PHONE_FIELD, formatter
-from views.core.search import each, select2_search
+from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField, RelatedSelectField
 
 LABELS = {
@@ -127,17 +127,8 @@ class StaffApi(LedgerApiMixin, ScopedModelRestApi):
     @expose("/accounts", methods=["GET"])
     @protect(allow_browser_login=True)
     @safe
+    @search_doc("Login accounts within the caller's jurisdiction matching ``q``, to link a staff member to theirs.")
     def accounts(self):
-        """Login accounts within the caller's jurisdiction matching ``q`` (select2
-        format), to link a staff member to theirs.
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          responses:
-            200:
-              description: matching accounts
-        """
         return select2_search(roster.search_accounts, each(describe_account))
 
 

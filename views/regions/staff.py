@@ -12,7 +12,7 @@ from app.regions.service import check_assignable_region, check_new_region, label
 from models import Region
 from views.core.api_input import safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
-from views.core.search import select2_search
+from views.core.search import search_doc, select2_search
 
 REGION_LABELS = {
     "code": _l("Code"), "name": _l("Name"), "level": _l("Level"), "parent_code": _l("Parent code"),
@@ -69,19 +69,10 @@ class RegionApi(RegionWriteRule, ScopedModelRestApi):
     @expose("/search", methods=["GET"])
     @protect(allow_browser_login=True)
     @safe
+    @search_doc("Regions within the caller's jurisdiction matching ``q``, for searchable region fields.",
+                "{in: query, name: level, schema: {type: integer}}",
+                '{in: query, name: units, schema: {type: integer}, description: "1: ledger grids, buildings, units too"}')
     def search(self):
-        """Regions within the caller's jurisdiction matching ``q`` (code prefix or
-        name), for searchable region fields (select2 ``ajax`` format).
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          - {in: query, name: level, schema: {type: integer}}
-          - {in: query, name: units, schema: {type: integer}, description: "1: ledger grids, buildings, units too"}
-          responses:
-            200:
-              description: matching regions
-        """
         level = request.args.get("level", type=int)
         if request.args.get("units"):  # any jurisdiction: ledger grids, buildings, units too
             search = search_jurisdictions
