@@ -24,7 +24,6 @@ from marshmallow import ValidationError, fields, validate
 from wtforms import PasswordField, StringField, validators
 
 from app.core import accounts
-from app.core.extensions import db
 from app.core.security import SESSION_VERSION_KEY
 from views.core.responses import json_error
 
