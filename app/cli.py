@@ -7,7 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.core import roles
 from app.core.errors import DomainError
-from app.ledgers.io import TABLES
+from app.ledgers.tables import TABLES
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -140,11 +140,12 @@ def fail_with_problems(problems: list[str], message) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def regions_import(path):
     """Import division codes from a CSV (code,name,level,parent_code). All or nothing."""
-    from app.regions.service import RegionFileError, import_regions
+    from app.core.errors import ImportRejected
+    from app.regions.service import import_regions
 
     try:
         result = import_regions(path, Progress("regions"))
-    except RegionFileError as error:
+    except ImportRejected as error:
         fail_with_problems([f"line {line}: {reason}" for line, reason in error.problems], error.message)
     click.echo(f"added {result.added}, updated {result.updated}, unchanged {result.unchanged}")
 
@@ -157,7 +158,8 @@ def ledgers_import(table, path):
     operator's command: no jurisdiction). All rows or none; every bad row listed."""
     from pathlib import Path
 
-    from app.ledgers.io import ImportRejected, import_file
+    from app.core.errors import ImportRejected
+    from app.ledgers.engine import import_file
 
     try:
         result = import_file(TABLES[table], Path(path).read_bytes(), Path(path).name, Progress(table))
@@ -174,7 +176,7 @@ def ledgers_export(table, path):
     """Export a whole ledger to .xlsx (in the columns of its import template)."""
     from pathlib import Path
 
-    from app.ledgers.io import export_all
+    from app.ledgers.engine import export_all
 
     Path(path).write_bytes(export_all(TABLES[table]))
     click.echo(f"wrote {path}")

@@ -43,7 +43,8 @@ def main():
         from app.core.excel import to_xlsx
         from app.core.extensions import db
         from app.core.identity import resident_id_check_char
-        from app.ledgers.io import TABLES, export_all, import_file
+        from app.ledgers.engine import export_all, import_file
+        from app.ledgers.tables import TABLES
         from app.ledgers.units import prepare
         from app.regions.service import import_regions
         from models.ledger import Grid

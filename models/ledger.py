@@ -32,13 +32,15 @@ from sqlalchemy.orm import column_property, relationship
 from app.core.jurisdiction import code_within_viewer
 from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
 from models.filing import Filing
+from models.region import COMMUNITY_CODE_LENGTH, REGION_CODE_LENGTHS
 
-COMMUNITY_CODE_LENGTH = 12
 GRID_DIGITS, BUILDING_DIGITS, UNIT_DIGITS = 2, 3, 2
 GRID_CODE_LENGTH = COMMUNITY_CODE_LENGTH + GRID_DIGITS            # 14
 BUILDING_CODE_LENGTH = GRID_CODE_LENGTH + BUILDING_DIGITS         # 17
 UNIT_CODE_LENGTH = BUILDING_CODE_LENGTH + UNIT_DIGITS             # 19
 assert UNIT_CODE_LENGTH == MAX_CODE_LENGTH
+# Every length a jurisdiction code may have, from the province down to a ledger unit.
+JURISDICTION_CODE_LENGTHS = REGION_CODE_LENGTHS + (GRID_CODE_LENGTH, BUILDING_CODE_LENGTH, UNIT_CODE_LENGTH)
 
 BUILDING_KINDS = ("building", "village_group")
 RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "sibling", "other")

@@ -21,14 +21,17 @@ from sqlalchemy.orm import relationship
 
 from models.base import BigId, Model, ScopedMixin, utcnow
 from models.filing import Filing
+from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_CITY, LEVEL_COUNTY, LEVEL_LABELS, LEVEL_TOWNSHIP
 
 REPORT_STATUSES = ("prepared", "submitted")
 REPORT_STATUS_LABELS = {"prepared": _l("Awaiting submission"), "submitted": _l("Submitted")}
 
-# Levels an escalation climbs, with the length of the code of the region it goes to.
-ESCALATION_LEVELS = ("township", "county", "city")
-TARGET_CODE_LENGTH = {"township": 9, "county": 6, "city": 4}
-LEVEL_LABELS = {"township": _l("Township"), "county": _l("County"), "city": _l("City")}
+# Levels an escalation climbs (region levels), with the length of the code of the region
+# it goes to and their labels.
+ESCALATION_REGION_LEVELS = {"township": LEVEL_TOWNSHIP, "county": LEVEL_COUNTY, "city": LEVEL_CITY}
+ESCALATION_LEVELS = tuple(ESCALATION_REGION_LEVELS)
+TARGET_CODE_LENGTH = {name: CODE_LENGTH_BY_LEVEL[level] for name, level in ESCALATION_REGION_LEVELS.items()}
+ESCALATION_LEVEL_LABELS = {name: LEVEL_LABELS[level] for name, level in ESCALATION_REGION_LEVELS.items()}
 ESCALATION_STATUSES = ("open", "acknowledged", "resolved")
 ESCALATION_STATUS_LABELS = {"open": _l("Open"), "acknowledged": _l("Acknowledged"),
                             "resolved": _l("Resolved")}
@@ -134,7 +137,7 @@ class Escalation(ScopedMixin, Model):
     target = _region_relation("Escalation.target_region_code")
 
     def level_label(self):
-        return LEVEL_LABELS.get(self.level, self.level)
+        return ESCALATION_LEVEL_LABELS.get(self.level, self.level)
 
     def reason_label(self):
         return REASON_LABELS.get(self.reason, self.reason)

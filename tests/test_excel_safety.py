@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.core.excel import TableRefused, read_table, to_xlsx, to_xlsx_sheets
 from app.core.extensions import db
-from app.ledgers.io import MAX_IMPORT_ROWS
+from app.ledgers.engine import MAX_IMPORT_ROWS
 from models import Filing
 from models.ledger import Household
 from tests.filing_data import report, store

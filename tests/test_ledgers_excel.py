@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.core.excel import to_xlsx
 from app.core.extensions import db
-from app.ledgers.io import TABLES
+from app.ledgers.tables import TABLES
 from models.ledger import Grid, Household, Resident
 from models.staff import Device
 from tests.ledger_data import GRID_MEMBER, make_world, resident_id, upload, xlsx_rows

@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.extensions import db
-from app.regions.service import HENAN_FILE, RegionFileError, import_regions, read_region_file
+from app.core.errors import ImportRejected
+from app.regions.service import HENAN_FILE, import_regions, read_region_file
 from models import AuditLog, Region
 
 
@@ -54,7 +55,7 @@ def test_bad_file_reports_line_and_changes_nothing(app, tmp_path, line, reason):
     path = write_csv(tmp_path, ["410106,上街区,3,4101", line])
     with app.app_context():
         before = count_regions()
-        with pytest.raises(RegionFileError) as raised:
+        with pytest.raises(ImportRejected) as raised:
             import_regions(path)
         (number, message), = raised.value.problems
         assert number == 3 and reason in message
@@ -64,7 +65,7 @@ def test_bad_file_reports_line_and_changes_nothing(app, tmp_path, line, reason):
 
 def test_duplicate_code_is_reported(app, tmp_path):
     path = write_csv(tmp_path, ["410106,上街区,3,4101", "410106,上街区,3,4101"])
-    with app.app_context(), pytest.raises(RegionFileError) as raised:
+    with app.app_context(), pytest.raises(ImportRejected) as raised:
         import_regions(path)
     assert raised.value.problems[0][0] == 3
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.errors import ValidationFailed
 from app.core.identity import decrypt, encrypt
+from app.core.transaction import transaction
 from models.base import utcnow
 
 # ---- password policy ----------------------------------------------------------------
@@ -82,6 +83,7 @@ def clear_failures(user) -> None:
     user.failed_login_since, user.fail_login_count = None, 0
 
 
+@transaction
 def unlock(session, user) -> None:
     """An administrator lifts the lock (audited)."""
     user.locked_until = None
@@ -193,6 +195,7 @@ def _use_step(user, step: Optional[int]) -> bool:
     return True
 
 
+@transaction
 def enable_second_factor(user, secret: str, code: Optional[str],
                          now: Optional[dt.datetime] = None) -> bool:
     """Turn the second factor on once a code of the new secret proves the app has it."""

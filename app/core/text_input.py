@@ -1,7 +1,7 @@
 """Text the database can store: no NUL character (PostgreSQL refuses it in text) and no
 lone UTF-16 surrogate (no encoding can write one; a JSON ``"\\ud800"`` makes it). The
 one rule every input path uses: the request guard (views.core.input_guard), the filing
-schemas (app.filings.rules) and the spreadsheet cells (app.ledgers.io)."""
+schemas (app.filings.rules) and the spreadsheet cells (app.ledgers.cells)."""
 import re
 
 from flask_babel import lazy_gettext as _l

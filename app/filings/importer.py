@@ -4,7 +4,6 @@ the import, and every problem is reported with its row number. All or nothing.
 
 Columns are the field names of shared/API.md or their labels (Chinese or English);
 coded values may be codes or labels too (``火车`` or ``train``), yes/no as 是/否."""
-from dataclasses import dataclass
 from typing import Callable, Optional
 
 from flask_babel import force_locale, lazy_gettext as _l
@@ -12,7 +11,8 @@ from flask_babel import force_locale, lazy_gettext as _l
 from app.filings import labels
 from app.filings import service as filings
 from app.core import identity
-from app.core.errors import ValidationFailed
+from app.core.errors import ImportRejected, Problem, ValidationFailed
+from app.core.transaction import transaction
 from app.core.excel import TableRefused, read_table, to_xlsx
 from app.filings.rules import INPUT_FIELDS
 
@@ -24,18 +24,8 @@ REQUIRED_COLUMNS = ("name", "id_number", "phone", "expected_arrival_at", "transp
 IMPORT_FIELDS = INPUT_FIELDS
 
 
-@dataclass
-class Problem:
-    row: int          # spreadsheet row (the header is row 1)
-    column: str       # the column's label
-    message: str
-
-
-class ImportFailed(ValidationFailed):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(_l("The file has errors; nothing was imported."),
-                         {"file": [f"{p.row}: {p.column}: {p.message}" for p in problems]})
+def _refused(problems: list[Problem]) -> ImportRejected:
+    return ImportRejected(problems, _l("The file has errors; nothing was imported."))
 
 
 def _label_variants(field: str) -> set[str]:
@@ -69,11 +59,11 @@ def template_xlsx() -> bytes:
 
 
 def read_rows(data: bytes, filename: str) -> list[dict]:
-    """The rows as input dicts (field name -> cell). ImportFailed on a bad header."""
+    """The rows as input dicts (field name -> cell). ImportRejected on a bad header."""
     try:
         headers, rows = read_table(data, filename, MAX_ROWS)
     except TableRefused as refused:
-        raise ImportFailed([Problem(1, "-", str(refused.message))])
+        raise _refused([Problem(1, "-", str(refused.message))])
     known = {variant: field for field in IMPORT_FIELDS for variant in _label_variants(field)}
     problems, columns = [], []
     for header in headers:
@@ -87,7 +77,7 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
     if not rows:
         problems.append(Problem(2, "-", str(_l("The file has no rows."))))
     if problems:
-        raise ImportFailed(problems)
+        raise _refused(problems)
     coded = {field: _value_variants(field) for field in labels.CHOICE_LABELS if field in IMPORT_FIELDS}
     result = []
     for cells in rows:
@@ -102,18 +92,19 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
     return result
 
 
+@transaction
 def import_filings(conn, data: bytes, filename: str, *, now, jurisdiction: Optional[str],
                    user_id: Optional[int] = None,
                    progress: Optional[Callable[[int, int], None]] = None) -> list[filings.Created]:
-    """Check every row, then store them all in the caller's transaction (channel
-    ``import``). ImportFailed lists every problem; then nothing is stored."""
+    """Check every row, then store them all in one transaction (channel ``import``).
+    ImportRejected lists every problem; then nothing is stored."""
     rows = read_rows(data, filename)
     progress and progress(0, len(rows))
     try:
         prepared = filings.prepare_filings(conn, rows, now=now, jurisdiction=jurisdiction,
                                            prefix=lambda index: f"{index + 2}|")
     except ValidationFailed as error:
-        raise ImportFailed(_problems(error.errors))
+        raise _refused(_problems(error.errors))
     existing = filings.find_existing(conn, [(identity.lookup_hash(p.values["id_number"]),
                                              p.values["arrival_day"]) for p in prepared])
     if existing:
@@ -124,7 +115,7 @@ def import_filings(conn, data: bytes, filename: str, *, now, jurisdiction: Optio
             if (identity.lookup_hash(item.values["id_number"]), item.values["arrival_day"]) in existing:
                 repeated.append(Problem(number, str(labels.FIELD_LABELS["id_number"]),
                                         str(filings.ALREADY_FILED)))
-        raise ImportFailed(repeated)
+        raise _refused(repeated)
     progress and progress(len(rows) // 2, len(rows))
     created = filings.store_filings(conn, prepared, now=now, channel="import", user_id=user_id)
     progress and progress(len(rows), len(rows))

@@ -20,7 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 from marshmallow.validate import OneOf
 
 from app.core import identity
-from app.core.errors import ValidationFailed
+from app.core.errors import FieldErrors, ValidationFailed
 from app.core.clock import local_date, to_utc
 from app.core.text_input import check_storable
 from models.filing import (
@@ -222,20 +222,7 @@ def province_code() -> str:
 
 # ---- a filing ------------------------------------------------------------------------
 
-class Problems:
-    """Errors per field, collected so that every mistake is reported at once."""
-
-    def __init__(self, prefix: str = ""):
-        self.prefix, self.errors = prefix, {}
-
-    def add(self, field, message):
-        self.errors.setdefault(self.prefix + field, []).append(message)
-
-    def __bool__(self):
-        return bool(self.errors)
-
-
-def check_filing(data: dict, now: dt.datetime, regions: dict, problems: Problems) -> dict:
+def check_filing(data: dict, now: dt.datetime, regions: dict, problems: FieldErrors) -> dict:
     """The stored values of a valid filing (plain ID number and phone: the caller
     encrypts them), from ``data`` loaded by FILING_INPUT. ``regions`` holds the
     RegionInfo of the codes it names (``region_codes``). Problems go to ``problems``."""
@@ -334,7 +321,7 @@ def _check_times(values, now, problems):
 
 def check_check(data: dict, now: dt.datetime) -> dict:
     """Column values of a FilingCheck from CHECK_INPUT's output, or ValidationFailed."""
-    problems = Problems()
+    problems = FieldErrors()
     values = {key: data.get(key) for key in CheckInput._declared_fields}
     for key in ("arrived_at", "test_at", "control_start", "control_end"):
         values[key] = to_utc(values[key])
@@ -373,7 +360,7 @@ def status_after_check(check: dict, now: dt.datetime) -> str:
 
 
 def check_transfer(data: dict, current_code: str, target: Optional[RegionInfo]) -> dict:
-    problems = Problems()
+    problems = FieldErrors()
     if target is None or target.level != LEVEL_COMMUNITY or not target.code.startswith(province_code()):
         problems.add("to_region_code", _l("Choose a community (village) of the province."))
     elif target.code == current_code:

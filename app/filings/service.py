@@ -30,9 +30,10 @@ from app.filings import rules
 from app.core import identity
 from app.core import rate_limits
 from app.core.extensions import db
-from app.core.errors import Conflict, NotFound, OutsideJurisdiction, ValidationFailed
+from app.core.errors import Conflict, FieldErrors, NotFound, OutsideJurisdiction, ValidationFailed
 from app.core.jurisdiction import code_within, is_within
 from app.core.clock import format_local, iso_local
+from app.core.transaction import transaction
 from app.core.sqltools import (
     insert_ignoring_conflicts,
     run_constant,
@@ -41,6 +42,7 @@ from app.core.sqltools import (
 )
 from app.core.outbox import notification_values
 from models import AuditLog, Notification, Region
+from models.region import REGION_CODE_LENGTHS
 from models.filing import (
     MAX_EDITS,
     Filing,
@@ -151,6 +153,7 @@ def row_by_receipt(conn, receipt: str) -> Optional[dict]:
 
 # ---- creating -----------------------------------------------------------------------------
 
+@transaction
 def create_filings(conn, inputs: list, *, now: dt.datetime, channel: str,
                    jurisdiction: Optional[str] = None, user_id: Optional[int] = None,
                    prefix=lambda index: "", by: Optional[tuple] = None) -> list[Created]:
@@ -247,7 +250,7 @@ def prepare_filings(conn, inputs: list, *, now, jurisdiction=None, prefix=lambda
     for index, data in enumerate(loaded):
         if data is None:
             continue
-        problems = rules.Problems(prefix(index))
+        problems = FieldErrors(prefix(index))
         values = rules.check_filing(data, now, regions, problems)
         destination = values.get("destination_region_code")
         if jurisdiction is not None and destination in regions and not is_within(destination, jurisdiction):
@@ -459,7 +462,7 @@ def edit_filing(conn, receipt: str, token: Optional[str], data, *, now) -> dict:
     if not changes:
         raise ValidationFailed(_l("Give at least one field to change."))
     current = filer_input(before)
-    problems = rules.Problems()
+    problems = FieldErrors()
     values = rules.check_filing({**current, **changes}, now, region_info(
         conn, rules.region_codes({**current, **changes})), problems)
     if problems:
@@ -542,6 +545,7 @@ def _changed_columns(before: dict, current: dict, values: dict) -> dict:
 
 # ---- officers: checks and transfers ---------------------------------------------------------
 
+@transaction
 def record_check(conn, filing_id, data, *, now, jurisdiction, user_id=None) -> tuple[int, dict]:
     """An officer's check of a filing in their jurisdiction; returns (check id, row)."""
     check = rules.check_check(rules.load(rules.CHECK_INPUT, data), now)
@@ -568,6 +572,7 @@ def record_check(conn, filing_id, data, *, now, jurisdiction, user_id=None) -> t
     return check_id, after
 
 
+@transaction
 def transfer_filing(conn, filing_id, data, *, now, jurisdiction, user_id=None) -> tuple[int, dict]:
     """Move a filing of the officer's jurisdiction to another community of the province
     (any: the traveller went elsewhere); the history is kept. Returns (transfer id, row)."""
@@ -600,7 +605,7 @@ def staff_edit(session, item: Filing, *, now, user_id=None) -> None:
     changed values and keeps the revision and the change hook in the same transaction.
     Staff corrections do not use up the filer's edits."""
     before = committed_values(item)
-    problems = rules.Problems()
+    problems = FieldErrors()
     for key in STAFF_EDITABLE:
         value = getattr(item, key)
         if isinstance(value, str):
@@ -709,7 +714,7 @@ def _path_name(conn, code: Optional[str]) -> Optional[str]:
     """``郑州市 金水区 经八路街道 体育社区`` (the province left out)."""
     if not code:
         return None
-    prefixes = [code[:n] for n in (4, 6, 9, 12) if n <= len(code)]
+    prefixes = [code[:n] for n in REGION_CODE_LENGTHS[1:] if n <= len(code)]
     names = region_info(conn, prefixes)
     return " ".join(names[p].name for p in prefixes if p in names)
 
@@ -720,6 +725,7 @@ def receipt_summary(row: dict) -> dict:
     return {"receipt": row["receipt"], "status": row["status"]}
 
 
+@transaction
 def reveal(conn, filing_id, *, jurisdiction) -> dict:
     """The plain ID number and phones of a filing, for a role allowed to see them;
     every unmasking is written to the audit log."""

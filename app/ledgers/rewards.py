@@ -20,17 +20,17 @@ from app.core import clock
 from app.core.errors import Conflict, DomainError, FieldErrors, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, current_jurisdiction, is_within
+from app.core.transaction import transaction
 from app.ledgers.choices import REWARD_KINDS, choice_label
 from app.ledgers.units import merge_errors
 from app.regions.service import ANY_JURISDICTION, check_assignable_region, get_jurisdiction_unit, label
-from models.base import MAX_CODE_LENGTH, utcnow
+from models.base import utcnow
+from models.ledger import JURISDICTION_CODE_LENGTHS
 from models.rewards import KINDS, PENALTY_CATEGORIES, REWARD_CATEGORIES, SOURCE_TYPES, TARGETS, \
     RewardPenalty
 
 CATEGORIES_BY_KIND = {"reward": REWARD_CATEGORIES, "penalty": PENALTY_CATEGORIES}
 REASON_MAX = 500
-# Jurisdiction code lengths from the province down to a ledger unit: totals go one down.
-CODE_LENGTHS = (2, 4, 6, 9, 12, 14, 17, MAX_CODE_LENGTH)
 
 
 def period_of(moment_utc: Optional[dt.datetime] = None) -> str:
@@ -146,6 +146,7 @@ def may_decide(record: RewardPenalty, approver_code: Optional[str]) -> bool:
         and len(approver_code) < len(record.region_code)
 
 
+@transaction
 def decide(record: RewardPenalty, approve: bool, approver_id: Optional[int],
            approver_code: Optional[str], note: Optional[str] = None, amount=None,
            now: Optional[dt.datetime] = None) -> RewardPenalty:
@@ -188,7 +189,8 @@ class Totals:
 
 
 def child_code_length(code: str) -> Optional[int]:
-    longer = [n for n in CODE_LENGTHS if n > len(code or "")]
+    """Totals go one level down, from the province to a ledger unit."""
+    longer = [n for n in JURISDICTION_CODE_LENGTHS if n > len(code or "")]
     return longer[0] if longer else None
 
 

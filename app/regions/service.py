@@ -13,11 +13,11 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from app.core import audit
-from app.core.errors import OutsideJurisdiction, ValidationFailed
+from app.core.errors import ImportRejected, OutsideJurisdiction, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_range, code_within, ensure_within
 from models import Region
-from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY
+from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_CITY, LEVEL_COMMUNITY, LEVEL_COUNTY, LEVEL_TOWNSHIP, REGION_CODE_LENGTHS
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "data"
 HENAN_FILE = SEED_DIR / "henan-divisions.csv"
@@ -33,23 +33,19 @@ class ImportResult:
     unchanged: int = 0
 
 
-class RegionFileError(ValidationFailed):
-    """A region file with bad lines; ``problems`` is a list of (line number, reason)."""
-
-    def __init__(self, problems):
-        self.problems = problems
-        super().__init__(_l("The region file has errors; nothing was imported."),
-                         {"file": [f"{line}: {reason}" for line, reason in problems]})
+def _refused(problems) -> ImportRejected:
+    """The region file's bad lines, as (line number, reason)."""
+    return ImportRejected(problems, _l("The region file has errors; nothing was imported."))
 
 
 def read_region_file(path) -> list[dict]:
-    """Parse and validate a region CSV. Raises RegionFileError listing every bad line."""
+    """Parse and validate a region CSV. Raises ImportRejected listing every bad line."""
     problems, rows, seen = [], [], {}
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None or [h.strip() for h in header] != COLUMNS:
-            raise RegionFileError([(1, _("The header must be: %(columns)s", columns=",".join(COLUMNS)))])
+            raise _refused([(1, _("The header must be: %(columns)s", columns=",".join(COLUMNS)))])
         for number, fields in enumerate(reader, start=2):
             row, reason = _parse_region_line(fields)
             if reason is None and row["code"] in seen:
@@ -66,7 +62,7 @@ def read_region_file(path) -> list[dict]:
         if parent and parent not in codes and not _region_exists(parent):
             problems.append((seen[row["code"]], _("Parent %(code)s is unknown.", code=parent)))
     if problems:
-        raise RegionFileError(sorted(problems))
+        raise _refused(sorted(problems))
     return rows
 
 
@@ -163,7 +159,7 @@ def get_region(code: Optional[str]) -> Optional[Region]:
 
 def region_path(code: str) -> list[Region]:
     """The region and its ancestors, province first."""
-    prefixes = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    prefixes = [code[:n] for n in REGION_CODE_LENGTHS if n <= len(code)]
     found = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(prefixes)))}
     return [found[p] for p in prefixes if p in found]
 
@@ -265,7 +261,8 @@ def label(place) -> str:
 
 
 def ancestor_prefixes(code: str) -> list[str]:
-    return [code[:n] for n in (4, 6, 9) if n < len(code)]
+    return [code[:CODE_LENGTH_BY_LEVEL[level]] for level in (LEVEL_CITY, LEVEL_COUNTY, LEVEL_TOWNSHIP)
+            if CODE_LENGTH_BY_LEVEL[level] < len(code)]
 
 
 def labels_with_place(regions: list[Region]) -> dict[str, str]:

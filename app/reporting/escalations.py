@@ -36,7 +36,7 @@ from app.core.sqltools import insert_ignoring_conflicts
 from app.core.transaction import transaction
 from models import DailyReport, Filing, Region
 from models.base import utcnow
-from models.reporting import (ESCALATION_LEVELS, LEVEL_LABELS, REASON_LABELS,
+from models.reporting import (ESCALATION_LEVEL_LABELS, ESCALATION_LEVELS, REASON_LABELS,
                               TARGET_CODE_LENGTH, Escalation)
 
 UNRESOLVED = ("open", "acknowledged")
@@ -300,7 +300,7 @@ def _describer():
     """A function describing one escalation, translated once, not once per row."""
     template = str(DESCRIPTION)
     reasons = {key: str(label) for key, label in REASON_LABELS.items()}
-    levels = {key: str(label) for key, label in LEVEL_LABELS.items()}
+    levels = {key: str(label) for key, label in ESCALATION_LEVEL_LABELS.items()}
 
     def describe(e: dict) -> str:
         return template % {"reason": reasons.get(e["reason"], e["reason"]),

@@ -24,7 +24,6 @@ from marshmallow import ValidationError, fields, validate
 from wtforms import PasswordField, StringField, validators
 
 from app.core import accounts
-from app.core.extensions import db
 from app.core.security import SESSION_VERSION_KEY
 from views.core.responses import json_error
 
@@ -182,7 +181,6 @@ class SecondFactorView(BaseView):
         secret = session.get(ENROL_SECRET_KEY)
         if secret and form.validate_on_submit():
             if accounts.enable_second_factor(user, secret, form.code.data):
-                db.session.commit()
                 session.pop(ENROL_SECRET_KEY, None)
                 flash(str(_l("The second factor is on: signing in now asks for a code.")), "success")
                 return redirect(self.appbuilder.get_url_for_index)

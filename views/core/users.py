@@ -55,7 +55,6 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
     def unlock(self, items):
         for user in items if isinstance(items, list) else [items]:
             accounts.unlock(db.session, user)
-        db.session.commit()
         flash(str(_l("Unlocked.")), "success")
         return redirect(request.referrer or self.get_redirect())
 

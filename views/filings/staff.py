@@ -21,7 +21,7 @@ from app.filings import service as filings
 from app.core import identity
 from app.core import roles
 from app.core.audit import actor
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import ImportRejected, NotFound, ValidationFailed
 from app.core.excel import XLSX_MIMETYPE
 from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction
@@ -30,10 +30,11 @@ from app.regions.service import label as region_label, labels_for, region_path, 
 from models import Filing
 from models.base import utcnow
 from models.filing import CHECK_METHODS, CONTROL_MEASURES, TEST_RESULTS, TRANSPORT_MODES
-from views.core.api_input import safe
+from views.core.api_input import refusing_bad_input, safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.filings.public import form_choices
-from views.core.responses import error_response
+from views.core.refusals import ShownRefusal
+from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField
 
 FILINGS = ("Filings", _l("Filings"))
@@ -174,7 +175,6 @@ class FilingUnmaskView(BaseView):
     def reveal(self, pk):
         row = _scoped_row(pk)
         plain = filings.reveal(_conn(), row["id"], jurisdiction=current_jurisdiction())
-        db.session.commit()
         return render_filing_page(self, row, revealed=plain)
 
 
@@ -232,16 +232,12 @@ class FilingDeskView(BaseView):
             values = {key: request.form.get(key) for key in
                       ("method", "arrived", "arrived_at", "actual_transport_mode", "tested", "test_at",
                        "test_result", "control_measure", "control_start", "control_end", "note")}
-            try:
+            with ShownRefusal(ValidationFailed) as refusal:
                 filings.record_check(conn, pk, values, now=utcnow(), jurisdiction=current_jurisdiction(),
                                      user_id=_user_id())
-                db.session.commit()
                 flash(_("The check was recorded."), "success")
                 return redirect(url_for("FilingView.show", pk=pk))
-            except ValidationFailed as error:
-                db.session.rollback()
-                flash(str(error.message), "danger")
-                errors = error.errors
+            errors = refusal.errors
         return self.render_template(
             "filings/check.html", filing=row, errors=errors, values=values, labels=labels.FIELD_LABELS,
             choices={"method": _pairs(labels.CHECK_METHOD_LABELS, CHECK_METHODS),
@@ -256,18 +252,14 @@ class FilingDeskView(BaseView):
         conn, row = _conn(), _scoped_row(pk)
         form = TransferForm()
         if form.validate_on_submit():
-            try:
+            with ShownRefusal(ValidationFailed) as refusal:
                 filings.transfer_filing(conn, pk, {"to_region_code": form.to_region_code.data,
                                                    "reason": form.reason.data},
                                         now=utcnow(), jurisdiction=current_jurisdiction(), user_id=_user_id())
-                db.session.commit()
                 flash(_("The filing was transferred."), "success")
                 return redirect(url_for("FilingDeskView.queue"))
-            except ValidationFailed as error:
-                db.session.rollback()
-                flash(str(error.message), "danger")
-                for field, messages in error.errors.items():
-                    getattr(form, field, form.reason).errors = [str(m) for m in messages]
+            for field, messages in refusal.errors.items():
+                getattr(form, field, form.reason).errors = [str(m) for m in messages]
         return self.render_template("filings/transfer.html", filing=row, form=form,
                                     current=_region_formatter(row["destination_region_code"]))
 
@@ -309,16 +301,12 @@ class FilingEntryView(BaseView):
             if upload is None or not upload.filename:
                 flash(_("Choose a file to import."), "danger")
             else:
-                try:
+                with ShownRefusal(ImportRejected) as refusal:
                     result = filing_import.import_filings(
                         _conn(), upload.read(), upload.filename, now=utcnow(),
                         jurisdiction=current_jurisdiction(), user_id=_user_id())
-                    db.session.commit()
                     flash(_("%(n)s filings were imported.", n=len(result)), "success")
-                except filing_import.ImportFailed as error:
-                    db.session.rollback()
-                    problems = error.problems
-                    flash(str(error.message), "danger")
+                problems = refusal.error.problems if refusal.error else []
         return self.render_template("filings/import.html", result=result, problems=problems,
                                     columns=filing_import.template_columns())
 
@@ -348,20 +336,16 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
     order_columns = ["id", "receipt", "expected_arrival_at", "filed_at", "status", "check_count"]
     base_order = ("expected_arrival_at", "desc")
 
+    @refusing_bad_input
     def post_headless(self):
         channel = request.args.get("channel", "paper")
         body = request.get_json(silent=True)
         people = body["filings"] if isinstance(body, dict) and isinstance(body.get("filings"), list) else [body]
-        try:
-            if channel not in STAFF_CHANNELS:
-                raise ValidationFailed(_l("Unknown channel."), {"channel": [_l("Choose one of the listed values.")]})
-            results = filings.create_filings(
-                _conn(), people, now=utcnow(), channel=channel, jurisdiction=current_jurisdiction(),
-                user_id=_user_id(), prefix=(lambda i: f"filings.{i}.") if len(people) > 1 else (lambda i: ""))
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            return error_response(error)
+        if channel not in STAFF_CHANNELS:
+            raise ValidationFailed(_l("Unknown channel."), {"channel": [_l("Choose one of the listed values.")]})
+        results = filings.create_filings(
+            _conn(), people, now=utcnow(), channel=channel, jurisdiction=current_jurisdiction(),
+            user_id=_user_id(), prefix=(lambda i: f"filings.{i}.") if len(people) > 1 else (lambda i: ""))
         created = [{**r.as_dict(), "id": r.id} for r in results]
         return self.response(201, **(created[0] if len(people) == 1 and body is people[0] else {"filings": created}))
 
@@ -412,10 +396,7 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
             404:
               description: not found (or outside your jurisdiction)
         """
-        try:
-            row = filings.scoped_row(_conn(), pk, current_jurisdiction())
-        except DomainError as error:
-            return error_response(error)
+        row = filings.scoped_row(_conn(), pk, current_jurisdiction())
         record = filings.history(_conn(), row["id"])
         return self.response(200, **{kind: [{k: _json_value(v) for k, v in entry.items()} for entry in entries]
                                      for kind, entries in record.items()})
@@ -482,12 +463,7 @@ class FilingActionApi(BaseApi):
             user_id=_user_id()), "transfer_id")
 
     def _act(self, act, id_key):
-        try:
-            new_id, row = act(_conn(), utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            return error_response(error)
+        new_id, row = act(_conn(), utcnow())
         return self.response(200, **{id_key: new_id, "id": row["id"], "status": row["status"],
                                      "check_count": row["check_count"],
                                      "destination_region_code": row["destination_region_code"]})
@@ -495,21 +471,12 @@ class FilingActionApi(BaseApi):
     @expose("/transfer_targets", methods=["GET"])
     @protect()
     @safe
+    @search_doc("Communities of the province matching ``q`` (any may receive a transfer).")
     def transfer_targets(self):
-        """Communities of the province matching ``q`` (any may receive a transfer).
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          responses:
-            200:
-              description: select2 results
-        """
         from flask import current_app
 
-        regions = search_regions(request.args.get("q", ""), current_app.config["PROVINCE_CODE"], level=5)
-        return self.response(200, results=[{"id": r.code, "text": region_label(r), "level": r.level}
-                                           for r in regions])
+        return select2_search(lambda term, province: search_regions(term, province, level=5), each(region_label),
+                              key="code", with_level=True, scope=lambda: current_app.config["PROVINCE_CODE"])
 
 
 def register(registry):

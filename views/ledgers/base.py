@@ -15,20 +15,19 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget, 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from marshmallow import fields
-from sqlalchemy import or_, select
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app.core import roles
-from app.core.errors import DomainError
+from app.core.errors import DomainError, ImportRejected
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
 from app.core.extensions import db
-from app.core.jurisdiction import code_range, code_within, current_jurisdiction
-from app.ledgers.io import Exporter, ImportRejected, export_all, import_file, template
+from app.core.search import search_scoped_rows
+from app.ledgers.engine import Exporter, export_all, import_file, template
 from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
-from views.core.responses import error_response
 from views.core.scoped import _column_value
+from views.core.search import each, search_doc, select2_search
 
 EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE,
                      "template_xlsx": roles.READ, "export_all": roles.READ, "lookup": roles.READ}
@@ -56,7 +55,7 @@ class _ServiceChecks:
 
     service = None
     delete_check = None
-    excel_table = None  # an app.ledgers.io table: import, template and exports in its columns
+    excel_table = None  # an app.ledgers.tables table: import, template and exports in its columns
 
     def _table(self):
         if self.excel_table is None:
@@ -267,31 +266,10 @@ class LedgerApiMixin(_ServiceChecks):
     @expose("/lookup", methods=["GET"])
     @protect(allow_browser_login=True)
     @safe
+    @search_doc("Rows within the caller's jurisdiction matching ``q``, for searchable fields.")
     def lookup(self):
-        """Rows within the caller's jurisdiction matching ``q``, for searchable
-        fields (select2 ``ajax`` format).
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          responses:
-            200:
-              description: matching rows
-        """
-        model, term = self.datamodel.obj, request.args.get("q", "").strip()
-        query = select(model).where(code_within(model.jurisdiction_attr(), current_jurisdiction()))
-        if term:
-            conditions = []
-            for column_name in self.lookup_columns:
-                column = getattr(model, column_name)
-                if column_name.endswith("code") and term.isdigit():
-                    low, high = code_range(term)
-                    conditions.append(column.between(low, high))
-                elif not column_name.endswith("code"):
-                    conditions.append(column.contains(term, autoescape=True))
-            query = query.where(or_(*conditions)) if conditions else query.where(False)
-        rows = db.session.scalars(query.order_by(model.jurisdiction_attr(), model.id).limit(20))
-        return self.response(200, results=[{"id": item.id, "text": self.describe(item)} for item in rows])
+        return select2_search(lambda term, jurisdiction: search_scoped_rows(
+            self.datamodel.obj, self.lookup_columns, term, jurisdiction), each(self.describe))
 
     @expose("/template", methods=["GET"])
     @protect(allow_browser_login=True)
@@ -339,8 +317,5 @@ class LedgerApiMixin(_ServiceChecks):
         table, upload = self._table(), request.files.get("file")
         if upload is None:
             return self.response_400(message=str(_l("Choose a file.")))
-        try:
-            result = import_file(table, upload.read(), upload.filename)
-        except DomainError as error:
-            return error_response(error)
+        result = import_file(table, upload.read(), upload.filename)
         return self.response(200, created=result.created, updated=result.updated, unchanged=result.unchanged)

@@ -11,8 +11,6 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from app.ledgers import choices
 from app.ledgers import rewards
 from app.core import roles
-from app.core.errors import DomainError
-from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction
 from models.rewards import RewardPenalty
 from models.staff import StaffMember
@@ -21,7 +19,7 @@ from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, decimal_field, \
     integer_field, place_label, select_field
 from views.ledgers.units import LEDGERS, formatter
-from views.core.responses import error_response
+from views.core.refusals import apply_to_each
 from views.ledgers.roster import describe_staff
 from views.core.widgets import RegionSelectField, RelatedSelectField
 
@@ -104,14 +102,9 @@ class RewardView(LedgerViewMixin, ScopedModelView):
         return self._decide_all(items, False)
 
     def _decide_all(self, items, approve):
-        decided = 0
-        for item in items if isinstance(items, list) else [items]:
-            try:
-                _decide(item, approve)
-                decided += 1
-            except DomainError as error:
-                flash(f"#{item.id}: {error.message}", "danger")
-        db.session.commit()
+        decided, errors = apply_to_each(items, lambda item: _decide(item, approve), name=lambda item: f"#{item.id}")
+        for message in errors:
+            flash(message, "danger")
         flash(_("%(n)s records decided.", n=decided), "success" if decided else "warning")
         return redirect(self.get_redirect())
 
@@ -179,12 +172,7 @@ class RewardApi(LedgerApiMixin, ScopedModelRestApi):
         if record is None:
             return self.response_404()
         body = json_object()
-        try:
-            _decide(record, approve, optional_text(body, "note"), body.get("amount"))
-        except DomainError as error:
-            db.session.rollback()
-            return error_response(error)
-        db.session.commit()
+        _decide(record, approve, optional_text(body, "note"), body.get("amount"))
         return self.response(200, id=record.id, status=record.status)
 
     @expose("/totals", methods=["GET"])
@@ -200,10 +188,7 @@ class RewardApi(LedgerApiMixin, ScopedModelRestApi):
           responses:
             200: {description: "{region: {...}, children: [...]}"}
         """
-        try:
-            result = rewards.totals(request.args.get("region") or None)
-        except DomainError as error:
-            return error_response(error)
+        result = rewards.totals(request.args.get("region") or None)
         return self.response(200, region=_row(result.region), children=[_row(r) for r in result.children])
 
 

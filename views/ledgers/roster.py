@@ -7,7 +7,6 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from flask import request
 from sqlalchemy import select
 
 from app.ledgers import choices
@@ -16,7 +15,7 @@ from app.core import roles
 from app.ledgers import roster
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, current_jurisdiction
-from app.ledgers.io import TABLES
+from app.ledgers.tables import TABLES
 from app.core.security import ConsoleUser
 from models.staff import Device, DeviceService, StaffMember
 from views.core.api_input import safe
@@ -24,6 +23,7 @@ from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, date_field, \
     decimal_field, place_label, select_field
 from views.ledgers.units import LEDGERS, PHONE_FIELD, formatter
+from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField, RelatedSelectField
 
 LABELS = {
@@ -127,19 +127,9 @@ class StaffApi(LedgerApiMixin, ScopedModelRestApi):
     @expose("/accounts", methods=["GET"])
     @protect(allow_browser_login=True)
     @safe
+    @search_doc("Login accounts within the caller's jurisdiction matching ``q``, to link a staff member to theirs.")
     def accounts(self):
-        """Login accounts within the caller's jurisdiction matching ``q`` (select2
-        format), to link a staff member to theirs.
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          responses:
-            200:
-              description: matching accounts
-        """
-        users = roster.search_accounts(request.args.get("q", ""), current_jurisdiction())
-        return self.response(200, results=[{"id": u.id, "text": describe_account(u)} for u in users])
+        return select2_search(roster.search_accounts, each(describe_account))
 
 
 DEVICE_FORM = {

@@ -12,7 +12,7 @@ from app.ledgers import choices
 from app.ledgers import demo as ledger_demo
 from app.ledgers import units as ledgers
 from app.core import roles
-from app.ledgers.io import TABLES
+from app.ledgers.tables import TABLES
 from models.ledger import Building, Grid, Household, Resident, Unit
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.ledgers.base import LedgerApiMixin, LedgerViewMixin, integer_field, select_field, text_field

@@ -12,6 +12,7 @@ from app.regions.service import check_assignable_region, check_new_region, label
 from models import Region
 from views.core.api_input import safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
+from views.core.search import search_doc, select2_search
 
 REGION_LABELS = {
     "code": _l("Code"), "name": _l("Name"), "level": _l("Level"), "parent_code": _l("Parent code"),
@@ -68,24 +69,19 @@ class RegionApi(RegionWriteRule, ScopedModelRestApi):
     @expose("/search", methods=["GET"])
     @protect(allow_browser_login=True)
     @safe
+    @search_doc("Regions within the caller's jurisdiction matching ``q``, for searchable region fields.",
+                "{in: query, name: level, schema: {type: integer}}",
+                '{in: query, name: units, schema: {type: integer}, description: "1: ledger grids, buildings, units too"}')
     def search(self):
-        """Regions within the caller's jurisdiction matching ``q`` (code prefix or
-        name), for searchable region fields (select2 ``ajax`` format).
-        ---
-        get:
-          parameters:
-          - {in: query, name: q, schema: {type: string}}
-          - {in: query, name: level, schema: {type: integer}}
-          - {in: query, name: units, schema: {type: integer}, description: "1: ledger grids, buildings, units too"}
-          responses:
-            200:
-              description: matching regions
-        """
-        term, level = request.args.get("q", ""), request.args.get("level", type=int)
+        level = request.args.get("level", type=int)
         if request.args.get("units"):  # any jurisdiction: ledger grids, buildings, units too
-            places = search_jurisdictions(term, current_jurisdiction())
+            search = search_jurisdictions
         else:
-            places = search_regions(term, current_jurisdiction(), level)
-        labels = labels_with_place([p for p in places if isinstance(p, Region)])
-        return self.response(200, results=[{"id": p.code, "text": labels.get(p.code) or label(p),
-                                            "level": getattr(p, "level", None)} for p in places])
+            search = lambda term, jurisdiction: search_regions(term, jurisdiction, level)  # noqa: E731
+        return select2_search(search, place_texts, key="code", with_level=True)
+
+
+def place_texts(places):
+    """Each place's text for a picker: a region says where it lies (one query for all)."""
+    labels = labels_with_place([p for p in places if isinstance(p, Region)])
+    return lambda place: labels.get(place.code) or label(place)

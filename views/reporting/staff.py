@@ -12,15 +12,16 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from app.core import clock
 from app.core import recipients
 from app.core import roles
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.jurisdiction import current_jurisdiction
 from app.regions.service import region_path
 from app.reporting import compliance, escalations
 from app.reporting import daily_reports as reporting
 from models.base import utcnow
-from models.reporting import LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
+from models.reporting import ESCALATION_LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
 from views.core.api_input import json_object, optional_text, safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
+from views.core.refusals import apply_to_each
 
 CATEGORY = ("Reporting", _l("Daily reporting"))
 READ_ROUTES = {"list", "show", "action", "action_post"}
@@ -89,18 +90,6 @@ def row_action(summary: str, conflict: str):
     return decorate
 
 
-def _apply_to_each(items, work) -> tuple[int, list[str]]:
-    """Run ``work(item)`` for each selected row; (done, error messages)."""
-    done, errors = 0, []
-    for item in items if isinstance(items, list) else [items]:
-        try:
-            work(item)
-            done += 1
-        except DomainError as error:  # its unit of work rolled back
-            errors.append(f"{item}: {error.message}")
-    return done, errors
-
-
 def _flash_outcome(done: int, errors: list[str]):
     if done:
         flash(_("%(count)s done.", count=done), "success")
@@ -129,7 +118,7 @@ class DailyReportView(ScopedModelView):
             _l("Submit the selected reports with their counts as shown?"), "fa-check")
     def submit_reports(self, items):
         jurisdiction = current_jurisdiction()
-        _flash_outcome(*_apply_to_each(items, lambda report: reporting.submit_report(
+        _flash_outcome(*apply_to_each(items, lambda report: reporting.submit_report(
             report.id, jurisdiction=jurisdiction)))
         return redirect(request.referrer or self.get_redirect())
 
@@ -209,7 +198,7 @@ class DailyReportDesk(_Page):
         levels = escalations.escalation_levels_of_reports(r.id for r in awaiting)
         return self.render_template(
             "daily_report_desk.html", awaiting=awaiting, submitted=reporting.reports_submitted(jurisdiction),
-            levels=levels, level_labels=LEVEL_LABELS, labels=REPORT_LABELS,
+            levels=levels, level_labels=ESCALATION_LEVEL_LABELS, labels=REPORT_LABELS,
             count_fields=DailyReport.COUNT_FIELDS, now=utcnow(), local=clock.format_local,
             can_submit=self.appbuilder.sm.has_access("can_write", roles.DAILY_REPORT))
 
@@ -244,7 +233,7 @@ class ComplianceView(_Page):
             abort(404)
         return self.render_template(
             "compliance.html", result=result, path=region_path(result.region.code),
-            level_labels=LEVEL_LABELS, status_labels=REPORT_STATUS_LABELS,
+            level_labels=ESCALATION_LEVEL_LABELS, status_labels=REPORT_STATUS_LABELS,
             local=clock.format_local, now=utcnow())
 
 
@@ -291,14 +280,14 @@ class EscalationView(ScopedModelView):
     @action("acknowledge_escalations", _l("Acknowledge"), None, "fa-eye")
     def acknowledge_escalations(self, items):
         jurisdiction = current_jurisdiction()
-        _flash_outcome(*_apply_to_each(items, lambda e: escalations.acknowledge(e.id, jurisdiction=jurisdiction)))
+        _flash_outcome(*apply_to_each(items, lambda e: escalations.acknowledge(e.id, jurisdiction=jurisdiction)))
         return redirect(request.referrer or self.get_redirect())
 
     @action("resolve_escalations", _l("Resolve"), _l("Mark the selected escalations resolved?"),
             "fa-check")
     def resolve_escalations(self, items):
         jurisdiction = current_jurisdiction()
-        _flash_outcome(*_apply_to_each(items, lambda e: escalations.resolve(e.id, jurisdiction=jurisdiction)))
+        _flash_outcome(*apply_to_each(items, lambda e: escalations.resolve(e.id, jurisdiction=jurisdiction)))
         return redirect(request.referrer or self.get_redirect())
 
 

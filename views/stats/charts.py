@@ -15,10 +15,9 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from app.core.http_headers import with_nonce
 from app.reporting import compliance
 from app.stats import rollups
+from app.filings.labels import TRANSPORT_LABELS
+from models.region import LEVEL_LABELS
 
-LEVEL_LABELS = {1: _l("Province"), 2: _l("City"), 3: _l("County"), 4: _l("Township"), 5: _l("Community")}
-TRANSPORT_LABELS = {"flight": _l("Flight"), "train": _l("Train"), "coach": _l("Coach"), "car": _l("Car"),
-                    "ship": _l("Ship"), "other": _l("Other")}
 COUNT_LABELS = {
     "filings": _l("Filings"), "arrived": _l("Arrived"), "checked": _l("Checked"),
     "pending": _l("Not checked"), "overdue": _l("Overdue"), "risk_area": _l("From risk areas"),

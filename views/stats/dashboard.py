@@ -18,7 +18,8 @@ from app.regions.service import region_path
 from app.core.jurisdiction import current_jurisdiction, is_within
 from views.core.api_input import safe
 from views.core.responses import error_response
-from views.stats.charts import CHARTS, LEVEL_LABELS, ChartContext, all_charts
+from models.region import LEVEL_LABELS
+from views.stats.charts import CHARTS, ChartContext, all_charts
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 STATISTICS = ("Statistics", _l("Statistics"))

@@ -1,167 +1,33 @@
-"""Excel in and out for every ledger: a template with Chinese headers (and a sheet of
-instructions), an import that reports every bad row and writes all or nothing, and an
-export in the same columns, so an exported file imports again.
-
-How an import works: each row is parsed, matched with the row it describes (by what
-identifies it to people: a grid by its community and number or name, a household by
-its place and door number, a resident by ID number, a device by IMEI...), checked by
-the same service the screens use (app.ledgers.units.prepare, app.ledgers.roster.prepare) and written
-inside a savepoint of one transaction. A bad row rolls back its savepoint and is
-reported; if any row was bad the whole transaction is rolled back, so nothing is
-imported. Masked values (``410105********1234``) in an exported file mean "keep what
-is stored".
-
-Places are written as people write them: a region as ``name (code)``, its code or its
-exact name; a grid, building or unit by its name, number or code.
-"""
-import datetime as dt
+"""The ledgers' file formats: each Table's columns, how a row finds its record (the
+per-ledger finders, through ImportContext, within the importer's jurisdiction) and how
+it updates it. TABLES holds one of each, by name."""
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from decimal import Decimal, InvalidOperation
 from typing import Callable, Optional
 
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column as Column_, inspect, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, lazyload
 
-from app.core import audit
 from app.ledgers import choices
 from app.ledgers import units as ledgers
 from app.ledgers import roster
-from app.core.errors import DomainError, ValidationFailed
-from app.core.excel import TableRefused, read_table, to_xlsx_sheets
+from app.ledgers.cells import Masked, choice, date, integer, masked_or, text
+from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.identity import lookup_hash, normalize_id_number
 from app.core.jurisdiction import code_within, current_jurisdiction
-from app.regions.service import get_region, label
+from app.regions.service import get_region
 from app.core.security import ConsoleUser
-from app.core.text_input import UNSTORABLE_TEXT, is_storable
 from models import Region
-from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, \
-    Building, Grid, Household, Resident, Unit
+from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, Building, Grid, \
+    Household, Resident, Unit
 from models.region import LEVEL_COMMUNITY, LEVEL_TOWNSHIP
 from models.staff import Device, StaffMember
 
-MAX_IMPORT_ROWS = 50_000
-MASK_CHAR = "*"
 LEDGER_DIGITS = {"grid": GRID_DIGITS, "building": BUILDING_DIGITS, "unit": UNIT_DIGITS}
 CODE_IN_LABEL = re.compile(r"\((\d+)\)\s*$")
-
-
-class CellError(Exception):
-    """A cell that cannot be read; the message says why, in the user's language."""
-
-
-class ImportRejected(ValidationFailed):
-    """The file has bad rows; nothing was imported. ``problems``: (row, column, message)."""
-
-    def __init__(self, problems):
-        self.problems = problems
-        errors = {}
-        for row, column, message in problems:
-            errors.setdefault(str(row), []).append(f"{column}: {message}" if column else str(message))
-        super().__init__(_l("The file has %(n)s problems; nothing was imported.", n=len(problems)), errors)
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-# ---- reading cells -----------------------------------------------------------------
-
-def text(max_length: int = 200):
-    def parse(value):
-        value = (value or "").strip()
-        if len(value) > max_length:
-            raise CellError(_l("At most %(n)s characters.", n=max_length))
-        if not is_storable(value):
-            raise CellError(UNSTORABLE_TEXT)
-        return value or None
-    return parse
-
-
-def integer(low: int, high: int):
-    def parse(value):
-        if value in (None, ""):
-            return None
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise CellError(_l("Enter a whole number."))
-        if not low <= number <= high:
-            raise CellError(_l("Enter a number from %(low)s to %(high)s.", low=low, high=high))
-        return number
-    return parse
-
-
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
-
-
-def date(value):
-    if value in (None, ""):
-        return None
-    value = str(value).strip().split(" ")[0]
-    for date_format in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(value, date_format).date()
-        except ValueError:
-            continue
-    raise CellError(_l("Enter a date like 2022-03-15."))
-
-
-def amount(value):
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        raise CellError(_l("Enter an amount in yuan."))
-
-
-def _both_languages(label) -> set[str]:
-    """The text of a lazy label in Chinese and in English (a file may use either)."""
-    names = set()
-    for language in ("zh", "en"):
-        with force_locale(language):
-            names.add(str(label).strip().lower())
-    return names
-
-
-def choice(options: dict):
-    """A coded value written as its code or its label (Chinese or English)."""
-    lookup: dict = {}
-
-    def parse(value):
-        if value in (None, ""):
-            return None
-        if not lookup:  # built on first use: labels need the app's catalogues
-            for code, option_label in options.items():
-                lookup.update({name: code for name in _both_languages(option_label) | {str(code).lower()}})
-        found = lookup.get(str(value).strip().lower())
-        if found is None:
-            raise CellError(_l("Write one of: %(values)s.", values="、".join(str(v) for v in options.values())))
-        return found
-    return parse
-
-
-def masked_or(parse_plain):
-    """A sensitive value: plain, or masked as exported (meaning: keep the stored one)."""
-    def parse(value):
-        if value and MASK_CHAR in str(value):
-            return Masked(str(value).strip())
-        return parse_plain(value)
-    return parse
-
-
-@dataclass(frozen=True)
-class Masked:
-    shown: str
-
 
 # ---- columns and tables ------------------------------------------------------------
 
@@ -627,149 +493,3 @@ def code_within_prefix(code, prefix) -> bool:
 
 def _field_error(field_name, message):
     return ValidationFailed(message, {field_name: [message]})
-
-
-# ---- import ------------------------------------------------------------------------
-
-def import_file(table: Table, data: bytes, filename: str, progress=None) -> ImportResult:
-    """Import a whole file for the current user's jurisdiction: all rows or none.
-    Raises ImportRejected listing every bad row."""
-    try:
-        headers, rows = read_table(data, filename or "", MAX_IMPORT_ROWS)
-    except TableRefused as refused:
-        raise ImportRejected([(1, "", refused.message)])
-    positions = _read_headers(table, headers)
-    ctx, result, problems, seen = ImportContext(current_jurisdiction()), ImportResult(), [], {}
-    for number, row in enumerate(rows, start=2):
-        problems += _import_row(table, ctx, number, row, positions, seen, result)
-        progress and progress(number - 1, len(rows))
-    if problems:
-        db.session.rollback()
-        raise ImportRejected(problems)
-    audit.record(db.session, "import", table.model.__name__, region_code=ctx.prefix, changes={
-        "file": filename, "created": result.created, "updated": result.updated})
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ImportRejected([(1, "", _l("Someone changed the same records meanwhile; import again."))])
-    return result
-
-
-def _read_headers(table, headers) -> dict:
-    by_name = {name: column for column in table.columns for name in _both_languages(column.header)}
-    positions, problems = {}, []
-    for index, header in enumerate(headers):
-        column = by_name.get(header.strip().lower())
-        if column is None:
-            if header:
-                problems.append((1, header, _l("Unknown column; use the template's headers.")))
-        elif column.importable:
-            positions[column.key] = index
-    for column in table.import_columns:
-        if column.required and column.key not in positions:
-            problems.append((1, str(column.header), _l("This column is missing.")))
-    if problems:
-        raise ImportRejected(problems)
-    return positions
-
-
-def _import_row(table, ctx, number, row, positions, seen, result) -> list:
-    values, problems = {}, []
-    for column in table.import_columns:
-        if column.key not in positions:
-            continue
-        cell = row[positions[column.key]] if positions[column.key] < len(row) else None
-        try:
-            values[column.key] = column.parse(cell)
-        except CellError as error:
-            problems.append((number, str(column.header), error.args[0]))
-            continue
-        if column.required and values[column.key] in (None, ""):
-            problems.append((number, str(column.header), _l("Required.")))
-    if problems:
-        return problems
-    try:
-        with db.session.begin_nested():
-            key = table.key(values, ctx)
-            if key in seen:
-                return [(number, "", _l("Repeats row %(row)s.", row=seen[key]))]
-            seen[key] = number
-            item = table.find(values, ctx)
-            created = item is None
-            item = item if item is not None else table.model()
-            table.apply(item, values, ctx)
-            table.prepare(item)
-            changed = created or db.session.is_modified(item)
-            if created:
-                db.session.add(item)
-            db.session.flush()
-    except DomainError as error:
-        return _row_problems(table, number, error)
-    except IntegrityError:
-        return [(number, "", _l("This row conflicts with a record saved meanwhile."))]
-    result.created += created
-    result.updated += changed and not created
-    result.unchanged += not changed
-    return []
-
-
-def _row_problems(table, number, error: DomainError) -> list:
-    headers = {}
-    for column in table.columns:
-        for name in (column.key, *column.fields):
-            headers.setdefault(name, str(column.header))
-    if not error.errors:
-        return [(number, "", error.message)]
-    return [(number, headers.get(field_name, ""), message)
-            for field_name, messages in error.errors.items() for message in messages]
-
-
-# ---- template and export -----------------------------------------------------------
-
-def template(table: Table) -> bytes:
-    """An empty sheet with the headers, then a sheet explaining each column."""
-    columns = table.import_columns
-    notes = [[str(c.header), _("Yes") if c.required else _("No"),
-              str(c.note or "") + (("  " + "、".join(str(v) for v in c.options.values())) if c.options else "")]
-             for c in columns]
-    return to_xlsx_sheets([
-        (str(table.title), [str(c.header) for c in columns], []),
-        (_("Instructions"), [_("Column"), _("Required"), _("How to fill it in")], notes),
-    ])
-
-
-class Exporter:
-    """Writes records in the table's columns; places are looked up once per code."""
-
-    def __init__(self, table: Table):
-        self.table = table
-        self._places: dict = {}
-
-    def place(self, code: str) -> dict:
-        if code not in self._places:
-            path = ledgers.placement_of(code) if len(code) >= COMMUNITY_CODE_LENGTH else \
-                {"community": get_region(code), "grid": None, "building": None, "unit": None}
-            self._places[code] = {
-                "region": label(path["community"]) if path["community"] else code,
-                **{part: path[part].name if path[part] else None for part in ("grid", "building", "unit")}}
-        return self._places[code]
-
-    def row(self, item) -> list:
-        return [self.cell(column, item) for column in self.table.columns]
-
-    def cell(self, column: Column, item):
-        if column.export:
-            return column.export(item, self)
-        value = getattr(item, column.key, None)
-        return choices.choice_label(column.options, value) if column.options else value
-
-    def to_xlsx(self, items) -> bytes:
-        return to_xlsx_sheets([(str(self.table.title), [str(c.header) for c in self.table.columns],
-                                (self.row(item) for item in items))])
-
-
-def export_all(table: Table, query=None) -> bytes:
-    """Every record of ``query`` (default: all within the user's jurisdiction)."""
-    query = query if query is not None else table.export_query(current_jurisdiction())
-    return Exporter(table).to_xlsx(db.session.scalars(query.execution_options(yield_per=500)))

@@ -1,0 +1,187 @@
+"""The ledgers' Excel engine: a template with Chinese headers (and a sheet of
+instructions), an import that reports every bad row and writes all or nothing, and an
+export in the same columns, so an exported file imports again. The cells are read by
+app.ledgers.cells, the columns and finders of each ledger are in app.ledgers.tables.
+
+How an import works: each row is parsed, matched with the row it describes (by what
+identifies it to people: a grid by its community and number or name, a household by
+its place and door number, a resident by ID number, a device by IMEI...), checked by
+the same service the screens use (app.ledgers.units.prepare, app.ledgers.roster.prepare) and written
+inside a savepoint of one transaction. A bad row rolls back its savepoint and is
+reported; if any row was bad the whole transaction is rolled back, so nothing is
+imported. Masked values (``410105********1234``) in an exported file mean "keep what
+is stored".
+
+Places are written as people write them: a region as ``name (code)``, its code or its
+exact name; a grid, building or unit by its name, number or code.
+"""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from app.core import audit
+from app.ledgers import choices
+from app.ledgers import units as ledgers
+from app.ledgers.cells import CellError, both_languages
+from app.ledgers.tables import Column, ImportContext, Table
+from app.core.errors import DomainError, ImportRejected
+from app.core.excel import TableRefused, read_table, to_xlsx_sheets
+from app.core.extensions import db
+from app.core.jurisdiction import current_jurisdiction
+from app.regions.service import get_region, label
+from app.core.transaction import transaction
+from models.ledger import COMMUNITY_CODE_LENGTH
+
+MAX_IMPORT_ROWS = 50_000
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+# ---- import ------------------------------------------------------------------------
+
+@transaction
+def import_file(table: Table, data: bytes, filename: str, progress=None) -> ImportResult:
+    """Import a whole file for the current user's jurisdiction: all rows or none.
+    Raises ImportRejected listing every bad row."""
+    try:
+        headers, rows = read_table(data, filename or "", MAX_IMPORT_ROWS)
+    except TableRefused as refused:
+        raise ImportRejected([(1, "", refused.message)])
+    positions = _read_headers(table, headers)
+    ctx, result, problems, seen = ImportContext(current_jurisdiction()), ImportResult(), [], {}
+    for number, row in enumerate(rows, start=2):
+        problems += _import_row(table, ctx, number, row, positions, seen, result)
+        progress and progress(number - 1, len(rows))
+    if problems:
+        raise ImportRejected(problems)
+    audit.record(db.session, "import", table.model.__name__, region_code=ctx.prefix, changes={
+        "file": filename, "created": result.created, "updated": result.updated})
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise ImportRejected([(1, "", _l("Someone changed the same records meanwhile; import again."))])
+    return result
+
+
+def _read_headers(table, headers) -> dict:
+    by_name = {name: column for column in table.columns for name in both_languages(column.header)}
+    positions, problems = {}, []
+    for index, header in enumerate(headers):
+        column = by_name.get(header.strip().lower())
+        if column is None:
+            if header:
+                problems.append((1, header, _l("Unknown column; use the template's headers.")))
+        elif column.importable:
+            positions[column.key] = index
+    for column in table.import_columns:
+        if column.required and column.key not in positions:
+            problems.append((1, str(column.header), _l("This column is missing.")))
+    if problems:
+        raise ImportRejected(problems)
+    return positions
+
+
+def _import_row(table, ctx, number, row, positions, seen, result) -> list:
+    values, problems = {}, []
+    for column in table.import_columns:
+        if column.key not in positions:
+            continue
+        cell = row[positions[column.key]] if positions[column.key] < len(row) else None
+        try:
+            values[column.key] = column.parse(cell)
+        except CellError as error:
+            problems.append((number, str(column.header), error.args[0]))
+            continue
+        if column.required and values[column.key] in (None, ""):
+            problems.append((number, str(column.header), _l("Required.")))
+    if problems:
+        return problems
+    try:
+        with db.session.begin_nested():
+            key = table.key(values, ctx)
+            if key in seen:
+                return [(number, "", _l("Repeats row %(row)s.", row=seen[key]))]
+            seen[key] = number
+            item = table.find(values, ctx)
+            created = item is None
+            item = item if item is not None else table.model()
+            table.apply(item, values, ctx)
+            table.prepare(item)
+            changed = created or db.session.is_modified(item)
+            if created:
+                db.session.add(item)
+            db.session.flush()
+    except DomainError as error:
+        return _row_problems(table, number, error)
+    except IntegrityError:
+        return [(number, "", _l("This row conflicts with a record saved meanwhile."))]
+    result.created += created
+    result.updated += changed and not created
+    result.unchanged += not changed
+    return []
+
+
+def _row_problems(table, number, error: DomainError) -> list:
+    headers = {}
+    for column in table.columns:
+        for name in (column.key, *column.fields):
+            headers.setdefault(name, str(column.header))
+    if not error.errors:
+        return [(number, "", error.message)]
+    return [(number, headers.get(field_name, ""), message)
+            for field_name, messages in error.errors.items() for message in messages]
+
+
+# ---- template and export -----------------------------------------------------------
+
+def template(table: Table) -> bytes:
+    """An empty sheet with the headers, then a sheet explaining each column."""
+    columns = table.import_columns
+    notes = [[str(c.header), _("Yes") if c.required else _("No"),
+              str(c.note or "") + (("  " + "、".join(str(v) for v in c.options.values())) if c.options else "")]
+             for c in columns]
+    return to_xlsx_sheets([
+        (str(table.title), [str(c.header) for c in columns], []),
+        (_("Instructions"), [_("Column"), _("Required"), _("How to fill it in")], notes),
+    ])
+
+
+class Exporter:
+    """Writes records in the table's columns; places are looked up once per code."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self._places: dict = {}
+
+    def place(self, code: str) -> dict:
+        if code not in self._places:
+            path = ledgers.placement_of(code) if len(code) >= COMMUNITY_CODE_LENGTH else \
+                {"community": get_region(code), "grid": None, "building": None, "unit": None}
+            self._places[code] = {
+                "region": label(path["community"]) if path["community"] else code,
+                **{part: path[part].name if path[part] else None for part in ("grid", "building", "unit")}}
+        return self._places[code]
+
+    def row(self, item) -> list:
+        return [self.cell(column, item) for column in self.table.columns]
+
+    def cell(self, column: Column, item):
+        if column.export:
+            return column.export(item, self)
+        value = getattr(item, column.key, None)
+        return choices.choice_label(column.options, value) if column.options else value
+
+    def to_xlsx(self, items) -> bytes:
+        return to_xlsx_sheets([(str(self.table.title), [str(c.header) for c in self.table.columns],
+                                (self.row(item) for item in items))])
+
+
+def export_all(table: Table, query=None) -> bytes:
+    """Every record of ``query`` (default: all within the user's jurisdiction)."""
+    query = query if query is not None else table.export_query(current_jurisdiction())
+    return Exporter(table).to_xlsx(db.session.scalars(query.execution_options(yield_per=500)))
