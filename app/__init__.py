@@ -53,7 +53,6 @@ def init_database(app: Flask) -> None:
     from app.core import accounts  # noqa: F401  (account changes end their sessions)
     from app.reporting import escalations  # noqa: F401  (they follow every filing change)
     from app.stats import summary as stats_summary
-    from app.core.security import ConsoleUser  # noqa: F401
 
     db.init_app(app)
     if db.engine.dialect.name == "sqlite":
@@ -100,6 +99,11 @@ def init_input_guard(app: Flask) -> None:
 
 
 def init_appbuilder(app: Flask) -> None:
+    """FAB with the console's security manager, which shows the account screens of views/."""
+    from app.core.security import ConsoleSecurityManager
+    from views import security_views
+
+    ConsoleSecurityManager.use_views(**security_views())
     appbuilder.init_app(app, db.session)
 
 

@@ -112,7 +112,7 @@ def is_current(user, issued_version) -> bool:
 @event.listens_for(Session, "before_flush")
 def _revoke_on_access_change(session, flush_context, instances):
     # Every writer (screens, API, CLI, services) goes through a flush, so none forgets it.
-    from app.core.security import ConsoleUser
+    from models.user import ConsoleUser
 
     for obj in session.dirty:
         if isinstance(obj, ConsoleUser) and _access_changed(obj):

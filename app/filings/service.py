@@ -732,7 +732,7 @@ def reveal(conn, filing_id, *, jurisdiction) -> dict:
 
 def history(conn, filing_id: int) -> dict:
     """Checks, transfers and revisions of a filing, oldest first, with who did them."""
-    from app.core.security import ConsoleUser
+    from models.user import ConsoleUser
 
     def rows(table, order):
         return [dict(r) for r in conn.execute(

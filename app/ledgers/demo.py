@@ -99,7 +99,7 @@ def _saved(item):
 def create_demo_roster() -> None:
     """Officers, a task force, grid members and heads; a device per community; a few
     rewards and penalties."""
-    from app.core.security import ConsoleUser
+    from models.user import ConsoleUser
 
     if db.session.scalar(select(StaffMember.id).limit(1)) is not None:
         click.echo("demo roster: already there")

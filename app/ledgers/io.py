@@ -36,7 +36,7 @@ from app.core.extensions import db
 from app.core.identity import lookup_hash, normalize_id_number
 from app.core.jurisdiction import code_within, current_jurisdiction
 from app.regions.service import get_region, label
-from app.core.security import ConsoleUser
+from models.user import ConsoleUser
 from app.core.text_input import UNSTORABLE_TEXT, is_storable
 from models import Region
 from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, \
