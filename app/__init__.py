@@ -160,7 +160,5 @@ def init_security_headers(app: Flask) -> None:
 
 def init_cli(app: Flask) -> None:
     from app.cli import register_commands
-    from scheduler.cli import register_commands as register_job_commands
 
     register_commands(app)
-    register_job_commands(app)

@@ -141,7 +141,7 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
 
 
 DEMO_SPREAD = 2500        # across the province
-DEMO_TOWNSHIP = "410105001"  # the demo accounts' township (app.cli.DEMO_USERS)
+DEMO_TOWNSHIP = "410105001"  # the demo accounts' township (app.setup_cli.DEMO_USERS)
 DEMO_FOCUS = 600          # in it, so its officers' queues and charts have work
 
 

@@ -99,7 +99,7 @@ def app():
         "RATELIMIT_ENABLED": False,
     })
     with app.app_context():
-        from app.cli import create_user
+        from app.core.accounts import create_user
         from app.regions.service import import_regions
 
         import_regions(REGIONS_CSV)
