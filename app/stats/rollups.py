@@ -42,7 +42,7 @@ from app.core.extensions import db
 from app.core.jurisdiction import code_within, current_jurisdiction, is_within
 from app.core.clock import day_start, latest_day_due, local_today
 from app.reporting.daily_reports import submitted_on_time
-from app.core.sqltools import dialect_of, insert_ignoring_conflicts
+from app.core.sqltools import insert_ignoring_conflicts
 from app.core.sqltools import sql_int as _n
 from app.stats.summary import BREAKDOWNS, CANCELLED, MEASURES, summed_rows
 from models import DailyReport, Region
@@ -354,7 +354,6 @@ def _fill_compliance_cache(table, due: DateRange) -> None:
     missing = [day for day in due.days() if day not in cached]
     if not missing:
         return
-    dialect = dialect_of(db.session)
     county = func.substr(table.c.region_code, _n(1), _n(CODE_LENGTH_BY_LEVEL[LEVEL_COUNTY]))
     counted = db.session.execute(
         select(county, table.c.report_date, func.count())
@@ -368,7 +367,7 @@ def _fill_compliance_cache(table, due: DateRange) -> None:
         per_day[row["day"]] += row["on_time"]
     rows += [{"level": LEVEL_PROVINCE, "region_code": province, "day": day, "on_time": n}
              for day, n in per_day.items()]
-    db.session.execute(insert_ignoring_conflicts(ReportCompliance.__table__, dialect), rows)
+    db.session.execute(insert_ignoring_conflicts(ReportCompliance.__table__, db.session), rows)
 
 
 def _as_date(value) -> dt.date:
