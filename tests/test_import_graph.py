@@ -30,8 +30,7 @@ def _modules() -> dict[str, Path]:
     found = {}
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
-            if "migrations" not in path.relative_to(ROOT).parts:  # Alembic's, run by Alembic
-                found[_module_name(path)] = path
+            found[_module_name(path)] = path
     return found
 
 

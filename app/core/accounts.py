@@ -21,6 +21,7 @@ from app.core.errors import ValidationFailed
 from app.core.identity import decrypt, encrypt
 from app.regions.service import get_jurisdiction_unit
 from models.base import utcnow
+from models.user import ConsoleUser
 
 # ---- password policy ----------------------------------------------------------------
 
@@ -137,8 +138,6 @@ def is_current(user, issued_version) -> bool:
 @event.listens_for(Session, "before_flush")
 def _revoke_on_access_change(session, flush_context, instances):
     # Every writer (screens, API, CLI, services) goes through a flush, so none forgets it.
-    from models.user import ConsoleUser
-
     for obj in session.dirty:
         if isinstance(obj, ConsoleUser) and _access_changed(obj):
             revoke_sessions(obj)

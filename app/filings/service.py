@@ -45,6 +45,7 @@ from models.filing import (
     FilingRevision,
     FilingTransfer,
 )
+from models.user import ConsoleUser
 
 FILING = Filing.__table__
 COLUMNS = tuple(c.name for c in FILING.columns)
@@ -726,8 +727,6 @@ def reveal(conn, filing_id, *, jurisdiction) -> dict:
 
 def history(conn, filing_id: int) -> dict:
     """Checks, transfers and revisions of a filing, oldest first, with who did them."""
-    from models.user import ConsoleUser
-
     def rows(table, order):
         return [dict(r) for r in conn.execute(
             select(table).where(table.c.filing_id == filing_id).order_by(order)).mappings()]
