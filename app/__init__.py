@@ -51,29 +51,12 @@ def init_database(app: Flask) -> None:
     import models  # noqa: F401  (registers every table)
     from app.core import audit  # noqa: F401  (the audit hook on every session)
     from app.core import accounts  # noqa: F401  (account changes end their sessions)
+    from app.core import dialects
     from app.reporting import escalations  # noqa: F401  (they follow every filing change)
     from app.stats import summary as stats_summary
-    from app.core.security import ConsoleUser  # noqa: F401
 
     db.init_app(app)
-    if db.engine.dialect.name == "sqlite":
-        _sqlite_real_transactions(db.engine)
-
-
-def _sqlite_real_transactions(engine) -> None:
-    """Python's sqlite3 starts a transaction only before a write, so a SAVEPOINT taken
-    first (an import checks each row in one) opens and its RELEASE commits the whole
-    transaction. Let SQLAlchemy begin transactions itself, as its documentation for
-    pysqlite recommends, so savepoints nest and a rollback undoes everything."""
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+    dialects.of(db.engine).configure_engine(db.engine)
 
 
 def init_migrations(app: Flask) -> None:
@@ -100,6 +83,11 @@ def init_input_guard(app: Flask) -> None:
 
 
 def init_appbuilder(app: Flask) -> None:
+    """FAB with the console's security manager, which shows the account screens of views/."""
+    from app.core.security import ConsoleSecurityManager
+    from views import security_views
+
+    ConsoleSecurityManager.use_views(**security_views())
     appbuilder.init_app(app, db.session)
 
 
@@ -156,7 +144,5 @@ def init_security_headers(app: Flask) -> None:
 
 def init_cli(app: Flask) -> None:
     from app.cli import register_commands
-    from scheduler.cli import register_commands as register_job_commands
 
     register_commands(app)
-    register_job_commands(app)

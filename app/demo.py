@@ -33,7 +33,7 @@ from typing import Callable, Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.core import audit
 from app.core import identity
@@ -43,7 +43,8 @@ from app.core.extensions import db
 from app.filings.events import filings_changed
 from app.core.jurisdiction import code_within
 from app.core.clock import day_offset
-from app.core.sqltools import dialect_of, refresh_planner_statistics
+from app.core import dialects
+from app.core.sqltools import refresh_planner_statistics
 from app.stats.summary import rebuild_summaries
 from models import AuditLog, Region
 from models.base import utcnow
@@ -115,7 +116,7 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
     if n <= 0 or (not add and demo_filings_exist()):
         return 0
     world = _World.load(_Dice(seed), now or utcnow(), people=min(n, PEOPLE_POOL), within=within)
-    deferred = _drop_secondary_indexes() if defer_indexes and dialect_of(db.session) == "postgresql" else []
+    deferred = _drop_secondary_indexes() if defer_indexes else []
     db.session.commit()  # the writer has its own session; SQLite must not see this one waiting
     through_hook = n <= REBUILD_ABOVE
     writer = _BatchWriter(current_app._get_current_object(), through_hook, n, progress,
@@ -141,7 +142,7 @@ def generate_filings(n: int, progress=None, seed: int = DEFAULT_SEED, now: Optio
 
 
 DEMO_SPREAD = 2500        # across the province
-DEMO_TOWNSHIP = "410105001"  # the demo accounts' township (app.cli.DEMO_USERS)
+DEMO_TOWNSHIP = "410105001"  # the demo accounts' township (app.setup_cli.DEMO_USERS)
 DEMO_FOCUS = 600          # in it, so its officers' queues and charts have work
 
 
@@ -158,19 +159,16 @@ def load_demo_filings(progress=None, now: Optional[dt.datetime] = None) -> int:
 # ---- writing ----------------------------------------------------------------------
 
 def _drop_secondary_indexes() -> list:
+    """Those the database drops for a bulk load (PostgreSQL's; none of SQLite's)."""
     indexes = [index for table in (Filing.__table__, FilingCheck.__table__)
                for index in table.indexes if not index.unique]
-    for index in indexes:
-        db.session.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
-    return indexes
+    return dialects.of(db.session).drop_indexes_for_load(db.session, indexes)
 
 
 def _create_indexes(indexes) -> None:
     if not indexes:
         return
-    db.session.execute(text("SET maintenance_work_mem = '256MB'"))
-    for index in indexes:
-        index.create(db.session.connection(), checkfirst=True)
+    dialects.of(db.session).create_indexes_after_load(db.session, indexes)
     db.session.commit()
 
 
@@ -215,34 +213,15 @@ def _write_batch(filings: list[list], checks: list[list], through_hook: bool) ->
         row[id_index] = filing_id
     for check in checks:
         check[0] = filings[check[0]][id_index]  # batch position -> filing id
-    if dialect_of(conn) == "postgresql":
-        _copy(conn, Filing.__table__.name, FILING_COLUMNS, filings)
-        _copy(conn, FilingCheck.__table__.name, CHECK_COLUMNS, checks)
-    else:
-        conn.execute(Filing.__table__.insert(), [dict(zip(FILING_COLUMNS, row)) for row in filings])
-        if checks:
-            conn.execute(FilingCheck.__table__.insert(), [dict(zip(CHECK_COLUMNS, row)) for row in checks])
+    dialect = dialects.of(conn)
+    dialect.bulk_insert(conn, Filing.__table__, FILING_COLUMNS, filings)
+    dialect.bulk_insert(conn, FilingCheck.__table__, CHECK_COLUMNS, checks)
     if through_hook:
         filings_changed(conn, [(None, dict(zip(FILING_COLUMNS, row))) for row in filings])
 
 
 def _reserve_filing_ids(conn, count: int) -> list[int]:
-    if dialect_of(conn) == "postgresql":
-        return list(conn.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('filing', 'id')) FROM generate_series(1, :n)"),
-            {"n": count}).scalars())
-    # SQLite has one writer at a time: the next ids are free until this transaction ends.
-    start = (conn.execute(select(func.max(Filing.id))).scalar() or 0) + 1
-    return list(range(start, start + count))
-
-
-def _copy(conn, table: str, columns: list[str], rows: list[list]) -> None:
-    if not rows:
-        return
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    return dialects.of(conn).reserve_ids(conn, Filing.__table__.c.id, count)
 
 
 # ---- the synthetic world ---------------------------------------------------------

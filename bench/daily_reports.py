@@ -106,7 +106,7 @@ def make_app(url: str):
 
 
 def load(url: str, filings: int, days: int, reload: bool) -> None:
-    from app.cli import Progress
+    from app.core.cli import Progress
     from app.core.extensions import db
     from app.regions.service import load_seed_regions
     from sqlalchemy import text

@@ -69,7 +69,7 @@ def build_app(database_url: str):
     """The app on a fresh database with the test regions and one account per role."""
     empty_database(database_url)
     from app import create_app
-    from app.cli import create_user
+    from app.core.accounts import create_user
     from app.regions.service import import_regions
 
     app = create_app(fuzz_config(database_url))

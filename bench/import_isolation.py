@@ -67,7 +67,7 @@ def prepare(folder: str, app_dir: Path, pg_url) -> str:
         url = f"{pg_url.replace('postgresql://', 'postgresql+psycopg://')}/bench_import_isolation"
     script = (
         "from app import create_app\n"
-        "from app.cli import create_user\n"
+        "from app.core.accounts import create_user\n"
         "from app.regions.service import import_regions\n"
         f"app = create_app({{'SQLALCHEMY_DATABASE_URI': {url!r}, 'SETUP_ON_START': True}})\n"
         "with app.app_context():\n"

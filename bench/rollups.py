@@ -85,7 +85,8 @@ def main() -> None:
 def prepare(app, args):
     from sqlalchemy import func, select
 
-    from app.cli import Progress, create_user
+    from app.core.accounts import create_user
+    from app.core.cli import Progress
     from app.demo import generate_filings
     from app.core.extensions import db
     from app.regions.service import load_seed_regions
@@ -193,7 +194,7 @@ def print_results(results) -> None:
 
 
 def bench_officer(app, community: str) -> str:
-    from app.cli import create_user
+    from app.core.accounts import create_user
 
     with app.app_context():
         if not app.appbuilder.sm.find_user(username="bench_officer"):

@@ -5,6 +5,7 @@ screens and APIs can use it. Importing this package registers all tables.
 """
 from models.base import Model, ScopedMixin, utcnow  # noqa: F401
 from models.region import Region  # noqa: F401
+from models.user import ConsoleUser  # noqa: F401
 from models.audit import AuditLog, AuditSeal  # noqa: F401
 from models.outbox import Notification  # noqa: F401
 from models.filing import Filing, FilingCheck, FilingTransfer, FilingRevision  # noqa: F401

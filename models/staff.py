@@ -50,8 +50,8 @@ class StaffMember(ScopedMixin, Model):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
-    # FAB's user class (app.core.security's ConsoleUser maps the same table but is defined
-    # later, in the app layer); app.ledgers.roster checks the account's jurisdiction itself.
+    # FAB's user class (models.user's ConsoleUser maps the same table); app.ledgers.roster
+    # checks the account's jurisdiction itself.
     user = relationship(User, lazy="selectin", enable_typechecks=False)
 
     # A plain phone given in a form or an API body; app.ledgers.roster protects it on save.

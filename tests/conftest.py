@@ -71,7 +71,7 @@ def _reset_database(url):
 
     from app.core.extensions import db  # noqa: F401  (models import FAB's Model)
     import models  # noqa: F401
-    from app.core.security import ConsoleUser  # noqa: F401
+    from models.user import ConsoleUser  # noqa: F401
     from flask_appbuilder import Model
 
     engine = create_engine(url)
@@ -99,7 +99,7 @@ def app():
         "RATELIMIT_ENABLED": False,
     })
     with app.app_context():
-        from app.cli import create_user
+        from app.core.accounts import create_user
         from app.regions.service import import_regions
 
         import_regions(REGIONS_CSV)

@@ -80,7 +80,7 @@ def make_tree(name: str, community: str, seq: int) -> Tree:
 
 def make_world(app) -> dict:
     """The trees by name (their ids and codes, usable after the session closes)."""
-    from app.cli import create_user
+    from app.core.accounts import create_user
 
     with app.app_context():
         trees = {name: make_tree(name, community, seq) for seq, (name, community) in enumerate(GRIDS.items(), 1)}

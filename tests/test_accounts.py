@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from app.core import accounts
-from app.cli import DEMO_PASSWORD, DEMO_USERS, create_user
+from app.core.accounts import create_user
+from app.setup_cli import DEMO_PASSWORD, DEMO_USERS
 from app.core.extensions import db
 from models import AuditLog
 from models.base import utcnow

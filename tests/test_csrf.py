@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.ledgers import rewards
-from app.cli import create_user
+from app.core.accounts import create_user
 from app.reporting.escalations import escalate
 from app.core.excel import to_xlsx
 from app.core.extensions import db

@@ -423,7 +423,7 @@ def test_a_public_filing_is_one_statement_outside_a_transaction_block(app, clien
     in one autocommit statement."""
     from sqlalchemy import event
 
-    from app.core import sqltools
+    from app.core.dialects import postgresql
     from app.stats import summary as stats_summary
 
     statements, other_writes = [], []
@@ -439,7 +439,7 @@ def test_a_public_filing_is_one_statement_outside_a_transaction_block(app, clien
 
     monkeypatch.setattr(filings, "run_constant", spy)
     with app.app_context():
-        engine = sqltools.single_statement_engine()
+        engine = postgresql.single_statement_engine()
     event.listen(engine, "before_cursor_execute", sqlalchemy_statement)
     try:
         response = post(client, report(risk_area_14d=True))
@@ -481,11 +481,11 @@ def test_a_dropped_database_connection_is_retried_once(app, client):
     dropped it (a restart), the filing is written on a new one."""
     import time
 
-    from app.core import sqltools
+    from app.core.dialects import postgresql
 
     assert post(client, report()).status_code == 201
     with app.app_context():
-        with sqltools.single_statement_engine().connect() as conn:
+        with postgresql.single_statement_engine().connect() as conn:
             pooled = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
         db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pooled})
         deadline = time.monotonic() + 10

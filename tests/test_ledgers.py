@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.ledgers import demo as ledger_demo
 from app.ledgers import units as ledgers
-from app.cli import create_user
+from app.core.accounts import create_user
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from models import Filing

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.core.extensions import db
-from app.core.security import ConsoleUser
+from models.user import ConsoleUser
 from models.ledger import Grid
 from tests.ledger_data import make_world
 from views.core import search

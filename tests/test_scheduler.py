@@ -8,7 +8,9 @@ from sqlalchemy import func, select, text
 from app.core.extensions import db
 from models import DailyReport, Escalation, JobRun
 from scheduler import jobs
-from scheduler.lock import AdvisoryLock, FileLock, lock_for
+from app.core.dialects.postgresql import AdvisoryLock
+from app.core.dialects.sqlite import FileLock
+from scheduler.lock import lock_for
 from scheduler.runner import Guard, build_scheduler
 from tests.report_fixtures import COMMUNITIES, DAY, DUE, PREPARED_AT, report_of
 
@@ -135,7 +137,7 @@ def test_flask_jobs_commands(app):
 
 
 def test_the_nightly_job_gives_the_planner_statistics(app):
-    from app.core.sqltools import dialect_of
+    from app.core import dialects
     from scheduler.jobs import planner_statistics_job
     from tests.report_fixtures import PREPARED_AT, add_filing
 
@@ -145,7 +147,7 @@ def test_the_nightly_job_gives_the_planner_statistics(app):
         db.session.commit()
         planner_statistics_job(PREPARED_AT)
         # The planner now knows the filing table holds 3 rows.
-        if dialect_of() == "sqlite":
+        if dialects.of().NAME == "sqlite":
             rows = db.session.scalar(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'filing' "
                                           "AND idx = 'ix_filing_dest_arrival'")).split()[0]
         else:

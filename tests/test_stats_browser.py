@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from app.core import clock
 from app.stats import rollups
-from app.cli import create_user
+from app.core.accounts import create_user
 from app.demo import generate_filings
 from app.core.extensions import db
 from tests.conftest import PASSWORD

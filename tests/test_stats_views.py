@@ -6,7 +6,7 @@ import re
 import pytest
 
 from app.stats import rollups
-from app.cli import create_user
+from app.core.accounts import create_user
 from app.demo import generate_filings
 from app.core.excel import read_table
 from tests.conftest import PASSWORD

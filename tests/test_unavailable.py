@@ -136,7 +136,7 @@ def test_the_outbox_delivers_after_the_connections_are_killed(app):
 def test_after_a_restart_one_retry_renews_every_pooled_connection(app, client):
     """Every connection pooled before the restart is dead: the first request noticing it
     starts a new pool, so neither it nor the next ones fail on another dead one."""
-    from app.core.sqltools import single_statement_engine
+    from app.core.dialects.postgresql import single_statement_engine
 
     assert client.post(PUBLIC_FILINGS, json=report()).status_code == 201
     with app.app_context():

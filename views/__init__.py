@@ -66,6 +66,18 @@ def build_registry() -> Registry:
     return registry
 
 
+def security_views() -> dict:
+    """The account screens and API that FAB's security manager shows, by FAB's names
+    (app.core.security's ``use_views``; the factory hands them over before FAB starts)."""
+    from views.core import accounts as account_views
+    from views.core.users import ConsoleUserView
+
+    return dict(userdbmodelview=ConsoleUserView, authdbview=account_views.AuthDBView,
+                resetmypasswordview=account_views.ResetMyPasswordView,
+                resetpasswordview=account_views.ResetPasswordView,
+                security_api=account_views.SecurityApi, token_refused=account_views.token_refused)
+
+
 def init_views(app, appbuilder) -> Registry:
     from views.core import accounts as account_views
     from views.core import api_spec

@@ -16,10 +16,13 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from app.core import audit
+from app.core import roles
 from app.core.errors import ValidationFailed
 from app.core.identity import decrypt, encrypt
 from app.core.transaction import transaction
+from app.regions.service import get_jurisdiction_unit
 from models.base import utcnow
+from models.user import ConsoleUser
 
 # ---- password policy ----------------------------------------------------------------
 
@@ -49,6 +52,29 @@ def check_password(password: Optional[str], username: Optional[str]) -> None:
     problems = password_problems(password, username)
     if problems:
         raise ValidationFailed(_l("The password is too weak."), {"password": problems})
+
+
+# ---- creating an account ------------------------------------------------------------
+
+def create_user(username, password, role_name, region_code, first_name=None, last_name=None,
+                email=None):
+    """Create an account with one role and one jurisdiction; DomainError if not valid."""
+    sm = current_app.appbuilder.sm
+    check_password(password, username)
+    if role_name not in roles.ROLES:
+        raise ValidationFailed(_l("Unknown role."), {"role": [", ".join(roles.ROLES)]})
+    # A region, or a ledger grid, building or unit (a grid member's jurisdiction).
+    if get_jurisdiction_unit(region_code) is None:
+        raise ValidationFailed(_l("Unknown region."), {"region": [region_code]})
+    if sm.find_user(username=username):
+        raise ValidationFailed(_l("This user name is taken."), {"username": [username]})
+    role = sm.find_role(role_name)
+    user = sm.add_user(username, first_name or username, last_name or role_name,
+                       email or f"{username}@example.invalid", role, password,
+                       region_code=region_code)
+    if not user:
+        raise ValidationFailed(_l("The account could not be created."))
+    return user
 
 
 # ---- lockout ------------------------------------------------------------------------
@@ -114,8 +140,6 @@ def is_current(user, issued_version) -> bool:
 @event.listens_for(Session, "before_flush")
 def _revoke_on_access_change(session, flush_context, instances):
     # Every writer (screens, API, CLI, services) goes through a flush, so none forgets it.
-    from app.core.security import ConsoleUser
-
     for obj in session.dirty:
         if isinstance(obj, ConsoleUser) and _access_changed(obj):
             revoke_sessions(obj)

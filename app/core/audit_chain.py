@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 
-from app.core.sqltools import dialect_of
+from app.core import dialects
 from models import AuditLog, AuditSeal
 from models.base import utcnow
 
@@ -58,8 +58,7 @@ def seal(engine, batch: int = SEAL_BATCH) -> int:
     sealed = 0
     while True:
         with engine.begin() as conn:
-            if dialect_of(conn) == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK_KEY})
+            dialects.of(conn).advisory_xact_lock(conn, SEAL_LOCK_KEY)
             count = _seal_batch(conn, batch)
         sealed += count
         if count < batch:

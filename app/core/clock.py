@@ -12,7 +12,6 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import Date, cast, func, literal_column
 
 from models.base import utcnow
 
@@ -102,12 +101,10 @@ def day_offset() -> dt.timedelta:
     return _offset_of(zone().key)
 
 
-def sql_local_day(column, dialect: str, shift: dt.timedelta = dt.timedelta()):
-    """SQL: the local day of a naive-UTC column (optionally shifted, e.g. by a deadline)."""
-    minutes = int((day_offset() + shift).total_seconds() // 60)
-    if dialect == "sqlite":
-        return func.date(column, literal_column(f"'{minutes:+d} minutes'"))
-    return cast(column + literal_column(f"INTERVAL '{minutes} minutes'"), Date)
+def sql_local_day(column, dialect, shift: dt.timedelta = dt.timedelta()):
+    """SQL: the local day of a naive-UTC column (optionally shifted, e.g. by a deadline),
+    in the ``dialect`` of app.core.dialects that will run it."""
+    return dialect.local_day(column, int((day_offset() + shift).total_seconds() // 60))
 
 
 # ---- shown to people -----------------------------------------------------------------

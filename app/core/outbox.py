@@ -14,6 +14,7 @@ from typing import Callable, Optional
 from flask import current_app
 from sqlalchemy import select
 
+from app.core import dialects
 from app.core import identity
 from app.core.extensions import db
 from models import Notification
@@ -67,11 +68,9 @@ def deliver_pending(limit: int = 500, sender: Optional[str] = None) -> int:
     how many were sent. Safe to run from several processes: rows are claimed with
     SKIP LOCKED on PostgreSQL."""
     send = SENDERS[sender or current_app.config.get("SMS_SENDER", "log")]
-    query = (select(Notification).where(Notification.status == "pending",
-                                        Notification.channel == "sms")
-             .order_by(Notification.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = dialects.of(db.session).locked(
+        select(Notification).where(Notification.status == "pending", Notification.channel == "sms")
+        .order_by(Notification.id).limit(limit), skip_locked=True)
     sent = 0
     for message in db.session.scalars(query).all():
         try:

@@ -12,7 +12,7 @@ from app.core.extensions import db
 from app.core.transaction import transaction
 from app.core.jurisdiction import scope_query
 from app.core.outbox import notification_values
-from app.core.security import ConsoleUser
+from models.user import ConsoleUser
 from models import Notification
 from models.base import utcnow
 

@@ -1,7 +1,9 @@
-"""Accounts: the user model with its jurisdiction, and the security manager.
+"""Accounts: the security manager of the user model with its jurisdiction (models.user).
 
 A user has exactly one jurisdiction code (``region_code``) and the roles of
-app.core.roles. The user screens (views.core.users) are scoped by the jurisdiction rule like
+app.core.roles. The user and login screens are views (views.core.accounts,
+views.core.users): the factory hands them to the manager (``use_views``), so this
+module imports nothing of views/. The user screens are scoped by the jurisdiction rule like
 every other resource. Logins go through ``password_login`` (lockout) and the second
 factor before ``complete_login``; sessions and tokens stand only while they carry the
 account's current ``session_version`` (app.core.accounts).
@@ -9,41 +11,11 @@ account's current ``session_version`` (app.core.accounts).
 from flask import current_app, g, session
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.utils import is_null_password
-from flask_appbuilder.security.sqla.models import User
 from flask_login import user_logged_in
-from sqlalchemy import Column, DateTime, Integer, String
 from werkzeug.security import check_password_hash
 
 from app.core import accounts
-from models.base import MAX_CODE_LENGTH
-
-
-class ConsoleUser(User):
-    """FAB's user plus one jurisdiction code (same table, ab_user)."""
-
-    __tablename__ = "ab_user"
-    # No foreign key: codes are checked by app.regions.service on every write, and FAB's
-    # schemas leave foreign-key columns out of the API. A region code, or below a
-    # community a ledger grid, building or unit code (a grid member's jurisdiction).
-    region_code = Column(String(MAX_CODE_LENGTH), index=True)
-    # Sessions and tokens carry the version they were issued at; raising it (logout,
-    # password, roles, jurisdiction, deactivation) ends all of them (app.core.accounts).
-    session_version = Column(Integer, nullable=False, default=0, server_default="0")
-    # Lockout: failures counted in fail_login_count since failed_login_since.
-    failed_login_since = Column(DateTime)
-    locked_until = Column(DateTime)
-    # Second factor (TOTP) secret, encrypted like every sensitive field.
-    totp_secret_enc = Column(String(255))
-    totp_last_step = Column(Integer)  # the time step of the last code accepted: no replay
-
-    jurisdiction_column = "region_code"
-
-    @classmethod
-    def jurisdiction_attr(cls):
-        return cls.region_code
-
-    def jurisdiction_code(self):
-        return self.region_code
+from models.user import ConsoleUser
 
 
 SESSION_VERSION_KEY = "session_version"  # in the cookie session, set at login
@@ -60,16 +32,21 @@ class ConsoleSecurityManager(SecurityManager):
     # the Content-Security-Policy refuses (and that would not load offline anyway).
     userstatschartview = None
 
-    def __init__(self, appbuilder):
-        # The user and login screens are views, so they live in views/ (views -> app -> models).
-        from views.core import accounts as account_views
-        from views.core.users import ConsoleUserView
+    # What an API call with a refused token answers (a view's; set by ``use_views``).
+    token_refused = None
 
-        self.userdbmodelview = ConsoleUserView
-        self.authdbview = account_views.AuthDBView
-        self.resetmypasswordview = account_views.ResetMyPasswordView
-        self.resetpasswordview = account_views.ResetPasswordView
-        self.security_api = account_views.SecurityApi
+    @classmethod
+    def use_views(cls, *, token_refused, **views) -> None:
+        """The screens and API of accounts, which live in views/ (views -> app -> models):
+        ``userdbmodelview``, ``authdbview``, ... as FAB names them. The factory calls
+        this before FAB builds the manager."""
+        for name, view in views.items():
+            if not hasattr(SecurityManager, name):
+                raise AttributeError(f"FAB's security manager has no view {name}")
+            setattr(cls, name, view)
+        cls.token_refused = staticmethod(token_refused)
+
+    def __init__(self, appbuilder):
         super().__init__(appbuilder)
         user_logged_in.connect(_remember_session_version)
 
@@ -139,11 +116,9 @@ class ConsoleSecurityManager(SecurityManager):
         return None
 
     def create_jwt_manager(self, app):
-        from views.core.accounts import token_refused
-
         jwt_manager = super().create_jwt_manager(app)
         jwt_manager.additional_claims_loader(self.token_claims)
-        jwt_manager.user_lookup_error_loader(token_refused)
+        jwt_manager.user_lookup_error_loader(self.token_refused)
         return jwt_manager
 
     def token_claims(self, identity):

@@ -15,9 +15,9 @@ Set-based and idempotent: one UPDATE per table, and an anonymised filing
 """
 import datetime as dt
 
-from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, update
 
-from app.core.sqltools import dialect_of
+from app.core import dialects
 from models import Notification
 from models.filing import (
     PERSONAL_COLUMNS,
@@ -80,8 +80,4 @@ def anonymise_finished_filings(conn, now: dt.datetime, retention_days: int) -> i
 
 def _without_personal_keys(conn):
     """The JSON text ``changes`` without the personal keys, in SQL."""
-    if dialect_of(conn) == "postgresql":
-        keys = ", ".join(f"'{key}'" for key in REVISION_PERSONAL_KEYS)
-        return literal_column(f"(changes::jsonb - ARRAY[{keys}])::text")
-    paths = ", ".join(f"'$.{key}'" for key in REVISION_PERSONAL_KEYS)
-    return literal_column(f"json_remove(changes, {paths})")
+    return dialects.of(conn).json_without_keys("changes", REVISION_PERSONAL_KEYS)

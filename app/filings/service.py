@@ -34,12 +34,9 @@ from app.core.errors import Conflict, FieldErrors, NotFound, OutsideJurisdiction
 from app.core.jurisdiction import code_within, is_within
 from app.core.clock import format_local, iso_local
 from app.core.transaction import transaction
-from app.core.sqltools import (
-    insert_ignoring_conflicts,
-    run_constant,
-    single_statement_engine,
-    with_single_statement_engine,
-)
+from app.core import dialects
+from app.core.dialects.postgresql import run_constant, with_single_statement_engine
+from app.core.sqltools import insert_ignoring_conflicts
 from app.core.outbox import notification_values
 from models import AuditLog, Notification, Region
 from models.region import REGION_CODE_LENGTHS
@@ -50,6 +47,7 @@ from models.filing import (
     FilingRevision,
     FilingTransfer,
 )
+from models.user import ConsoleUser
 
 FILING = Filing.__table__
 COLUMNS = tuple(c.name for c in FILING.columns)
@@ -119,8 +117,8 @@ def region_info(conn, codes: Iterable[str]) -> dict:
 
 def _row(conn, condition, lock=False) -> Optional[dict]:
     query = select(FILING).where(condition)
-    if lock and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    if lock:
+        query = dialects.of(conn).locked(query)
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None
 
@@ -173,7 +171,7 @@ def create_one_filing(data, *, now: dt.datetime, channel: str) -> Created:
         return _file_publicly(conn, [data], now=now, channel=channel)[0]
 
     with _resending_receipts():
-        engine = single_statement_engine()
+        engine = dialects.of().single_statement_engine()
         if engine is None or _listeners_in_statement(engine) is None:  # several statements
             with db.engine.begin() as conn:
                 return file(conn)
@@ -330,7 +328,7 @@ def _insert_new(conn, rows: list[dict], companions, listener_parts, attempts: in
     a filing (same person, same arrival day) raises DuplicateFiling (the caller's
     transaction is rolled back: all or none). Receipt collisions (about 1 in 10**9)
     draw a new receipt."""
-    if conn.dialect.name == "postgresql":
+    if dialects.of(conn).ONE_STATEMENT_WRITES:
         ids = _write_pg(conn, rows, companions, listener_parts or ())
     else:
         ids = _write_in_steps(conn, rows, companions)
@@ -348,11 +346,8 @@ def _insert_new(conn, rows: list[dict], companions, listener_parts, attempts: in
 
 
 def _write_in_steps(conn, rows, companions) -> dict:
-    """The filings, then the companion rows of those inserted (SQLite, any database)."""
-    if conn.dialect.name == "sqlite":
-        statement = insert_ignoring_conflicts(FILING, "sqlite")
-    else:
-        statement = FILING.insert()
+    """The filings, then the companion rows of those inserted (SQLite)."""
+    statement = insert_ignoring_conflicts(FILING, conn)
     result = conn.execute(statement.returning(FILING.c.id, FILING.c.receipt), rows if len(rows) > 1 else rows[0])
     ids = {receipt: id_ for id_, receipt in result}
     inserted = [row for row in rows if row["receipt"] in ids]
@@ -370,7 +365,7 @@ def _link_value(table, link, filing_id):
 def _listeners_in_statement(bind) -> Optional[tuple[str, ...]]:
     """The filing listeners' CTEs when _write_pg inserts the filings (PostgreSQL and every
     listener able to), else None: the listeners then hear of the new filings afterwards."""
-    if bind.dialect.name != "postgresql":
+    if not dialects.of(bind).ONE_STATEMENT_WRITES:
         return None
     return filing_events.statement_parts_for_inserted(NEW_FILING)
 
@@ -738,8 +733,6 @@ def reveal(conn, filing_id, *, jurisdiction) -> dict:
 
 def history(conn, filing_id: int) -> dict:
     """Checks, transfers and revisions of a filing, oldest first, with who did them."""
-    from app.core.security import ConsoleUser
-
     def rows(table, order):
         return [dict(r) for r in conn.execute(
             select(table).where(table.c.filing_id == filing_id).order_by(order)).mappings()]

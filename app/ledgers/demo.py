@@ -20,6 +20,7 @@ from models import Region
 from models.ledger import Building, Grid, Household, Resident, Unit
 from models.rewards import RewardPenalty
 from models.staff import Device, DeviceService, StaffMember
+from models.user import ConsoleUser
 
 COMMUNITIES = ("410105001003", "410105001006", "410105001007")
 GRID_NAMES = ("第一网格", "第二网格")
@@ -99,8 +100,6 @@ def _saved(item):
 def create_demo_roster() -> None:
     """Officers, a task force, grid members and heads; a device per community; a few
     rewards and penalties."""
-    from app.core.security import ConsoleUser
-
     if db.session.scalar(select(StaffMember.id).limit(1)) is not None:
         click.echo("demo roster: already there")
         return

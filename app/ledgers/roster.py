@@ -14,7 +14,7 @@ from app.core.identity import is_mobile
 from app.core.jurisdiction import code_within, current_jurisdiction, is_within
 from app.ledgers.units import NAME_MAX, merge_errors, not_self, set_phone
 from app.regions.service import ANY_JURISDICTION, check_assignable_region
-from app.core.security import ConsoleUser
+from models.user import ConsoleUser
 from models.ledger import BUILDING_CODE_LENGTH, COMMUNITY_CODE_LENGTH, GRID_CODE_LENGTH, \
     UNIT_CODE_LENGTH
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_TOWNSHIP

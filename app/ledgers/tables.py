@@ -19,7 +19,7 @@ from app.core.extensions import db
 from app.core.identity import lookup_hash, normalize_id_number
 from app.core.jurisdiction import code_within, current_jurisdiction
 from app.regions.service import get_region
-from app.core.security import ConsoleUser
+from models.user import ConsoleUser
 from models import Region
 from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, Building, Grid, \
     Household, Resident, Unit

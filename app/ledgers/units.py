@@ -20,21 +20,20 @@ from app.core.errors import Conflict, DomainError, FieldErrors, OutsideJurisdict
 from app.core.extensions import db
 from app.core.identity import is_phone, lookup_hash, mask_id_number, mask_phone, normalize_id_number, \
     parse_resident_id, protect
-from app.core.jurisdiction import code_range, code_within, current_jurisdiction, ensure_within, \
+from app.core.jurisdiction import code_within, current_jurisdiction, ensure_within, \
     is_within
+from app.ledgers.places import LEDGER_UNIT_MODELS, get_ledger_unit, ledger_label, ledger_path, \
+    search_ledger_units
 from app.regions.service import ANY_JURISDICTION, check_assignable_region, get_region
 from models import Filing, Region
 from models.ledger import (
-    BUILDING_CODE_LENGTH,
     BUILDING_DIGITS,
     BUILDING_KINDS,
     CATEGORIES,
     COMMUNITY_CODE_LENGTH,
-    GRID_CODE_LENGTH,
     GRID_DIGITS,
     ID_TYPES,
     RELATIONS,
-    UNIT_CODE_LENGTH,
     UNIT_DIGITS,
     Building,
     Grid,
@@ -44,57 +43,7 @@ from models.ledger import (
 )
 from models.region import LEVEL_COMMUNITY
 
-LEDGER_UNIT_MODELS = {GRID_CODE_LENGTH: Grid, BUILDING_CODE_LENGTH: Building, UNIT_CODE_LENGTH: Unit}
 NAME_MAX, DOOR_MAX, TEXT_MAX = 50, 50, 200
-
-
-# ---- codes: looking up, labelling and searching grids, buildings and units ----------
-
-def get_ledger_unit(code: Optional[str]):
-    """The Grid, Building or Unit with this code, or None."""
-    model = LEDGER_UNIT_MODELS.get(len(code or ""))
-    if model is None:
-        return None
-    return db.session.scalar(select(model).where(model.code == code))
-
-
-def ledger_path(code: str) -> list:
-    """The grid, building and unit above (and including) ``code``."""
-    return [unit for length in sorted(LEDGER_UNIT_MODELS) if length <= len(code)
-            for unit in [get_ledger_unit(code[:length])] if unit is not None]
-
-
-def ledger_label(unit) -> str:
-    """``体育社区 › 第一网格 › 5号楼 (41010500100301005)``: where a unit is."""
-    names = [p.name for p in _ancestry(unit)]
-    return f"{' › '.join(names)} ({unit.code})"
-
-
-def _ancestry(unit) -> list:
-    chain = []
-    while unit is not None:
-        chain.insert(0, unit)
-        unit = getattr(unit, "building", None) or getattr(unit, "grid", None)
-    community = get_region(chain[0].community_code)
-    return ([community] if community else []) + chain
-
-
-def search_ledger_units(term: str, jurisdiction: Optional[str], limit: int = 20) -> list:
-    """Grids, buildings and units within ``jurisdiction`` whose code starts with
-    ``term`` or whose name contains it (index ranges on the unique codes)."""
-    term = (term or "").strip()
-    found = []
-    for model in LEDGER_UNIT_MODELS.values():
-        query = select(model).where(code_within(model.code, jurisdiction))
-        if term.isdigit():
-            low, high = code_range(term)
-            query = query.where(model.code >= low, model.code <= high)
-        elif term:
-            query = query.where(model.name.contains(term, autoescape=True))
-        found += db.session.scalars(query.order_by(model.code).limit(limit - len(found)))
-        if len(found) >= limit:
-            break
-    return found
 
 
 def placement_of(code: str) -> dict:
@@ -352,7 +301,7 @@ def _check_unique_in_household(resident, household, errors) -> None:
 def check_deletable(item) -> None:
     """A grid, building or unit is deleted only when nothing hangs under its code:
     no smaller units, households, staff or accounts (their jurisdiction)."""
-    from app.core.security import ConsoleUser
+    from models.user import ConsoleUser
     from models.staff import StaffMember
 
     if type(item) not in LEVELS:

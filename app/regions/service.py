@@ -16,6 +16,7 @@ from app.core import audit
 from app.core.errors import ImportRejected, OutsideJurisdiction, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_range, code_within, ensure_within
+from app.ledgers.places import get_ledger_unit, ledger_label, ledger_path, search_ledger_units
 from models import Region
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_CITY, LEVEL_COMMUNITY, LEVEL_COUNTY, LEVEL_TOWNSHIP, REGION_CODE_LENGTHS
 
@@ -212,7 +213,7 @@ def check_assignable_region(code: Optional[str], field: str = "region_code",
 
 # ---- jurisdiction codes below the community (ledger grids, buildings, units) ------
 # The one place that resolves a jurisdiction code: up to a community it is a region,
-# below it a ledger unit of app.ledgers.units (which builds on regions, hence the late import).
+# below it a ledger unit (app.ledgers.places).
 
 def _is_ledger_code(code: Optional[str]) -> bool:
     return bool(code) and len(code) > CODE_LENGTH_BY_LEVEL[LEVEL_COMMUNITY]
@@ -221,8 +222,6 @@ def _is_ledger_code(code: Optional[str]) -> bool:
 def get_jurisdiction_unit(code: Optional[str]):
     """The Region, or the ledger Grid / Building / Unit, a jurisdiction code names."""
     if _is_ledger_code(code):
-        from app.ledgers.units import get_ledger_unit
-
         return get_ledger_unit(code)
     return get_region(code)
 
@@ -233,8 +232,6 @@ def jurisdiction_path(code: Optional[str]) -> list:
         return []
     path = region_path(code)
     if _is_ledger_code(code):
-        from app.ledgers.units import ledger_path
-
         path += ledger_path(code)
     return path
 
@@ -242,8 +239,6 @@ def jurisdiction_path(code: Optional[str]) -> list:
 def search_jurisdictions(term: str, jurisdiction: Optional[str], limit: int = 20) -> list:
     """Regions and ledger units within ``jurisdiction`` matching ``term`` (a code
     prefix or part of a name), for the jurisdiction field of accounts and staff."""
-    from app.ledgers.units import search_ledger_units
-
     units = search_ledger_units(term, jurisdiction, limit)
     regions = search_regions(term, jurisdiction, limit=limit)
     # Regions first, but ledger units keep at least half the places when they match.
@@ -255,8 +250,6 @@ def label(place) -> str:
     """``name (code)`` of a region; a ledger unit also names its community and parents."""
     if isinstance(place, Region):
         return f"{place.name} ({place.code})"
-    from app.ledgers.units import ledger_label
-
     return ledger_label(place)
 
 

@@ -32,6 +32,7 @@ from app.core import clock
 from app.core.errors import Conflict
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, scope_query
+from app.ledgers import rewards
 from app.core.scoped_rows import clean_note, scoped_row_for_update
 from app.core.sqltools import insert_ignoring_conflicts
 from app.core.transaction import transaction
@@ -201,7 +202,6 @@ def propose_report_penalties(day: dt.date, now: dt.datetime | None = None) -> Pe
     period; a person approves or rejects it."""
     now = now or utcnow()
     run = PenaltyRun()
-    from app.ledgers.rewards import propose_penalty  # the rewards ledger imports the regions' rules
     config = current_app.config
     first = day - dt.timedelta(days=config["PENALTY_WINDOW_DAYS"] - 1)
     missing = and_(DailyReport.status == "prepared", DailyReport.due_at <= now)
@@ -219,7 +219,7 @@ def propose_report_penalties(day: dt.date, now: dt.datetime | None = None) -> Pe
             if (count or 0) < config["PENALTY_REPEAT_COUNT"]:
                 continue
             reason = str(message) % {"count": count, "first": first.isoformat(), "last": day.isoformat()}
-            propose_penalty(db.session, code, category, reason,
+            rewards.propose_penalty(db.session, code, category, reason,
                             escalation_id=_latest_report_escalation(code, window_start),
                             proposed_at=now)
             run.proposed.append((code, category))

@@ -26,19 +26,18 @@ side by side; ``rebuild_summaries`` recomputes everything from the filings and
 ``verify_summaries`` compares the tables with a direct count of the filings.
 """
 import datetime as dt
-import json
 from collections import defaultdict
-from functools import lru_cache
 from typing import Iterable, Optional
 
-from sqlalchemy import and_, case, func, literal, select, text, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 
 from app.core.clock import local_date, sql_local_day
 from app.filings.events import on_filing_change
 from app.core.extensions import db
 from app.core.jurisdiction import code_within
 from app.core.transaction import transaction
-from app.core.sqltools import dialect_insert, dialect_of, run_constant, sql_int as _n
+from app.core import dialects
+from app.core.sqltools import sql_int as _n
 from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL
 from models.stats import (
@@ -58,7 +57,6 @@ from models.stats import (
 CANCELLED, CLOSED = "cancelled", "closed"
 NO_CONTROL = "none"
 ABROAD_UNKNOWN_REGION = "CN"  # a Chinese origin without a county code
-UPSERT_CHUNK = 1000
 PENDING = StatsPending.__table__
 
 
@@ -149,40 +147,6 @@ def summary_deltas(changes: Iterable[tuple[Optional[dict], Optional[dict]]]):
     return daily_rows, breakdown_rows
 
 
-@lru_cache(maxsize=16)
-def _upsert_statement(dialect: str, table, measures: tuple):
-    """``INSERT ... ON CONFLICT (key) DO UPDATE SET m = m + excluded.m``, built once: building
-    and caching it anew costs more than running it for one filing's change."""
-    statement = dialect_insert(table, dialect)
-    return statement.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={m: table.c[m] + statement.excluded[m] for m in measures})
-
-
-def upsert_add(conn, table, rows: list[dict], measures: Iterable[str]) -> None:
-    """Add ``rows``' measures to the rows of the same key (inserting missing ones)."""
-    if not rows:
-        return
-    statement = _upsert_statement(dialect_of(conn), table, tuple(measures))
-    for start in range(0, len(rows), UPSERT_CHUNK):
-        conn.execute(statement, rows[start:start + UPSERT_CHUNK])
-
-
-@lru_cache(maxsize=1)
-def _pg_upsert_both() -> str:
-    """PostgreSQL: both tables' upserts in one constant statement (a data-modifying CTE),
-    the rows as JSON: one round trip for a filing's change, prepared once. The rows go in
-    key order, as everywhere, so concurrent writers lock them in the same order."""
-    upserts = []
-    for table, key, measures, _levels, _recount in SUMMARIES:
-        names, keys = ", ".join((*key, *measures)), ", ".join(key)
-        adds = ", ".join(f"{m} = {table.name}.{m} + excluded.{m}" for m in measures)
-        upserts.append(f"INSERT INTO {table.name} ({names}) SELECT {names} "
-                       f"FROM json_populate_recordset(NULL::{table.name}, %({table.name})s::json) "
-                       f"ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {adds}")
-    return f"WITH first AS ({upserts[0]} RETURNING 1)\n{upserts[1]}"
-
-
 def sql_for_inserted(source: str) -> list[str]:
     """PostgreSQL: the summaries' share of the statement that inserts new filings (the
     rows returned by the CTE ``source``): their counted columns go to ``stats_pending``,
@@ -214,12 +178,8 @@ def apply_changes(conn, changes) -> None:
     deltas = summary_deltas(changes)
     if not any(deltas):
         return
-    if dialect_of(conn) == "postgresql":
-        run_constant(conn, _pg_upsert_both(), {table.name: json.dumps(rows, default=str)
-                                               for (table, *_rest), rows in zip(SUMMARIES, deltas)})
-        return
-    for (table, _key, measures, *_rest), rows in zip(SUMMARIES, deltas):
-        upsert_add(conn, table, rows, measures)
+    dialects.of(conn).upsert_adding(conn, [(table, key, measures, rows) for (table, key, measures, *_rest), rows
+                                           in zip(SUMMARIES, deltas)])
 
 
 @on_filing_change
@@ -284,7 +244,7 @@ SUMMARIES = (
 
 
 def summed_rows(table, level: int, group, sums, prefix: Optional[str] = None,
-                days: Optional[tuple] = None, dialect: Optional[str] = None, **equal):
+                days: Optional[tuple] = None, dialect=None, **equal):
     """SELECT the key ``group(c)`` and the SUMs of ``sums(c)`` (``c``: a summary table's
     columns) per key, over the rows of the summary ``table`` at ``level`` within
     ``prefix`` (and the days ``(first, last)``, and the columns ``equal`` to the values
@@ -293,7 +253,7 @@ def summed_rows(table, level: int, group, sums, prefix: Optional[str] = None,
     snapshot: a fold moving rows meanwhile cannot make a filing count twice or not at
     all). Every reader of the summaries reads them through here."""
     recount = next(s for s in SUMMARIES if s[0] is table)[-1]
-    pending = recount(dialect or dialect_of(), level, prefix, source=PENDING).subquery()
+    pending = recount(dialect or dialects.of(), level, prefix, source=PENDING).subquery()
     if prefix and len(prefix) == CODE_LENGTH_BY_LEVEL[level]:  # one region: the index serves the rest
         within = [table.c.level == level, table.c.region_code == prefix]
     else:
@@ -323,9 +283,8 @@ def rebuild_summaries(conn, progress=None) -> None:
     On PostgreSQL the tables are locked first: a filing written meanwhile waits, then
     adds its change on top of the recount, which did not see it. The pending filings
     are in the recount: they are forgotten."""
-    dialect = dialect_of(conn)
-    if dialect == "postgresql":
-        conn.execute(text(f"LOCK TABLE stats_daily, stats_breakdown, {PENDING.name} IN EXCLUSIVE MODE"))
+    dialect = dialects.of(conn)
+    dialect.lock_tables(conn, (StatsDaily.__tablename__, StatsBreakdown.__tablename__, PENDING.name))
     conn.execute(PENDING.delete())
     steps = []
     for table, key_columns, measures, levels, recount in SUMMARIES:
@@ -356,7 +315,7 @@ def _keyed(rows, key_length):
 def verify_summaries(conn, prefix: Optional[str] = None) -> list[str]:
     """Differences between the summary tables and a direct count of the filings, level by
     level (within the region ``prefix``, or everywhere): an empty list when they agree."""
-    dialect = dialect_of(conn)
+    dialect = dialects.of(conn)
     problems = []
     for table, key_columns, measures, levels, recount in SUMMARIES:
         for level in levels:

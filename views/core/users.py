@@ -10,7 +10,7 @@ from app.core import roles
 from app.core.extensions import db
 from app.core.jurisdiction import base_filters_for
 from app.regions.service import ANY_JURISDICTION
-from app.core.security import ConsoleUser
+from models.user import ConsoleUser
 from views.core.accounts import password_fields
 from views.core.base import ScopedModelRestApi
 from views.core.scoped import ScopedViewMixin

@@ -16,7 +16,7 @@ from app.ledgers import roster
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, current_jurisdiction
 from app.ledgers.tables import TABLES
-from app.core.security import ConsoleUser
+from models.user import ConsoleUser
 from models.staff import Device, DeviceService, StaffMember
 from views.core.api_input import safe
 from views.core.base import ScopedModelRestApi, ScopedModelView

@@ -1,0 +1,142 @@
+"""SQLite's spelling of app.core.dialects' operations (one writer at a time, no row
+locks, no time zones)."""
+import fcntl
+import os
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import event, func, literal_column, select
+from sqlalchemy.dialects.sqlite import insert  # the dialect's INSERT, with ON CONFLICT
+from sqlalchemy.engine import make_url
+
+NAME = "sqlite"
+# No data-modifying CTEs: a write and its companion rows are several statements.
+ONE_STATEMENT_WRITES = False
+UPSERT_CHUNK = 1000
+UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
+
+
+def configure_engine(engine) -> None:
+    """Python's sqlite3 starts a transaction only before a write, so a SAVEPOINT taken
+    first (an import checks each row in one) opens and its RELEASE commits the whole
+    transaction. Let SQLAlchemy begin transactions itself, as its documentation for
+    pysqlite recommends, so savepoints nest and a rollback undoes everything."""
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def unavailable(error: BaseException) -> bool:
+    # SQLite says "no such column" with the same class too: only these messages count.
+    return isinstance(error, sqlite3.OperationalError) and str(error).startswith(UNAVAILABLE)
+
+
+@lru_cache(maxsize=16)
+def _upsert_statement(table, measures: tuple):
+    """``INSERT ... ON CONFLICT (key) DO UPDATE SET m = m + excluded.m``, built once: building
+    and caching it anew costs more than running it for one filing's change."""
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={m: table.c[m] + statement.excluded[m] for m in measures})
+
+
+def upsert_adding(conn, upserts) -> None:
+    """For each ``(table, key, measures, rows)``: add the rows' measures to the table's
+    rows of the same key (its primary key), inserting the missing ones."""
+    for table, _key, measures, rows in upserts:
+        if not rows:
+            continue
+        statement = _upsert_statement(table, tuple(measures))
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            conn.execute(statement, rows[start:start + UPSERT_CHUNK])
+
+
+def local_day(column, minutes: int):
+    return func.date(column, literal_column(f"'{minutes:+d} minutes'"))
+
+
+def json_without_keys(column_name: str, keys):
+    paths = ", ".join(f"'$.{key}'" for key in keys)
+    return literal_column(f"json_remove({column_name}, {paths})")
+
+
+def locked(query, skip_locked: bool = False):
+    """No row locks: the one writer at a time holds the database."""
+    return query
+
+
+def advisory_xact_lock(conn, key: int) -> None:
+    """Nothing to do: a write transaction excludes every other writer."""
+
+
+def lock_tables(conn, names) -> None:
+    """Nothing to do: a write transaction excludes every other writer."""
+
+
+def reserve_ids(conn, column, count: int) -> list[int]:
+    # One writer at a time: the next ids are free until this transaction ends.
+    start = (conn.execute(select(func.max(column))).scalar() or 0) + 1
+    return list(range(start, start + count))
+
+
+def bulk_insert(conn, table, columns, rows) -> None:
+    if rows:
+        conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+
+
+def drop_indexes_for_load(conn, indexes) -> list:
+    """Kept: a SQLite database is not loaded with millions."""
+    return []
+
+
+def create_indexes_after_load(conn, indexes) -> None:
+    """Nothing was dropped."""
+
+
+def single_statement_engine():
+    return None
+
+
+def process_lock(url: str, key: int, instance_dir):
+    """A lock held for a process's life (the scheduler's): an exclusive ``flock`` on a
+    file next to the database file (one host by nature); ``key`` is PostgreSQL's."""
+    database = make_url(url).database
+    if database and database != ":memory:":
+        return FileLock(Path(database).with_name(Path(database).name + ".scheduler.lock"))
+    return FileLock(Path(instance_dir) / "scheduler.lock")
+
+
+class FileLock:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.handle = None
+
+    def acquire(self) -> bool:
+        if self.handle is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self.handle = handle
+        return True
+
+    def release(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
