@@ -34,13 +34,14 @@ from app.core.errors import DomainError, ValidationFailed
 from app.core.excel import TableRefused, read_table, to_xlsx_sheets
 from app.core.extensions import db
 from app.core.identity import lookup_hash, normalize_id_number
-from app.core.jurisdiction import code_within, current_jurisdiction
+from app.core.jurisdiction import code_within, is_within
 from app.regions.service import get_region, label
 from app.core.security import ConsoleUser
 from app.core.text_input import UNSTORABLE_TEXT, is_storable
 from models import Region
 from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, \
     Building, Grid, Household, Resident, Unit
+from models.jurisdiction import viewer_params
 from models.region import LEVEL_COMMUNITY, LEVEL_TOWNSHIP
 from models.staff import Device, StaffMember
 
@@ -241,13 +242,6 @@ def _set(item, values, *keys) -> None:
             setattr(item, key, values[key])
 
 
-def _scoped(model, *conditions):
-    """The record a row names, within the jurisdiction; loaded lean (no eager loads,
-    no computed columns: an import looks up every row)."""
-    return select(model).options(*_lean(model)).where(
-        code_within(model.jurisdiction_attr(), current_jurisdiction()), *conditions)
-
-
 @lru_cache(maxsize=None)
 def _lean(model) -> tuple:
     computed = [prop for prop in inspect(model).column_attrs
@@ -292,7 +286,7 @@ class _LedgerUnitTable(Table):
     def find(self, values, ctx):
         model = self.model
         by = model.number == values["number"] if values.get("number") else model.name == values["name"]
-        return db.session.scalar(_scoped(model, self.under(self.parent(values, ctx)), by))
+        return db.session.scalar(ctx.scoped(model, self.under(self.parent(values, ctx)), by))
 
     def apply(self, item, values, ctx):
         if item.id is None:
@@ -426,13 +420,13 @@ class ResidentTable(Table):
         number, place = values["id_number"], ctx.place(values)
         if isinstance(number, Masked):
             household = ctx.household(place, values["door_number"])
-            found = household and db.session.scalar(_scoped(
+            found = household and db.session.scalar(ctx.scoped(
                 Resident, Resident.household_id == household.id, Resident.name == values["name"],
                 Resident.id_number_masked == number.shown))
             if not found:
                 raise ValidationFailed(errors={"id_number": [_l("This value is masked; enter it in full.")]})
             return found
-        return db.session.scalar(_scoped(
+        return db.session.scalar(ctx.scoped(
             Resident, Resident.community_code == place[:COMMUNITY_CODE_LENGTH],
             Resident.id_number_hash == lookup_hash(normalize_id_number(number))))
 
@@ -451,7 +445,7 @@ class ResidentTable(Table):
         household = ctx.household(place, values["door_number"])
         if household is None:
             household = Household(region_code=place, door_number=values["door_number"])
-            ledgers.prepare(household)
+            ledgers.prepare(household, ctx.prefix)
             db.session.add(household)
         if values.get("relation_to_head") == "head" and not household.head_name:
             household.head_name = values["name"]
@@ -484,8 +478,8 @@ class StaffTable(Table):
 
     def find(self, values, ctx):
         place = ctx.place(values, levels={LEVEL_TOWNSHIP, LEVEL_COMMUNITY})
-        return db.session.scalar(_scoped(StaffMember, StaffMember.region_code == place,
-                                         StaffMember.role == values["role"], StaffMember.name == values["name"]))
+        return db.session.scalar(ctx.scoped(StaffMember, StaffMember.region_code == place,
+                                            StaffMember.role == values["role"], StaffMember.name == values["name"]))
 
     def apply(self, item, values, ctx):
         item.region_code = ctx.place(values, levels={LEVEL_TOWNSHIP, LEVEL_COMMUNITY})
@@ -514,7 +508,7 @@ class DeviceTable(Table):
         return values["imei"]
 
     def find(self, values, ctx):
-        return db.session.scalar(_scoped(Device, Device.imei == values["imei"]))
+        return db.session.scalar(ctx.scoped(Device, Device.imei == values["imei"]))
 
     def apply(self, item, values, ctx):
         item.community_code = ctx.region(values["region"], {LEVEL_COMMUNITY}).code
@@ -531,8 +525,14 @@ TABLES = {t.name: t() for t in (GridTable, BuildingTable, UnitTable, HouseholdTa
 
 class ImportContext:
     def __init__(self, prefix: Optional[str]):
-        self.prefix = prefix
+        self.prefix = prefix  # the importer's jurisdiction
         self._cache: dict = {}
+
+    def scoped(self, model, *conditions):
+        """The record a row names, within the jurisdiction; loaded lean (no eager loads,
+        no computed columns: an import looks up every row)."""
+        return select(model).options(*_lean(model)).where(
+            code_within(model.jurisdiction_attr(), self.prefix), *conditions)
 
     def _cached(self, key, find):
         if key not in self._cache:
@@ -552,7 +552,7 @@ class ImportContext:
         # The region, or (for a grid member, say) the community above their jurisdiction:
         # what is placed must still lie within it, as the services check.
         found = [r for r in found if r.level in levels and (
-            code_within_prefix(r.code, self.prefix) or code_within_prefix(self.prefix or "", r.code))]
+            is_within(r.code, self.prefix) or is_within(self.prefix or "", r.code))]
         if not found:
             raise _field_error("region_code", _l("No such region in your jurisdiction: %(cell)s.", cell=cell))
         if len(found) > 1:
@@ -602,7 +602,7 @@ class ImportContext:
         fails later is rolled back with that row."""
         key = ("household", place_code, door_number)
         if self._cache.get(key) is None:
-            self._cache[key] = db.session.scalar(_scoped(
+            self._cache[key] = db.session.scalar(self.scoped(
                 Household, Household.region_code == place_code, Household.door_number == door_number))
         return self._cache[key]
 
@@ -621,25 +621,22 @@ class ImportContext:
         return found[0]
 
 
-def code_within_prefix(code, prefix) -> bool:
-    return not prefix or code.startswith(prefix)
-
-
 def _field_error(field_name, message):
     return ValidationFailed(message, {field_name: [message]})
 
 
 # ---- import ------------------------------------------------------------------------
 
-def import_file(table: Table, data: bytes, filename: str, progress=None) -> ImportResult:
-    """Import a whole file for the current user's jurisdiction: all rows or none.
+def import_file(table: Table, data: bytes, filename: str, progress=None, *,
+                jurisdiction: Optional[str]) -> ImportResult:
+    """Import a whole file within ``jurisdiction`` (the importer's): all rows or none.
     Raises ImportRejected listing every bad row."""
     try:
         headers, rows = read_table(data, filename or "", MAX_IMPORT_ROWS)
     except TableRefused as refused:
         raise ImportRejected([(1, "", refused.message)])
     positions = _read_headers(table, headers)
-    ctx, result, problems, seen = ImportContext(current_jurisdiction()), ImportResult(), [], {}
+    ctx, result, problems, seen = ImportContext(jurisdiction), ImportResult(), [], {}
     for number, row in enumerate(rows, start=2):
         problems += _import_row(table, ctx, number, row, positions, seen, result)
         progress and progress(number - 1, len(rows))
@@ -699,7 +696,7 @@ def _import_row(table, ctx, number, row, positions, seen, result) -> list:
             created = item is None
             item = item if item is not None else table.model()
             table.apply(item, values, ctx)
-            table.prepare(item)
+            table.prepare(item, ctx.prefix)
             changed = created or db.session.is_modified(item)
             if created:
                 db.session.add(item)
@@ -769,7 +766,7 @@ class Exporter:
                                 (self.row(item) for item in items))])
 
 
-def export_all(table: Table, query=None) -> bytes:
-    """Every record of ``query`` (default: all within the user's jurisdiction)."""
-    query = query if query is not None else table.export_query(current_jurisdiction())
-    return Exporter(table).to_xlsx(db.session.scalars(query.execution_options(yield_per=500)))
+def export_all(table: Table, *, jurisdiction: Optional[str]) -> bytes:
+    """Every record within ``jurisdiction`` (the reader's)."""
+    query = table.export_query(jurisdiction).execution_options(yield_per=500)
+    return Exporter(table).to_xlsx(db.session.scalars(query, viewer_params(jurisdiction)))

@@ -13,7 +13,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from app.core import audit
-from app.core.errors import OutsideJurisdiction, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_range, code_within, ensure_within
 from models import Region
@@ -196,9 +196,9 @@ ANY_JURISDICTION = "jurisdiction"
 
 
 def check_assignable_region(code: Optional[str], field: str = "region_code",
-                            level: Optional[int] | str = None):
+                            level: Optional[int] | str = None, *, jurisdiction: Optional[str]):
     """The write check for a region code given in a form or an API body: it must exist,
-    be of the required level, and lie within the current user's jurisdiction. With
+    be of the required level, and lie within ``jurisdiction`` (the writer's). With
     ``level=ANY_JURISDICTION`` a ledger unit's code is accepted too (a user's
     jurisdiction may be a grid); the Region or ledger unit is returned."""
     if level == ANY_JURISDICTION:
@@ -207,10 +207,7 @@ def check_assignable_region(code: Optional[str], field: str = "region_code",
         place = get_region(code)
     if place is None or (level and place.level != level):
         raise ValidationFailed(_l("Unknown region."), {field: [_l("Unknown region.")]})
-    try:
-        ensure_within(code)
-    except OutsideJurisdiction:
-        raise OutsideJurisdiction(code, field=field)
+    ensure_within(code, jurisdiction, field)
     return place
 
 

@@ -147,7 +147,7 @@ def submit_report(report_id, note: str | None = None, now: dt.datetime | None = 
     409 when already submitted."""
     now = now or utcnow()
     note = clean_note(note)
-    report = scoped_row_for_update(DailyReport, report_id)
+    report = scoped_row_for_update(DailyReport, report_id, current_jurisdiction())
     if report.status == "submitted":
         raise Conflict(_l("This report has already been submitted."))
     user_id, _username = audit.actor()
@@ -161,12 +161,14 @@ def submit_report(report_id, note: str | None = None, now: dt.datetime | None = 
 
 def reports_awaiting(limit: int = 14) -> list[DailyReport]:
     """Reports within the user's jurisdiction still to be submitted, newest first."""
-    query = scope_query(db.session.query(DailyReport), DailyReport).filter(DailyReport.status == "prepared")
+    query = scope_query(db.session.query(DailyReport), DailyReport, current_jurisdiction()).filter(
+        DailyReport.status == "prepared")
     return query.order_by(DailyReport.report_date.desc(), DailyReport.region_code).limit(limit).all()
 
 
 def reports_submitted(limit: int = 7) -> list[DailyReport]:
-    query = scope_query(db.session.query(DailyReport), DailyReport).filter(DailyReport.status == "submitted")
+    query = scope_query(db.session.query(DailyReport), DailyReport, current_jurisdiction()).filter(
+        DailyReport.status == "submitted")
     return query.order_by(DailyReport.report_date.desc(), DailyReport.region_code).limit(limit).all()
 
 

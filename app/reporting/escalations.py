@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from app.core import audit
 from app.core.errors import Conflict
 from app.core.extensions import db
+from app.core.jurisdiction import current_jurisdiction
 from app.filings.events import on_filing_change
 from app.core.recipients import (OFFICER_ROLES, accounts_at, escalation_handler_roles,
                             send_to_accounts, summarize)
@@ -204,7 +205,7 @@ resolve_when_filing_settles.sql_for_inserted = lambda source: []  # a new filing
 # ---- people acting on escalations ------------------------------------------------------
 
 def _scoped_escalation(escalation_id) -> Escalation:
-    escalation = scoped_row_for_update(Escalation, escalation_id)
+    escalation = scoped_row_for_update(Escalation, escalation_id, current_jurisdiction())
     if escalation.status == "resolved":
         raise Conflict(_l("This escalation is already resolved."))
     return escalation

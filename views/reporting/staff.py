@@ -16,6 +16,7 @@ from app.reporting import daily_reports as reporting
 from app.core import roles
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.jurisdiction import current_jurisdiction
 from app.regions.service import region_path
 from models.base import utcnow
 from models.reporting import LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
@@ -255,7 +256,7 @@ class InboxView(_Page):
     @expose("/")
     @has_access
     def index(self):
-        messages = recipients.inbox(self.appbuilder.sm.current_user.id)
+        messages = recipients.inbox(self.appbuilder.sm.current_user.id, jurisdiction=current_jurisdiction())
         return self.render_template("inbox.html", messages=messages, local=clock.format_local)
 
     @expose("/read", methods=["POST"])
