@@ -38,6 +38,7 @@ from app.core.jurisdiction import code_within, is_within
 from app.regions.service import get_region, label
 from app.core.security import ConsoleUser
 from app.core.text_input import UNSTORABLE_TEXT, is_storable
+from app.core.transaction import transaction
 from models import Region
 from models.ledger import BUILDING_DIGITS, COMMUNITY_CODE_LENGTH, GRID_DIGITS, UNIT_DIGITS, \
     Building, Grid, Household, Resident, Unit
@@ -632,6 +633,14 @@ def import_file(table: Table, data: bytes, filename: str, progress=None, *,
     """Import a whole file within ``jurisdiction`` (the importer's): all rows or none.
     Raises ImportRejected listing every bad row."""
     try:
+        return _import_all(table, data, filename, progress, jurisdiction)
+    except IntegrityError:  # on commit: records saved meanwhile by someone else
+        raise ImportRejected([(1, "", _l("Someone changed the same records meanwhile; import again."))])
+
+
+@transaction
+def _import_all(table, data, filename, progress, jurisdiction) -> ImportResult:
+    try:
         headers, rows = read_table(data, filename or "", MAX_IMPORT_ROWS)
     except TableRefused as refused:
         raise ImportRejected([(1, "", refused.message)])
@@ -641,15 +650,9 @@ def import_file(table: Table, data: bytes, filename: str, progress=None, *,
         problems += _import_row(table, ctx, number, row, positions, seen, result)
         progress and progress(number - 1, len(rows))
     if problems:
-        db.session.rollback()
-        raise ImportRejected(problems)
+        raise ImportRejected(problems)  # the transaction rolls back every row
     audit.record(db.session, "import", table.model.__name__, region_code=ctx.prefix, changes={
         "file": filename, "created": result.created, "updated": result.updated})
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ImportRejected([(1, "", _l("Someone changed the same records meanwhile; import again."))])
     return result
 
 

@@ -16,6 +16,7 @@ from app.core import audit
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_range, code_within, ensure_within
+from app.core.transaction import transaction
 from models import Region
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY
 
@@ -103,6 +104,7 @@ def _region_exists(code) -> bool:
     return db.session.get(Region, code) is not None
 
 
+@transaction
 def import_regions(path, progress: Optional[Callable[[int, int], None]] = None) -> ImportResult:
     """Validate the whole file, then insert new codes and update changed ones in bulk,
     in one transaction."""
@@ -122,26 +124,21 @@ def import_regions(path, progress: Optional[Callable[[int, int], None]] = None) 
         else:
             result.unchanged += 1
     total, done = len(new_rows) + len(changed_rows), 0
-    try:
-        # Parents before children: the file may list them in any order.
-        new_rows.sort(key=lambda r: r["level"])
-        for start in range(0, len(new_rows), BATCH):
-            chunk = new_rows[start:start + BATCH]
-            db.session.execute(Region.__table__.insert(), chunk)
-            done += len(chunk)
-            progress and progress(done, total)
-        for row in changed_rows:
-            db.session.execute(update(Region).where(Region.code == row["code"])
-                               .values(name=row["name"], level=row["level"], parent_code=row["parent_code"]))
-            done += 1
-            if progress and done % BATCH == 0:
-                progress(done, total)
-        audit.record(db.session, "import", "Region", changes={
-            "file": Path(path).name, "added": len(new_rows), "updated": len(changed_rows)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    # Parents before children: the file may list them in any order.
+    new_rows.sort(key=lambda r: r["level"])
+    for start in range(0, len(new_rows), BATCH):
+        chunk = new_rows[start:start + BATCH]
+        db.session.execute(Region.__table__.insert(), chunk)
+        done += len(chunk)
+        progress and progress(done, total)
+    for row in changed_rows:
+        db.session.execute(update(Region).where(Region.code == row["code"])
+                           .values(name=row["name"], level=row["level"], parent_code=row["parent_code"]))
+        done += 1
+        if progress and done % BATCH == 0:
+            progress(done, total)
+    audit.record(db.session, "import", "Region", changes={
+        "file": Path(path).name, "added": len(new_rows), "updated": len(changed_rows)})
     progress and progress(total, total)
     result.added, result.updated = len(new_rows), len(changed_rows)
     return result
