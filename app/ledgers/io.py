@@ -34,7 +34,7 @@ from app.core.errors import DomainError, ValidationFailed
 from app.core.excel import TableRefused, read_table, to_xlsx_sheets
 from app.core.extensions import db
 from app.core.identity import lookup_hash, normalize_id_number
-from app.core.jurisdiction import code_within, is_within
+from app.core.jurisdiction import code_within, is_within, scope_query
 from app.regions.service import get_region, label
 from app.core.security import ConsoleUser
 from app.core.text_input import UNSTORABLE_TEXT, is_storable
@@ -532,8 +532,7 @@ class ImportContext:
     def scoped(self, model, *conditions):
         """The record a row names, within the jurisdiction; loaded lean (no eager loads,
         no computed columns: an import looks up every row)."""
-        return select(model).options(*_lean(model)).where(
-            code_within(model.jurisdiction_attr(), self.prefix), *conditions)
+        return scope_query(select(model).options(*_lean(model)), model, self.prefix).where(*conditions)
 
     def _cached(self, key, find):
         if key not in self._cache:
