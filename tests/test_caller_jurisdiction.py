@@ -7,8 +7,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from app.core import recipients, scoped_rows
+from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction, ensure_within, row_within, scope_query
 from app.core.security import ConsoleSecurityManager
 from app.filings import service as filings
@@ -16,6 +18,7 @@ from app.ledgers import io as ledger_io
 from app.ledgers import rewards, roster
 from app.ledgers import units as ledgers
 from app.regions import service as regions
+from models import Filing
 from tests.ledger_data import make_filing, make_world, resident_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +80,23 @@ def test_a_resolution_lasts_as_long_as_its_request_and_its_user(app, monkeypatch
     assert current_jurisdiction() is None  # no request: no caller (jobs, CLI)
 
 
+def test_a_service_counts_for_the_jurisdiction_it_is_given_not_for_the_caller(app):
+    """The filing marking a resident as returning counts only within the jurisdiction
+    passed, even where the column property would read the caller's (here: none)."""
+    world = make_world(app)
+    with app.app_context():
+        make_filing(resident_id(4), "410105001003")  # C1's resident (township2) filed elsewhere
+        assert ledgers.count_residents_by_category(None)["returning"] == 1
+        assert ledgers.count_residents_by_category("410105002")["returning"] == 0
+        filing = db.session.scalar(select(Filing))
+    with app.app_context():
+        [resident] = ledgers.residents_of_filing(filing, "410105002")
+        assert resident.id == world["C1"]["resident"] and not resident.has_open_filing
+    with app.app_context():
+        [resident] = ledgers.residents_of_filing(filing, None)
+        assert resident.has_open_filing
+
+
 # Every service of the jurisdiction rule, the regions and the ledgers that scopes or
 # checks by a jurisdiction, and the filing services staff call.
 SERVICES = [
@@ -98,8 +118,6 @@ def test_services_take_the_jurisdiction_as_a_required_argument(service):
 
 
 def test_a_service_called_without_a_jurisdiction_refuses_to_run(app):
-    from sqlalchemy import select
-
     from models import Region
 
     with app.app_context():
