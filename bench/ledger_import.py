@@ -56,7 +56,7 @@ def main():
         for community in COMMUNITIES:
             for number in range(1, 4):
                 grid = Grid(community_code=community, name=f"第{number}网格")
-                prepare(grid)
+                prepare(grid, None)
                 db.session.add(grid)
                 db.session.flush()
                 grids.append(grid)
@@ -83,9 +83,9 @@ def main():
             return result
 
         # No request: no user, so the whole province (as the CLI and jobs).
-        timed("import (new)", lambda: import_file(table, data, "bench.xlsx"))
-        exported = timed("export", lambda: export_all(table))
-        timed("re-import the export", lambda: import_file(table, exported, "export.xlsx"))
+        timed("import (new)", lambda: import_file(table, data, "bench.xlsx", jurisdiction=None))
+        exported = timed("export", lambda: export_all(table, jurisdiction=None))
+        timed("re-import the export", lambda: import_file(table, exported, "export.xlsx", jurisdiction=None))
 
 
 if __name__ == "__main__":

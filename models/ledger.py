@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import column_property, relationship
 
-from app.core.jurisdiction import code_within_viewer
+from models.jurisdiction import code_within_viewer
 from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
 from models.filing import Filing
 from models.region import COMMUNITY_CODE_LENGTH, REGION_CODE_LENGTHS

@@ -49,7 +49,8 @@ def store(app, now=None, channel="web", **overrides) -> filings.Created:
     now = now or utcnow()
     with app.test_request_context():
         with db.engine.begin() as conn:
-            return filings.create_filings(conn, [report(now=now, **overrides)], now=now, channel=channel)[0]
+            return filings.create_filings(conn, [report(now=now, **overrides)], now=now, channel=channel,
+                                          jurisdiction=None)[0]
 
 
 def filing_row(app, filing_id) -> dict:

@@ -42,7 +42,7 @@ def imei(seq: int) -> str:
 
 
 def save(item):
-    (roster.prepare if type(item) in roster.PREPARE else ledgers.prepare)(item)
+    (roster.prepare if type(item) in roster.PREPARE else ledgers.prepare)(item, None)  # as the CLI
     db.session.add(item)
     db.session.flush()
     return item

@@ -37,7 +37,7 @@ def test_a_resident_recorded_as_away_who_files_shows_up_as_returning(app, web, a
     assert "TESTRCPT01" in show and "来返（已报备）" in show
     with app.app_context():
         filing = db.session.get(Filing, filing_id)
-        assert [r.name for r in ledgers.residents_of_filing(filing, prefix="4101")] == ["居民A1"]
+        assert [r.name for r in ledgers.residents_of_filing(filing, jurisdiction="4101")] == ["居民A1"]
         assert ledgers.count_residents_by_category("410105001")["returning"] == 1
         # Marked arrived: filed, no longer returning. A cancelled filing links nothing.
         resident = db.session.get(Resident, world["A1"]["resident"])

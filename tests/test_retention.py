@@ -25,7 +25,7 @@ def file(app, name, days_ahead=5):
     body = report(now=T0, days_ahead=days_ahead, name=name, proxy_name="代报人", proxy_phone="13900001111",
                   proxy_relation="child")
     with app.test_request_context(), db.engine.begin() as conn:
-        created = filings.create_filings(conn, [body], now=T0, channel="web")[0]
+        created = filings.create_filings(conn, [body], now=T0, channel="web", jurisdiction=None)[0]
     return created, body["id_number"]
 
 

@@ -5,100 +5,78 @@ model's ``jurisdiction_column``). A user sees and touches a row only when the ro
 starts with the user's code. Every screen, API, export, chart and job scopes through
 this module; a row outside the jurisdiction behaves exactly like a missing one (404).
 
-Prefix tests are written as a code range so an ordinary b-tree index serves them:
-all codes are digit strings of at most MAX_CODE_LENGTH characters (19: a community's
-12 digits, then a ledger grid, building and unit, models.ledger), so the codes under
-prefix ``P`` are exactly those between ``P`` and ``P`` padded with nines to 19 digits.
-A grid member's jurisdiction is simply a grid code: the same rule scopes the ledgers.
+Prefix tests are written as a code range so an ordinary b-tree index serves them
+(models.jurisdiction.code_range). A grid member's jurisdiction is simply a grid code:
+the same rule scopes the ledgers.
+
+Whose jurisdiction: the security manager resolves the caller's once per request
+(app.core.security); ``current_jurisdiction()`` is its accessor, called by views, APIs
+and FAB's base filter only. Services never read the request's user: they take the
+jurisdiction as a required argument, ``jurisdiction: Optional[str]``: None when no user
+acts (a job or the CLI, for the whole system), "" for the whole country, "-" for nobody
+(a request without a user: no code starts with it).
 """
 from typing import Optional
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import String, and_, bindparam, true
+from sqlalchemy import and_, select, true
 
 from app.core.errors import OutsideJurisdiction
+from app.core.extensions import db
+from models.jurisdiction import code_range, read_viewer_jurisdiction_from
+
+__all__ = ["code_range", "code_within", "is_within", "current_jurisdiction", "scope_query",
+           "row_within", "ensure_within", "JurisdictionFilter", "base_filters_for"]
 
 
-def code_range(prefix: str) -> tuple[str, str]:
-    """The inclusive range of codes that start with ``prefix``."""
-    # Imported here: models.ledger builds a column property with this module.
-    from models.base import MAX_CODE_LENGTH
-
-    return prefix, prefix + "9" * (MAX_CODE_LENGTH - len(prefix))
-
-
-def code_within(column, prefix: Optional[str]):
-    """SQL condition: ``column`` lies in the jurisdiction ``prefix``.
-
-    ``prefix`` None means no user is known (a job or the CLI acting for the whole
-    system); an empty string means the whole country."""
-    if not prefix:
+def code_within(column, jurisdiction: Optional[str]):
+    """SQL condition: ``column`` lies in ``jurisdiction`` (None or "": everywhere)."""
+    if not jurisdiction:
         return true()
-    low, high = code_range(prefix)
+    low, high = code_range(jurisdiction)
     return and_(column >= low, column <= high)
 
 
-def _viewer_range() -> tuple[str, str]:
-    # No user known (a job, the CLI): every code lies in the range of "".
-    return code_range(current_jurisdiction() or "")
-
-
-# Evaluated when a statement runs, so an expression built once (a column property)
-# still answers for whoever reads it.
-_VIEWER_LOW = bindparam("viewer_jurisdiction_low", callable_=lambda: _viewer_range()[0], type_=String())
-_VIEWER_HIGH = bindparam("viewer_jurisdiction_high", callable_=lambda: _viewer_range()[1], type_=String())
-
-
-def code_within_viewer(column):
-    """SQL condition: ``column`` lies in the jurisdiction of the current user (as
-    ``code_within(column, current_jurisdiction())``), decided each time it runs."""
-    return and_(column >= _VIEWER_LOW, column <= _VIEWER_HIGH)
-
-
-def is_within(code: Optional[str], prefix: Optional[str]) -> bool:
-    if not prefix:
+def is_within(code: Optional[str], jurisdiction: Optional[str]) -> bool:
+    if not jurisdiction:
         return True
-    return bool(code) and code.startswith(prefix)
+    return bool(code) and code.startswith(jurisdiction)
 
 
 def current_jurisdiction() -> Optional[str]:
-    """The jurisdiction code of the user of this request (web session or JWT).
-
-    Outside a request (jobs, CLI) there is no user and nothing is scoped here; jobs
-    scope themselves by the region they work on. Inside a request with no user,
-    nothing is visible: an impossible code."""
+    """The caller's jurisdiction, as the security manager resolved it for this request
+    (web session or JWT); "-" when nobody is signed in. Outside a request (jobs, CLI)
+    there is no caller: None. For views, APIs and FAB's base filter; a service is
+    given the jurisdiction by its caller."""
     if not has_request_context():
         return None
-    user = _request_user()
-    if user is None or not getattr(user, "is_authenticated", False):
-        return "-"  # matches no code
-    return user.region_code or "-"
+    return current_app.appbuilder.sm.caller_jurisdiction()
 
 
-def _request_user():
-    """The signed-in user of a web session, or of the JWT of an API call."""
-    from flask import current_app
-
-    try:
-        return current_app.appbuilder.sm.current_user
-    except RuntimeError:  # no JWT was verified on this request
-        return None
+# The column properties computed for their reader (models.jurisdiction) read it here.
+read_viewer_jurisdiction_from(current_jurisdiction)
 
 
-def scope_query(query, model, prefix: Optional[str] = "__current__"):
-    """Restrict an ORM query (or select) on ``model`` to a jurisdiction."""
-    if prefix == "__current__":
-        prefix = current_jurisdiction()
-    return query.filter(code_within(model.jurisdiction_attr(), prefix))
+def scope_query(query, model, jurisdiction: Optional[str]):
+    """Restrict an ORM query or a select on ``model`` to ``jurisdiction``."""
+    return query.filter(code_within(model.jurisdiction_attr(), jurisdiction))
 
 
-def ensure_within(code: Optional[str], prefix: Optional[str] = "__current__") -> None:
-    """The write check: refuse to create or move a row outside the jurisdiction."""
-    if prefix == "__current__":
-        prefix = current_jurisdiction()
-    if not is_within(code, prefix):
-        raise OutsideJurisdiction(code)
+def row_within(model, pk, jurisdiction: Optional[str], *, for_update: bool = False):
+    """Row ``pk`` of ``model`` if it lies within ``jurisdiction``, else None (a row
+    elsewhere looks exactly like a missing one); ``for_update`` locks it until commit."""
+    query = scope_query(select(model), model, jurisdiction).where(model.id == pk)
+    if for_update:
+        query = query.with_for_update(of=model)
+    return db.session.execute(query).unique().scalar_one_or_none()
+
+
+def ensure_within(code: Optional[str], jurisdiction: Optional[str], field: Optional[str] = None) -> None:
+    """The write check: refuse to create or move a row outside the jurisdiction
+    (``field``: the field of the form or API body the code was given in)."""
+    if not is_within(code, jurisdiction):
+        raise OutsideJurisdiction(code, field=field)
 
 
 class JurisdictionFilter(BaseFilter):
@@ -109,9 +87,9 @@ class JurisdictionFilter(BaseFilter):
 
     def apply(self, query, value):
         # FAB hands over the function itself; it is evaluated on every request.
-        prefix = value() if callable(value) else value
+        jurisdiction = value() if callable(value) else value
         column = getattr(self.model, self.column_name)
-        return query.filter(code_within(column, prefix))
+        return query.filter(code_within(column, jurisdiction))
 
 
 def base_filters_for(model) -> list:

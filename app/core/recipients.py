@@ -2,7 +2,7 @@
 the notification outbox (app.core.outbox), written in the caller's transaction, and each
 account's inbox where it reads them."""
 from collections import defaultdict
-from typing import Iterable
+from typing import Iterable, Optional
 
 from flask_appbuilder.security.sqla.models import Role, assoc_user_role
 from sqlalchemy import select, update
@@ -65,10 +65,10 @@ def send_to_accounts(conn, kind: str, messages: dict[tuple[str, int], str]) -> i
     return len(rows)
 
 
-def inbox(user_id: int, limit: int = 100) -> list[dict]:
-    """The newest in-app messages of one account (within its jurisdiction, as every
-    row): ``{"id", "at", "body", "new"}``. Reading changes nothing (``mark_read`` does)."""
-    query = scope_query(db.session.query(Notification), Notification).filter(
+def inbox(user_id: int, limit: int = 100, *, jurisdiction: Optional[str]) -> list[dict]:
+    """The newest in-app messages of one account (within ``jurisdiction``, its own, as
+    every row): ``{"id", "at", "body", "new"}``. Reading changes nothing (``mark_read`` does)."""
+    query = scope_query(db.session.query(Notification), Notification, jurisdiction).filter(
         Notification.channel == "inbox", Notification.recipient == str(user_id))
     return [{"id": m.id, "at": m.created_at, "body": m.body, "new": m.status == "pending"}
             for m in query.order_by(Notification.id.desc()).limit(limit)]

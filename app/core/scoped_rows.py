@@ -4,17 +4,15 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 
 from app.core.errors import NotFound, ValidationFailed
-from app.core.extensions import db
-from app.core.jurisdiction import scope_query
+from app.core.jurisdiction import row_within
 
 NOTE_MAX = 500
 
 
 def scoped_row_for_update(model, pk, jurisdiction: Optional[str]):
-    """Row ``pk`` of ``model`` within ``jurisdiction`` (None: the whole system), locked
-    until commit; NotFound when it is outside, exactly as when it does not exist."""
-    row = (scope_query(db.session.query(model), model, jurisdiction).filter(model.id == pk)
-           .with_for_update(of=model).one_or_none())
+    """Row ``pk`` of ``model`` within ``jurisdiction``, locked until commit; NotFound
+    when it is outside, exactly as when it does not exist."""
+    row = row_within(model, pk, jurisdiction, for_update=True)
     if row is None:
         raise NotFound()
     return row

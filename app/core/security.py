@@ -8,7 +8,9 @@ every other resource. Logins go through ``password_login`` (lockout) and the sec
 factor before ``complete_login``; sessions and tokens stand only while they carry the
 account's current ``session_version`` (app.core.accounts).
 """
-from flask import current_app, g, session
+from typing import Optional
+
+from flask import current_app, g, request, session
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.utils import is_null_password
 from flask_login import user_logged_in
@@ -20,6 +22,10 @@ from models.user import ConsoleUser
 
 SESSION_VERSION_KEY = "session_version"  # in the cookie session, set at login
 TOKEN_VERSION_CLAIM = "ver"  # in every JWT
+NOBODY = "-"  # the jurisdiction of a request without a user: no code starts with it
+# Where a request keeps its caller's jurisdiction: in its own WSGI environ, not in
+# flask.g, whose application context may outlive the request.
+_JURISDICTION_KEY = "console.caller_jurisdiction"
 
 
 def _remember_session_version(_app, user, **_extra):
@@ -138,3 +144,31 @@ class ConsoleSecurityManager(SecurityManager):
             user.region_code = region_code
             self.session.commit()
         return user
+
+    # ---- the caller's jurisdiction, resolved once per request ----
+
+    def caller_jurisdiction(self) -> str:
+        """The jurisdiction code of this request's user (web session or JWT), resolved
+        once and kept for the rest of the request (app.core.jurisdiction's
+        ``current_jurisdiction`` is its public accessor). A user signing in or out
+        during the request is resolved again."""
+        user = self._request_user()
+        cached = request.environ.get(_JURISDICTION_KEY)
+        if cached is None or cached[0] is not user:
+            cached = (user, self.resolve_jurisdiction(user))
+            request.environ[_JURISDICTION_KEY] = cached
+        return cached[1]
+
+    @staticmethod
+    def resolve_jurisdiction(user) -> str:
+        """A user's jurisdiction code; nobody (or an account without one) sees nothing."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return NOBODY
+        return user.region_code or NOBODY
+
+    def _request_user(self) -> Optional[ConsoleUser]:
+        """The signed-in user of a web session, or of the JWT of an API call."""
+        try:
+            return self.current_user
+        except RuntimeError:  # no JWT was verified on this request
+            return None

@@ -153,10 +153,11 @@ def row_by_receipt(conn, receipt: str) -> Optional[dict]:
 
 @transaction
 def create_filings(conn, inputs: list, *, now: dt.datetime, channel: str,
-                   jurisdiction: Optional[str] = None, user_id: Optional[int] = None,
+                   jurisdiction: Optional[str], user_id: Optional[int] = None,
                    prefix=lambda index: "", by: Optional[tuple] = None) -> list[Created]:
     """Validate and store one or more filings (a family: all or none). ``jurisdiction``
-    is the staff member's (their destinations must lie within it); None for the public.
+    is the staff member's (their destinations must lie within it); None for no one's (a
+    job, the CLI, a test acting for the whole system).
     ``prefix(index)`` names the input in error keys (``filings.1.``, a row number)."""
     prepared = prepare_filings(conn, inputs, now=now, jurisdiction=jurisdiction, prefix=prefix)
     return store_filings(conn, prepared, now=now, channel=channel, user_id=user_id, by=by)
@@ -187,7 +188,7 @@ def create_family(people: list, *, now: dt.datetime, channel: str) -> list[Creat
 
 
 def _file_publicly(conn, inputs: list, *, now, channel, prefix=lambda index: "") -> list[Created]:
-    prepared = prepare_filings(conn, inputs, now=now, prefix=prefix)
+    prepared = prepare_filings(conn, inputs, now=now, jurisdiction=None, prefix=prefix)  # anyone may file
     if rate_limits.enabled():  # the hashes are work the benchmark's path does not need
         rate_limits.hit_all({
             rate_limits.ID_NUMBER: [identity.lookup_hash(p.values["id_number"]) for p in prepared],
@@ -234,8 +235,10 @@ class Prepared:
     destination: rules.RegionInfo
 
 
-def prepare_filings(conn, inputs: list, *, now, jurisdiction=None, prefix=lambda i: "") -> list[Prepared]:
-    """Load and check every input; ValidationFailed with every problem of every input."""
+def prepare_filings(conn, inputs: list, *, now, jurisdiction: Optional[str],
+                    prefix=lambda i: "") -> list[Prepared]:
+    """Load and check every input; ValidationFailed with every problem of every input.
+    Destinations must lie within ``jurisdiction`` (None: anywhere)."""
     loaded, errors = [], {}
     for index, data in enumerate(inputs):
         try:

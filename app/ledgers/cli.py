@@ -21,7 +21,8 @@ def ledgers_import(table, path):
     from app.ledgers.engine import import_file
 
     try:
-        result = import_file(TABLES[table], Path(path).read_bytes(), Path(path).name, Progress(table))
+        result = import_file(TABLES[table], Path(path).read_bytes(), Path(path).name, Progress(table),
+                             jurisdiction=None)
     except ImportRejected as error:
         fail_with_problems([f"row {row}: {column}: {message}" for row, column, message in error.problems],
                            error.message)
@@ -37,5 +38,5 @@ def ledgers_export(table, path):
 
     from app.ledgers.engine import export_all
 
-    Path(path).write_bytes(export_all(TABLES[table]))
+    Path(path).write_bytes(export_all(TABLES[table], jurisdiction=None))
     click.echo(f"wrote {path}")

@@ -91,7 +91,8 @@ def _demo_household(unit: Unit, door: str, seq: int) -> int:
 
 
 def _saved(item):
-    (roster.prepare if type(item) in roster.PREPARE else ledgers.prepare)(item)
+    # The demo is set up from the CLI: no user acts, for the whole system.
+    (roster.prepare if type(item) in roster.PREPARE else ledgers.prepare)(item, None)
     db.session.add(item)
     db.session.flush()
     return item
@@ -160,7 +161,8 @@ def _demo_rewards(accounts) -> None:
     record = RewardPenalty(region_code="410105001003", target="unit", kind="reward",
                            reason_category="early_discovery", reason="及时发现并报告中风险地区来返人员",
                            amount=2000, proposed_at=dt.datetime(2022, 3, 5, 2, 0))
-    rewards.prepare_record(record, accounts["township"].id if "township" in accounts else None)
+    rewards.prepare_record(record, accounts["township"].id if "township" in accounts else None,
+                           jurisdiction=None)
     db.session.add(record)
     county = accounts.get("county")
     rewards.decide(record, True, county.id if county else None, "410105", note="同意")

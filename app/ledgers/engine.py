@@ -16,6 +16,7 @@ Places are written as people write them: a region as ``name (code)``, its code o
 exact name; a grid, building or unit by its name, number or code.
 """
 from dataclasses import dataclass
+from typing import Optional
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -28,9 +29,9 @@ from app.ledgers.tables import Column, ImportContext, Table
 from app.core.errors import DomainError, ImportRejected
 from app.core.excel import TableRefused, read_table, to_xlsx_sheets
 from app.core.extensions import db
-from app.core.jurisdiction import current_jurisdiction
 from app.regions.service import get_region, label
 from app.core.transaction import transaction
+from models.jurisdiction import viewer_params
 from models.ledger import COMMUNITY_CODE_LENGTH
 
 MAX_IMPORT_ROWS = 50_000
@@ -45,15 +46,16 @@ class ImportResult:
 # ---- import ------------------------------------------------------------------------
 
 @transaction
-def import_file(table: Table, data: bytes, filename: str, progress=None) -> ImportResult:
-    """Import a whole file for the current user's jurisdiction: all rows or none.
+def import_file(table: Table, data: bytes, filename: str, progress=None, *,
+                jurisdiction: Optional[str]) -> ImportResult:
+    """Import a whole file within ``jurisdiction`` (the importer's): all rows or none.
     Raises ImportRejected listing every bad row."""
     try:
         headers, rows = read_table(data, filename or "", MAX_IMPORT_ROWS)
     except TableRefused as refused:
         raise ImportRejected([(1, "", refused.message)])
     positions = _read_headers(table, headers)
-    ctx, result, problems, seen = ImportContext(current_jurisdiction()), ImportResult(), [], {}
+    ctx, result, problems, seen = ImportContext(jurisdiction), ImportResult(), [], {}
     for number, row in enumerate(rows, start=2):
         problems += _import_row(table, ctx, number, row, positions, seen, result)
         progress and progress(number - 1, len(rows))
@@ -111,7 +113,7 @@ def _import_row(table, ctx, number, row, positions, seen, result) -> list:
             created = item is None
             item = item if item is not None else table.model()
             table.apply(item, values, ctx)
-            table.prepare(item)
+            table.prepare(item, ctx.prefix)
             changed = created or db.session.is_modified(item)
             if created:
                 db.session.add(item)
@@ -181,7 +183,7 @@ class Exporter:
                                 (self.row(item) for item in items))])
 
 
-def export_all(table: Table, query=None) -> bytes:
-    """Every record of ``query`` (default: all within the user's jurisdiction)."""
-    query = query if query is not None else table.export_query(current_jurisdiction())
-    return Exporter(table).to_xlsx(db.session.scalars(query.execution_options(yield_per=500)))
+def export_all(table: Table, *, jurisdiction: Optional[str]) -> bytes:
+    """Every record within ``jurisdiction`` (the reader's)."""
+    query = table.export_query(jurisdiction).execution_options(yield_per=500)
+    return Exporter(table).to_xlsx(db.session.scalars(query, viewer_params(jurisdiction)))

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core import clock
 from app.core.errors import Conflict, DomainError, FieldErrors, ValidationFailed
 from app.core.extensions import db
-from app.core.jurisdiction import code_within, current_jurisdiction, is_within
+from app.core.jurisdiction import code_within, is_within
 from app.core.transaction import transaction
 from app.ledgers.choices import REWARD_KINDS, choice_label
 from app.ledgers.units import merge_errors
@@ -40,8 +40,10 @@ def period_of(moment_utc: Optional[dt.datetime] = None) -> str:
 
 # ---- proposals ---------------------------------------------------------------------
 
-def prepare_record(record: RewardPenalty, proposer_id: Optional[int] = None) -> None:
-    """Check a proposal made or edited by staff; only a proposal can still change."""
+def prepare_record(record: RewardPenalty, proposer_id: Optional[int] = None, *,
+                   jurisdiction: Optional[str]) -> None:
+    """Check a proposal made or edited by staff within ``jurisdiction`` (theirs); only a
+    proposal can still change."""
     if record.id is not None and _stored_status(record) != "proposed":
         raise Conflict(_l("This record is decided and can no longer change."))
     errors = FieldErrors()
@@ -56,7 +58,7 @@ def prepare_record(record: RewardPenalty, proposer_id: Optional[int] = None) -> 
     else:
         record.staff = None
     try:
-        check_assignable_region(record.region_code, "region_code", ANY_JURISDICTION)
+        check_assignable_region(record.region_code, "region_code", ANY_JURISDICTION, jurisdiction=jurisdiction)
     except DomainError as error:
         merge_errors(errors, error, "region_code")
     if record.staff is not None and record.region_code and not record.staff.region_code.startswith(record.region_code):
@@ -194,14 +196,12 @@ def child_code_length(code: str) -> Optional[int]:
     return longer[0] if longer else None
 
 
-def totals(region_code: Optional[str] = None, prefix: Optional[str] = "__current__") -> Totals:
+def totals(region_code: Optional[str] = None, *, jurisdiction: Optional[str]) -> Totals:
     """Approved rewards and penalties (count and amount) and open proposals for a
-    jurisdiction and for each unit one level down. ``region_code`` defaults to the
-    current user's jurisdiction and must lie within it."""
-    if prefix == "__current__":
-        prefix = current_jurisdiction()
-    region_code = region_code or prefix or current_app.config["PROVINCE_CODE"]
-    if not is_within(region_code, prefix):
+    jurisdiction and for each unit one level down. ``region_code`` defaults to
+    ``jurisdiction`` (the reader's) and must lie within it."""
+    region_code = region_code or jurisdiction or current_app.config["PROVINCE_CODE"]
+    if not is_within(region_code, jurisdiction):
         raise ValidationFailed(_l("This region is outside your jurisdiction."),
                                {"region": [_l("This region is outside your jurisdiction.")]})
     length = child_code_length(region_code) or len(region_code)

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from app.core.errors import DomainError, FieldErrors
 from app.core.extensions import db
 from app.core.identity import is_mobile
-from app.core.jurisdiction import code_within, current_jurisdiction, is_within
+from app.core.jurisdiction import code_within, is_within
 from app.ledgers.units import NAME_MAX, merge_errors, not_self, set_phone
 from app.regions.service import ANY_JURISDICTION, check_assignable_region
 from models.user import ConsoleUser
@@ -39,10 +39,10 @@ ROLE_PLACE_HINTS = {
 IMEI_LENGTH = 15
 
 
-def prepare_staff(member: StaffMember) -> None:
+def prepare_staff(member: StaffMember, jurisdiction: Optional[str]) -> None:
     errors = FieldErrors()
     try:
-        check_assignable_region(member.region_code, "region_code", ANY_JURISDICTION)
+        check_assignable_region(member.region_code, "region_code", ANY_JURISDICTION, jurisdiction=jurisdiction)
     except DomainError as error:
         merge_errors(errors, error, "region_code")
     if member.role not in STAFF_ROLES:
@@ -57,7 +57,7 @@ def prepare_staff(member: StaffMember) -> None:
     if member.dedicated_phone and not is_mobile(member.dedicated_phone):
         errors.add("dedicated_phone", _l("Enter an 11-digit mobile number."))
     set_phone(member, errors)
-    if member.user is not None and not is_within(account_jurisdiction(member.user.id), current_jurisdiction()):
+    if member.user is not None and not is_within(account_jurisdiction(member.user.id), jurisdiction):
         errors.add("user", _l("This region is outside your jurisdiction."))
     if not errors:
         if db.session.scalar(select(StaffMember.id).where(
@@ -97,10 +97,10 @@ def is_valid_imei(value: str) -> bool:
     return total % 10 == 0
 
 
-def prepare_device(device: Device) -> None:
+def prepare_device(device: Device, jurisdiction: Optional[str]) -> None:
     errors = FieldErrors()
     try:
-        check_assignable_region(device.community_code, "community_code", 5)
+        check_assignable_region(device.community_code, "community_code", 5, jurisdiction=jurisdiction)
     except DomainError as error:
         merge_errors(errors, error, "community_code")
     device.imei = (device.imei or "").strip()
@@ -122,7 +122,8 @@ def prepare_device(device: Device) -> None:
     errors.raise_if_any()
 
 
-def prepare_device_service(record: DeviceService) -> None:
+def prepare_device_service(record: DeviceService, _jurisdiction: Optional[str]) -> None:
+    """The device was loaded within the writer's jurisdiction; the record takes its place."""
     errors = FieldErrors()
     if record.device is None:
         errors.add("device", _l("Choose the device."))
@@ -141,7 +142,8 @@ def prepare_device_service(record: DeviceService) -> None:
 PREPARE = {StaffMember: prepare_staff, Device: prepare_device, DeviceService: prepare_device_service}
 
 
-def prepare(item) -> None:
-    """Check and complete a roster or device row (no autoflush, as app.ledgers.units.prepare)."""
+def prepare(item, jurisdiction: Optional[str]) -> None:
+    """Check and complete a roster or device row written within ``jurisdiction`` (no
+    autoflush, as app.ledgers.units.prepare)."""
     with db.session.no_autoflush:
-        PREPARE[type(item)](item)
+        PREPARE[type(item)](item, jurisdiction)

@@ -17,7 +17,7 @@ from app.ledgers.cells import Masked, choice, date, integer, masked_or, text
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.core.identity import lookup_hash, normalize_id_number
-from app.core.jurisdiction import code_within, current_jurisdiction
+from app.core.jurisdiction import code_within, is_within, scope_query
 from app.regions.service import get_region
 from models.user import ConsoleUser
 from models import Region
@@ -107,13 +107,6 @@ def _set(item, values, *keys) -> None:
             setattr(item, key, values[key])
 
 
-def _scoped(model, *conditions):
-    """The record a row names, within the jurisdiction; loaded lean (no eager loads,
-    no computed columns: an import looks up every row)."""
-    return select(model).options(*_lean(model)).where(
-        code_within(model.jurisdiction_attr(), current_jurisdiction()), *conditions)
-
-
 @lru_cache(maxsize=None)
 def _lean(model) -> tuple:
     computed = [prop for prop in inspect(model).column_attrs
@@ -158,7 +151,7 @@ class _LedgerUnitTable(Table):
     def find(self, values, ctx):
         model = self.model
         by = model.number == values["number"] if values.get("number") else model.name == values["name"]
-        return db.session.scalar(_scoped(model, self.under(self.parent(values, ctx)), by))
+        return db.session.scalar(ctx.scoped(model, self.under(self.parent(values, ctx)), by))
 
     def apply(self, item, values, ctx):
         if item.id is None:
@@ -292,13 +285,13 @@ class ResidentTable(Table):
         number, place = values["id_number"], ctx.place(values)
         if isinstance(number, Masked):
             household = ctx.household(place, values["door_number"])
-            found = household and db.session.scalar(_scoped(
+            found = household and db.session.scalar(ctx.scoped(
                 Resident, Resident.household_id == household.id, Resident.name == values["name"],
                 Resident.id_number_masked == number.shown))
             if not found:
                 raise ValidationFailed(errors={"id_number": [_l("This value is masked; enter it in full.")]})
             return found
-        return db.session.scalar(_scoped(
+        return db.session.scalar(ctx.scoped(
             Resident, Resident.community_code == place[:COMMUNITY_CODE_LENGTH],
             Resident.id_number_hash == lookup_hash(normalize_id_number(number))))
 
@@ -317,7 +310,7 @@ class ResidentTable(Table):
         household = ctx.household(place, values["door_number"])
         if household is None:
             household = Household(region_code=place, door_number=values["door_number"])
-            ledgers.prepare(household)
+            ledgers.prepare(household, ctx.prefix)
             db.session.add(household)
         if values.get("relation_to_head") == "head" and not household.head_name:
             household.head_name = values["name"]
@@ -350,8 +343,8 @@ class StaffTable(Table):
 
     def find(self, values, ctx):
         place = ctx.place(values, levels={LEVEL_TOWNSHIP, LEVEL_COMMUNITY})
-        return db.session.scalar(_scoped(StaffMember, StaffMember.region_code == place,
-                                         StaffMember.role == values["role"], StaffMember.name == values["name"]))
+        return db.session.scalar(ctx.scoped(StaffMember, StaffMember.region_code == place,
+                                            StaffMember.role == values["role"], StaffMember.name == values["name"]))
 
     def apply(self, item, values, ctx):
         item.region_code = ctx.place(values, levels={LEVEL_TOWNSHIP, LEVEL_COMMUNITY})
@@ -380,7 +373,7 @@ class DeviceTable(Table):
         return values["imei"]
 
     def find(self, values, ctx):
-        return db.session.scalar(_scoped(Device, Device.imei == values["imei"]))
+        return db.session.scalar(ctx.scoped(Device, Device.imei == values["imei"]))
 
     def apply(self, item, values, ctx):
         item.community_code = ctx.region(values["region"], {LEVEL_COMMUNITY}).code
@@ -397,8 +390,13 @@ TABLES = {t.name: t() for t in (GridTable, BuildingTable, UnitTable, HouseholdTa
 
 class ImportContext:
     def __init__(self, prefix: Optional[str]):
-        self.prefix = prefix
+        self.prefix = prefix  # the importer's jurisdiction
         self._cache: dict = {}
+
+    def scoped(self, model, *conditions):
+        """The record a row names, within the jurisdiction; loaded lean (no eager loads,
+        no computed columns: an import looks up every row)."""
+        return scope_query(select(model).options(*_lean(model)), model, self.prefix).where(*conditions)
 
     def _cached(self, key, find):
         if key not in self._cache:
@@ -418,7 +416,7 @@ class ImportContext:
         # The region, or (for a grid member, say) the community above their jurisdiction:
         # what is placed must still lie within it, as the services check.
         found = [r for r in found if r.level in levels and (
-            code_within_prefix(r.code, self.prefix) or code_within_prefix(self.prefix or "", r.code))]
+            is_within(r.code, self.prefix) or is_within(self.prefix or "", r.code))]
         if not found:
             raise _field_error("region_code", _l("No such region in your jurisdiction: %(cell)s.", cell=cell))
         if len(found) > 1:
@@ -468,7 +466,7 @@ class ImportContext:
         fails later is rolled back with that row."""
         key = ("household", place_code, door_number)
         if self._cache.get(key) is None:
-            self._cache[key] = db.session.scalar(_scoped(
+            self._cache[key] = db.session.scalar(self.scoped(
                 Household, Household.region_code == place_code, Household.door_number == door_number))
         return self._cache[key]
 
@@ -485,10 +483,6 @@ class ImportContext:
         if len(found) != 1:
             raise _field_error("holder", _l("No single staff member of the community is named %(cell)s.", cell=name))
         return found[0]
-
-
-def code_within_prefix(code, prefix) -> bool:
-    return not prefix or code.startswith(prefix)
 
 
 def _field_error(field_name, message):

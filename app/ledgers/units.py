@@ -1,7 +1,7 @@
 """The township ledgers: grids, buildings or village groups, units, households and
 residents (models.ledger).
 
-Every screen, API, import and demo saves a ledger row through ``prepare(item)`` here:
+Every screen, API, import and demo saves a ledger row through ``prepare(item, jurisdiction)`` here:
 it checks the row, fills what is derived (codes, placement, the protected forms of ID
 numbers and phones) and refuses, with every problem named, what is not right. Codes
 extend the parent's code, so the jurisdiction rule scopes the ledgers unchanged; a
@@ -16,12 +16,11 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, inspect, select
 
-from app.core.errors import Conflict, DomainError, FieldErrors, OutsideJurisdiction
+from app.core.errors import Conflict, DomainError, FieldErrors
 from app.core.extensions import db
 from app.core.identity import is_phone, lookup_hash, mask_id_number, mask_phone, normalize_id_number, \
     parse_resident_id, protect
-from app.core.jurisdiction import code_within, current_jurisdiction, ensure_within, \
-    is_within
+from app.core.jurisdiction import code_within, ensure_within, is_within
 from app.ledgers.places import LEDGER_UNIT_MODELS, get_ledger_unit, ledger_label, ledger_path, \
     search_ledger_units
 from app.regions.service import ANY_JURISDICTION, check_assignable_region, get_region
@@ -41,6 +40,7 @@ from models.ledger import (
     Resident,
     Unit,
 )
+from models.jurisdiction import viewer_params
 from models.region import LEVEL_COMMUNITY
 
 NAME_MAX, DOOR_MAX, TEXT_MAX = 50, 50, 200
@@ -78,29 +78,30 @@ UNIT_LEVEL = _Level(Unit, "building", UNIT_DIGITS, _l("unit"))
 LEVELS = {Grid: GRID_LEVEL, Building: BUILDING_LEVEL, Unit: UNIT_LEVEL}
 
 
-def prepare_grid(grid: Grid) -> None:
+def prepare_grid(grid: Grid, jurisdiction: Optional[str]) -> None:
     errors = FieldErrors()
     try:
-        check_assignable_region(grid.community_code, "community_code", LEVEL_COMMUNITY)
+        check_assignable_region(grid.community_code, "community_code", LEVEL_COMMUNITY,
+                                jurisdiction=jurisdiction)
     except DomainError as error:  # reported with the other problems
         merge_errors(errors, error, "community_code")
     _prepare_unit_common(grid, grid.community_code, Grid.community_code == grid.community_code,
-                         GRID_LEVEL, errors)
+                         GRID_LEVEL, errors, jurisdiction)
 
 
-def prepare_building(building: Building) -> None:
+def prepare_building(building: Building, jurisdiction: Optional[str]) -> None:
     errors = FieldErrors()
     building.kind = building.kind or "building"
     if building.kind not in BUILDING_KINDS:
         errors.add("kind", _l("Choose building or village group."))
-    _prepare_child(building, BUILDING_LEVEL, _l("Choose the grid."), errors)
+    _prepare_child(building, BUILDING_LEVEL, _l("Choose the grid."), errors, jurisdiction)
 
 
-def prepare_unit(unit: Unit) -> None:
-    _prepare_child(unit, UNIT_LEVEL, _l("Choose the building."), FieldErrors())
+def prepare_unit(unit: Unit, jurisdiction: Optional[str]) -> None:
+    _prepare_child(unit, UNIT_LEVEL, _l("Choose the building."), FieldErrors(), jurisdiction)
 
 
-def _prepare_child(item, level: "_Level", missing, errors: FieldErrors) -> None:
+def _prepare_child(item, level: "_Level", missing, errors: FieldErrors, jurisdiction) -> None:
     """A building under its grid, a unit under its building."""
     parent = getattr(item, level.parent_attr)
     if parent is None:
@@ -108,10 +109,11 @@ def _prepare_child(item, level: "_Level", missing, errors: FieldErrors) -> None:
     else:
         item.community_code = parent.community_code
     siblings = getattr(level.model, f"{level.parent_attr}_id") == (parent.id if parent else None)
-    _prepare_unit_common(item, parent.code if parent else None, siblings, level, errors)
+    _prepare_unit_common(item, parent.code if parent else None, siblings, level, errors, jurisdiction)
 
 
-def _prepare_unit_common(item, parent_code, siblings, level: _Level, errors: FieldErrors) -> None:
+def _prepare_unit_common(item, parent_code, siblings, level: _Level, errors: FieldErrors,
+                         jurisdiction: Optional[str]) -> None:
     """Name unique among its siblings; a new unit gets its number (the one given, or
     the next free one) and so its code; an existing one keeps both."""
     model = level.model
@@ -126,7 +128,7 @@ def _prepare_unit_common(item, parent_code, siblings, level: _Level, errors: Fie
     elif item.id is not None:
         _refuse_code_change(item, errors)
     errors.raise_if_any()
-    _ensure_code_within(item.code, level.parent_attr or "community_code")
+    ensure_within(item.code, jurisdiction, level.parent_attr or "community_code")
 
 
 def _assign_number(item, parent_code, siblings, level, errors) -> None:
@@ -158,13 +160,6 @@ def not_self(model, item):
     return model.id != item.id if item.id is not None else True
 
 
-def _ensure_code_within(code, field) -> None:
-    try:
-        ensure_within(code)
-    except OutsideJurisdiction:
-        raise OutsideJurisdiction(code, field=field)
-
-
 def merge_errors(errors: FieldErrors, error: DomainError, default_field) -> None:
     for field, messages in (error.errors or {default_field: [error.message]}).items():
         for message in messages:
@@ -173,11 +168,11 @@ def merge_errors(errors: FieldErrors, error: DomainError, default_field) -> None
 
 # ---- households and residents ------------------------------------------------------
 
-def prepare_household(household: Household) -> None:
+def prepare_household(household: Household, jurisdiction: Optional[str]) -> None:
     """Place the household (community, grid, building, unit derived from its code),
     check the door number and protect the contact phone."""
     errors = FieldErrors()
-    place = _check_placement(household, errors)
+    place = _check_placement(household, errors, jurisdiction)
     household.door_number = (household.door_number or "").strip()
     if not household.door_number or len(household.door_number) > DOOR_MAX:
         errors.add("door_number", _l("Enter the door number (at most %(n)s characters).", n=DOOR_MAX))
@@ -192,9 +187,10 @@ def prepare_household(household: Household) -> None:
         _move_residents(household)
 
 
-def _check_placement(household, errors):
+def _check_placement(household, errors, jurisdiction):
     try:
-        place = check_assignable_region(household.region_code, "region_code", ANY_JURISDICTION)
+        place = check_assignable_region(household.region_code, "region_code", ANY_JURISDICTION,
+                                        jurisdiction=jurisdiction)
     except DomainError as error:
         merge_errors(errors, error, "region_code")
         return None
@@ -214,14 +210,14 @@ def _move_residents(household) -> None:
         resident.community_code = household.community_code
 
 
-def prepare_resident(resident: Resident) -> None:
+def prepare_resident(resident: Resident, jurisdiction: Optional[str]) -> None:
     """Check a resident and protect the ID number and phone given in plain."""
     errors = FieldErrors()
     household = resident.household
     if household is None:
         errors.add("household", _l("Choose the household."))
     else:
-        if not is_within(household.region_code, current_jurisdiction()):
+        if not is_within(household.region_code, jurisdiction):
             errors.add("household", _l("This region is outside your jurisdiction."))
         resident.region_code, resident.community_code = household.region_code, household.community_code
     resident.name = (resident.name or "").strip()
@@ -318,40 +314,37 @@ def check_deletable(item) -> None:
 
 # ---- the link with filings ---------------------------------------------------------
 
-def filings_of_resident(resident: Resident, prefix: Optional[str] = "__current__") -> list:
-    """The resident's filings (same ID hash), newest first, within ``prefix`` (the
-    current user's jurisdiction by default: a filing elsewhere is not shown)."""
-    if prefix == "__current__":
-        prefix = current_jurisdiction()
+def filings_of_resident(resident: Resident, jurisdiction: Optional[str]) -> list:
+    """The resident's filings (same ID hash), newest first, within ``jurisdiction`` (the
+    reader's: a filing elsewhere is not shown)."""
     query = (select(Filing).where(Filing.id_number_hash == resident.id_number_hash,
-                                  code_within(Filing.destination_region_code, prefix))
+                                  code_within(Filing.destination_region_code, jurisdiction))
              .order_by(Filing.expected_arrival_at.desc()))
     return list(db.session.scalars(query))
 
 
-def residents_of_filing(filing: Filing, prefix: Optional[str] = "__current__") -> list:
-    """The ledger entries of the person who filed (same ID hash) within ``prefix``."""
-    if prefix == "__current__":
-        prefix = current_jurisdiction()
+def residents_of_filing(filing: Filing, jurisdiction: Optional[str]) -> list:
+    """The ledger entries of the person who filed (same ID hash) within ``jurisdiction``."""
     return list(db.session.scalars(select(Resident).where(
-        Resident.id_number_hash == filing.id_number_hash, code_within(Resident.region_code, prefix))))
+        Resident.id_number_hash == filing.id_number_hash, code_within(Resident.region_code, jurisdiction)),
+        viewer_params(jurisdiction)))
 
 
 def returning_condition():
-    """SQL: a resident recorded as away who has an open filing (submitted or arrived)."""
+    """SQL: a resident recorded as away who has an open filing (submitted or arrived)
+    within the reader's jurisdiction (bound by ``viewer_params``, else the request's)."""
     return and_(Resident.category == "away", Resident.has_open_filing)
 
 
-def count_residents_by_category(prefix: Optional[str] = "__current__") -> dict:
-    """``{"resident": n, "away": n, ..., "returning": n}`` within the jurisdiction."""
-    if prefix == "__current__":
-        prefix = current_jurisdiction()
-    scope = code_within(Resident.region_code, prefix)
+def count_residents_by_category(jurisdiction: Optional[str]) -> dict:
+    """``{"resident": n, "away": n, ..., "returning": n}`` within ``jurisdiction``."""
+    scope = code_within(Resident.region_code, jurisdiction)
     counts = {category: 0 for category in CATEGORIES}
     counts.update(dict(db.session.execute(
         select(Resident.category, func.count()).where(scope).group_by(Resident.category)).all()))
     counts["returning"] = db.session.scalar(
-        select(func.count()).select_from(Resident).where(scope, returning_condition()))
+        select(func.count()).select_from(Resident).where(scope, returning_condition()),
+        viewer_params(jurisdiction))
     return counts
 
 
@@ -359,11 +352,12 @@ PREPARE = {Grid: prepare_grid, Building: prepare_building, Unit: prepare_unit,
            Household: prepare_household, Resident: prepare_resident}
 
 
-def prepare(item) -> None:
-    """Check and complete any ledger row before it is written. The checks query the
-    database; the row being checked must not be flushed by them (no autoflush)."""
+def prepare(item, jurisdiction: Optional[str]) -> None:
+    """Check and complete any ledger row written within ``jurisdiction`` (the writer's)
+    before it is written. The checks query the database; the row being checked must
+    not be flushed by them (no autoflush)."""
     with db.session.no_autoflush:
-        PREPARE[type(item)](item)
+        PREPARE[type(item)](item, jurisdiction)
 
 
 __all__ = ["get_ledger_unit", "ledger_path", "ledger_label", "search_ledger_units",

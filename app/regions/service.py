@@ -13,10 +13,11 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from app.core import audit
-from app.core.errors import ImportRejected, OutsideJurisdiction, ValidationFailed
+from app.core.errors import ImportRejected, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_range, code_within, ensure_within
 from app.ledgers.places import get_ledger_unit, ledger_label, ledger_path, search_ledger_units
+from app.core.transaction import transaction
 from models import Region
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_CITY, LEVEL_COMMUNITY, LEVEL_COUNTY, LEVEL_TOWNSHIP, REGION_CODE_LENGTHS
 
@@ -100,6 +101,7 @@ def _region_exists(code) -> bool:
     return db.session.get(Region, code) is not None
 
 
+@transaction
 def import_regions(path, progress: Optional[Callable[[int, int], None]] = None) -> ImportResult:
     """Validate the whole file, then insert new codes and update changed ones in bulk,
     in one transaction."""
@@ -119,26 +121,21 @@ def import_regions(path, progress: Optional[Callable[[int, int], None]] = None) 
         else:
             result.unchanged += 1
     total, done = len(new_rows) + len(changed_rows), 0
-    try:
-        # Parents before children: the file may list them in any order.
-        new_rows.sort(key=lambda r: r["level"])
-        for start in range(0, len(new_rows), BATCH):
-            chunk = new_rows[start:start + BATCH]
-            db.session.execute(Region.__table__.insert(), chunk)
-            done += len(chunk)
-            progress and progress(done, total)
-        for row in changed_rows:
-            db.session.execute(update(Region).where(Region.code == row["code"])
-                               .values(name=row["name"], level=row["level"], parent_code=row["parent_code"]))
-            done += 1
-            if progress and done % BATCH == 0:
-                progress(done, total)
-        audit.record(db.session, "import", "Region", changes={
-            "file": Path(path).name, "added": len(new_rows), "updated": len(changed_rows)})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    # Parents before children: the file may list them in any order.
+    new_rows.sort(key=lambda r: r["level"])
+    for start in range(0, len(new_rows), BATCH):
+        chunk = new_rows[start:start + BATCH]
+        db.session.execute(Region.__table__.insert(), chunk)
+        done += len(chunk)
+        progress and progress(done, total)
+    for row in changed_rows:
+        db.session.execute(update(Region).where(Region.code == row["code"])
+                           .values(name=row["name"], level=row["level"], parent_code=row["parent_code"]))
+        done += 1
+        if progress and done % BATCH == 0:
+            progress(done, total)
+    audit.record(db.session, "import", "Region", changes={
+        "file": Path(path).name, "added": len(new_rows), "updated": len(changed_rows)})
     progress and progress(total, total)
     result.added, result.updated = len(new_rows), len(changed_rows)
     return result
@@ -193,9 +190,9 @@ ANY_JURISDICTION = "jurisdiction"
 
 
 def check_assignable_region(code: Optional[str], field: str = "region_code",
-                            level: Optional[int] | str = None):
+                            level: Optional[int] | str = None, *, jurisdiction: Optional[str]):
     """The write check for a region code given in a form or an API body: it must exist,
-    be of the required level, and lie within the current user's jurisdiction. With
+    be of the required level, and lie within ``jurisdiction`` (the writer's). With
     ``level=ANY_JURISDICTION`` a ledger unit's code is accepted too (a user's
     jurisdiction may be a grid); the Region or ledger unit is returned."""
     if level == ANY_JURISDICTION:
@@ -204,10 +201,7 @@ def check_assignable_region(code: Optional[str], field: str = "region_code",
         place = get_region(code)
     if place is None or (level and place.level != level):
         raise ValidationFailed(_l("Unknown region."), {field: [_l("Unknown region.")]})
-    try:
-        ensure_within(code)
-    except OutsideJurisdiction:
-        raise OutsideJurisdiction(code, field=field)
+    ensure_within(code, jurisdiction, field)
     return place
 
 

@@ -36,13 +36,13 @@ from sqlalchemy import and_, case, event, func, inspect, or_, select
 
 from app.core import clock
 from app.core.errors import NotFound
+from app.core import dialects
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, is_within
 from app.core.sqltools import sql_int as _n
 from app.core.transaction import transaction
 from app.regions.service import get_region
 from app.reporting.escalations import escalation_levels_of_reports
-from app.stats.summary import upsert_add
 from models import DailyReport, Region
 from models.base import utcnow
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY, LEVEL_COUNTY
@@ -302,7 +302,9 @@ def keep_summary(conn, changes: Iterable[tuple[Optional[dict], Optional[dict]]])
                     deltas[key][index] += sign * n
     rows = [dict(region_code=code, day=day, **dict(zip(SUMMARY_COUNTS, counts)))
             for (code, day), counts in sorted(deltas.items()) if any(counts)]
-    upsert_add(conn, SUMMARY, rows, SUMMARY_COUNTS)
+    if rows:
+        key = [column.name for column in SUMMARY.primary_key.columns]
+        dialects.of(conn).upsert_adding(conn, [(SUMMARY, key, SUMMARY_COUNTS, rows)])
 
 
 def prepared_reports_added(conn, inserted: Iterable[tuple[str, dt.date]]) -> None:

@@ -22,7 +22,7 @@ compare with). Definitions, for a region and a date range of expected-arrival da
   compliance service, app.reporting.compliance, over the range's days that are due.
 
 Every function takes the caller's ``jurisdiction`` explicitly (None: the whole system,
-for jobs and the CLI; "" the whole country); views pass ``current_jurisdiction()``.
+for jobs and the CLI; "" the whole country); views pass the caller's, resolved once per request.
 """
 import datetime as dt
 from dataclasses import dataclass

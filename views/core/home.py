@@ -3,6 +3,7 @@ from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 
 from app.core.accounts import may_enrol
+from app.core.jurisdiction import current_jurisdiction
 from app.regions.service import jurisdiction_path
 from app.core.roles import ROLE_LABELS
 
@@ -15,7 +16,7 @@ class HomeView(IndexView):
         user = self.appbuilder.sm.current_user
         if user is None or not user.is_authenticated:
             return redirect(url_for(self.appbuilder.sm.auth_view.__class__.__name__ + ".login"))
-        path = jurisdiction_path(user.region_code)  # a grid member's ends with their grid
+        path = jurisdiction_path(current_jurisdiction())  # a grid member's ends with their grid
         roles = [ROLE_LABELS.get(r.name, r.name) for r in user.roles]
         return self.render_template(self.index_template, user=user, path=path, roles=roles,
                                     links=self.appbuilder.menu.get_list(),

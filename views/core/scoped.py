@@ -15,29 +15,25 @@ from flask_appbuilder.actions import action
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, inspect
 
-from app.core.errors import OutsideJurisdiction
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
-from app.core.jurisdiction import ensure_within
+from app.core.jurisdiction import current_jurisdiction, ensure_within
 from app.regions.service import check_assignable_region
 from views.core.api_input import checked_schema, refusing_bad_input
 from views.core.api_spec import correct_operation, correct_read_schema
 
 
-def check_write(item, region_fields: dict[str, int | None]) -> None:
+def check_write(item, region_fields: dict[str, int | None], jurisdiction) -> None:
     """The write check for an ORM row: region fields name existing regions (of the
-    given level, if any) within the jurisdiction; related scoped rows too."""
+    given level, if any) within the writer's jurisdiction; related scoped rows too."""
     for field, level in region_fields.items():
-        check_assignable_region(getattr(item, field), field=field, level=level)
+        check_assignable_region(getattr(item, field), field=field, level=level, jurisdiction=jurisdiction)
     mapper = inspect(type(item))
     for relation in mapper.relationships:
         if relation.direction.name != "MANYTOONE" or relation.viewonly:
             continue  # a view-only relation is derived from columns checked above
         related = getattr(item, relation.key, None)
         if related is not None and hasattr(related, "jurisdiction_code"):
-            try:
-                ensure_within(related.jurisdiction_code())
-            except OutsideJurisdiction:
-                raise OutsideJurisdiction(related.jurisdiction_code(), field=relation.key)
+            ensure_within(related.jurisdiction_code(), jurisdiction, relation.key)
 
 
 class ScopedWriteMixin:
@@ -46,10 +42,10 @@ class ScopedWriteMixin:
     region_fields: dict = {}
 
     def pre_add(self, item):
-        check_write(item, self.region_fields)
+        check_write(item, self.region_fields, current_jurisdiction())
 
     def pre_update(self, item):
-        check_write(item, self.region_fields)
+        check_write(item, self.region_fields, current_jurisdiction())
 
 
 class ExcelExportMixin:

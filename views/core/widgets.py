@@ -3,12 +3,10 @@ regions, or thousands of households, into a dropdown."""
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from wtforms import Field, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from app.core.extensions import db
-from app.core.jurisdiction import code_within, current_jurisdiction, is_within
+from app.core.jurisdiction import current_jurisdiction, is_within, row_within
 from app.regions.service import get_jurisdiction_unit, get_region, label
 
 
@@ -74,8 +72,7 @@ class RelatedSelectField(Field):
         self.load = load or self._load_scoped
 
     def _load_scoped(self, pk):
-        return db.session.scalar(select(self.model).where(
-            self.model.id == pk, code_within(self.model.jurisdiction_attr(), current_jurisdiction())))
+        return row_within(self.model, pk, current_jurisdiction())
 
     def process_formdata(self, valuelist):
         value = valuelist[0] if valuelist else ""

@@ -22,6 +22,7 @@ from app.core import roles
 from app.core.errors import DomainError, ImportRejected
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
 from app.core.extensions import db
+from app.core.jurisdiction import current_jurisdiction
 from app.core.search import search_scoped_rows
 from app.ledgers.engine import Exporter, export_all, import_file, template
 from app.regions.service import get_jurisdiction_unit, label
@@ -50,8 +51,8 @@ def xlsx_response(data: bytes, name: str):
 
 
 class _ServiceChecks:
-    """``service(item)`` checks and completes a row before FAB writes it (after the
-    jurisdiction write check); ``delete_check(item)`` may refuse a delete."""
+    """``service(item, jurisdiction)`` checks and completes a row before FAB writes it
+    (after the jurisdiction write check); ``delete_check(item)`` may refuse a delete."""
 
     service = None
     delete_check = None
@@ -73,7 +74,7 @@ class _ServiceChecks:
             with db.session.no_autoflush:  # the checks query; the row is written after them
                 write_check(item)
                 if self.service:
-                    self.service(item)
+                    self.service(item, current_jurisdiction())
         except DomainError as error:
             g.refused_form = error  # the screen shows the form again, problems marked
             raise
@@ -198,7 +199,8 @@ class LedgerViewMixin(_ServiceChecks):
         if form.validate_on_submit():
             upload = form.file.data
             try:
-                result = import_file(table, upload.read(), upload.filename)
+                result = import_file(table, upload.read(), upload.filename,
+                                     jurisdiction=current_jurisdiction())
             except ImportRejected as rejected:
                 problems = rejected.problems
         return self.render_template(self.import_template, form=form, result=result, problems=problems,
@@ -295,7 +297,7 @@ class LedgerApiMixin(_ServiceChecks):
             200:
               description: an .xlsx file
         """
-        return xlsx_response(export_all(self._table()), self._table().name)
+        return xlsx_response(export_all(self._table(), jurisdiction=current_jurisdiction()), self._table().name)
 
     @expose("/import", methods=["POST"])
     @protect(allow_browser_login=True)
@@ -317,5 +319,5 @@ class LedgerApiMixin(_ServiceChecks):
         table, upload = self._table(), request.files.get("file")
         if upload is None:
             return self.response_400(message=str(_l("Choose a file.")))
-        result = import_file(table, upload.read(), upload.filename)
+        result = import_file(table, upload.read(), upload.filename, jurisdiction=current_jurisdiction())
         return self.response(200, created=result.created, updated=result.updated, unchanged=result.unchanged)

@@ -90,8 +90,8 @@ class RewardView(LedgerViewMixin, ScopedModelView):
     add_form_extra_fields = FORM
     edit_form_extra_fields = FORM
 
-    def service(self, item):
-        rewards.prepare_record(item, _proposer_id())
+    def service(self, item, jurisdiction):
+        rewards.prepare_record(item, _proposer_id(), jurisdiction=jurisdiction)
 
     @action("approve", _l("Approve"), _l("Approve the selected proposals?"), "fa-check", single=False)
     def approve(self, items):
@@ -112,7 +112,7 @@ class RewardView(LedgerViewMixin, ScopedModelView):
     @has_access
     def totals(self):
         """Approved rewards and penalties per unit one level down, with drill-down."""
-        result = rewards.totals(request.args.get("region") or None)
+        result = rewards.totals(request.args.get("region") or None, jurisdiction=current_jurisdiction())
         return self.render_template("ledgers/reward_totals.html", totals=result,
                                     title=_("Totals of rewards and penalties"))
 
@@ -132,8 +132,8 @@ class RewardApi(LedgerApiMixin, ScopedModelRestApi):
     search_columns = ["region_code", "kind", "reason_category", "status", "period", "source_type", "source_id"]
     order_columns = ["region_code", "status", "period", "amount", "proposed_at"]
 
-    def service(self, item):
-        rewards.prepare_record(item, _proposer_id())
+    def service(self, item, jurisdiction):
+        rewards.prepare_record(item, _proposer_id(), jurisdiction=jurisdiction)
 
     @expose("/<int:pk>/approve", methods=["POST"])
     @protect()
@@ -188,7 +188,7 @@ class RewardApi(LedgerApiMixin, ScopedModelRestApi):
           responses:
             200: {description: "{region: {...}, children: [...]}"}
         """
-        result = rewards.totals(request.args.get("region") or None)
+        result = rewards.totals(request.args.get("region") or None, jurisdiction=current_jurisdiction())
         return self.response(200, region=_row(result.region), children=[_row(r) for r in result.children])
 
 

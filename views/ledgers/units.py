@@ -12,6 +12,7 @@ from app.ledgers import choices
 from app.ledgers import demo as ledger_demo
 from app.ledgers import units as ledgers
 from app.core import roles
+from app.core.jurisdiction import current_jurisdiction
 from app.ledgers.tables import TABLES
 from models.ledger import Building, Grid, Household, Resident, Unit
 from views.core.base import ScopedModelRestApi, ScopedModelView
@@ -225,7 +226,7 @@ class _ResidentList(_LedgerView):
         resident = self.datamodel.get(pk, self._base_filters)
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
                                     related_views=self._related_views,
-                                    filings=ledgers.filings_of_resident(resident))
+                                    filings=ledgers.filings_of_resident(resident, current_jurisdiction()))
 
 
 class ReturningFilter(BaseFilter):

@@ -5,8 +5,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.core import roles
-from app.core.errors import OutsideJurisdiction
-from app.core.jurisdiction import current_jurisdiction, is_within
+from app.core.jurisdiction import current_jurisdiction, ensure_within
 from app.regions.service import check_assignable_region, check_new_region, label, labels_with_place, search_jurisdictions, \
     search_regions
 from models import Region
@@ -25,10 +24,11 @@ class RegionWriteRule:
 
     def pre_add(self, item):
         check_new_region(item.code, item.name, item.level, item.parent_code)
-        if not is_within(item.code, current_jurisdiction()):
-            raise OutsideJurisdiction(item.code, field="code")
+        jurisdiction = current_jurisdiction()
+        ensure_within(item.code, jurisdiction, "code")
         if item.level > 1:
-            check_assignable_region(item.parent_code, field="parent_code", level=item.level - 1)
+            check_assignable_region(item.parent_code, field="parent_code", level=item.level - 1,
+                                    jurisdiction=jurisdiction)
 
     def pre_update(self, item):
         """Only the name can change."""

@@ -248,7 +248,7 @@ class InboxView(_Page):
     @expose("/")
     @has_access
     def index(self):
-        messages = recipients.inbox(self.appbuilder.sm.current_user.id)
+        messages = recipients.inbox(self.appbuilder.sm.current_user.id, jurisdiction=current_jurisdiction())
         return self.render_template("inbox.html", messages=messages, local=clock.format_local)
 
     @expose("/read", methods=["POST"])
