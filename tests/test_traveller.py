@@ -232,3 +232,48 @@ def test_the_receipt_page_points_to_my_filings(app, client):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+# ---- posters and 明白纸 ---------------------------------------------------------------------
+
+def _pdf_text(pdf: bytes) -> str:
+    """The page streams of a PDF (ASCII85 and Flate, as reportlab writes them), decoded:
+    the URL is drawn in a Latin font, so it reads as it is."""
+    import base64
+    import zlib
+
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S)
+    return "\n".join(zlib.decompress(base64.a85decode(s.strip(), adobe=True)).decode("latin-1")
+                     for s in streams if s.strip().endswith(b"~>"))
+
+
+def test_staff_print_posters_of_their_jurisdiction(app, web, tmp_path):
+    officer = web("officer")
+    answer = officer.get("/regionview/poster/410105001003")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    pdf = answer.get_data()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
+    assert b"STSong-Light" in pdf
+    assert "http://localhost/report/?to=410105001003" in _pdf_text(pdf)
+    (tmp_path / "poster.pdf").write_bytes(pdf)
+    listed = officer.get("/regionview/list/").get_data(as_text=True)
+    assert "/regionview/poster/410105001003" in listed and "海报和明白纸" in listed
+    for other in ("410105001006", "410102001002", "410105001", "41010500100399", "abc"):
+        assert officer.get(f"/regionview/poster/{other}").status_code == 404, other
+    township = web("township")
+    assert township.get("/regionview/poster/410105001").status_code == 200
+    assert township.get("/regionview/poster/410105001006").status_code == 200
+    assert township.get("/regionview/poster/410105").status_code == 404  # a county: no poster
+    assert web("township2").get("/regionview/poster/410105001003").status_code == 404
+
+
+def test_poster_text_wraps_within_its_width(app):
+    from app.filings.posters import FONT, _font, wrap
+    from reportlab.pdfbase import pdfmetrics
+
+    _font()
+    text = "来（返）人员请在出行前向目的地社区（村）报备。" * 4
+    lines = wrap(text, 12, 200)
+    assert "".join(lines) == text and all(pdfmetrics.stringWidth(line, FONT, 12) <= 200 for line in lines)
+    english = wrap("Scan the QR code on the poster, or open the report page", 12, 120)
+    assert " ".join(english) == "Scan the QR code on the poster, or open the report page"

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import get_locale, lazy_gettext as _l
 from markupsafe import Markup
 
-from app.filings import access, labels
+from app.filings import access, guide, labels
 from app.filings import service as filings
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
@@ -299,7 +299,7 @@ def my_filings_page():
 @report_pages.get("/help")
 def help_page():
     """How filing works, for people and for the posters' 明白纸."""
-    return render_template("report/help.html", hotline=current_app.config["REPORT_HOTLINE"])
+    return render_template("report/help.html", guide=guide, hotline=current_app.config["REPORT_HOTLINE"])
 
 
 @report_pages.get("/receipt/<receipt>")
