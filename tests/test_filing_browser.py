@@ -101,6 +101,7 @@ def test_file_get_the_receipt_edit_twice_and_be_refused_the_third_time(app, live
     assert re.fullmatch(r"[2-9A-Z]{10}", receipt)
     page.shot("2-receipt-list")
 
+    token = page.locator("#receipts a.button").get_attribute("href").split("#t=")[1]
     page.click("#receipts a.button")
     page.wait_for_selector("#filing-card:not([hidden])")
     assert page.locator("#receipt-code").inner_text() == receipt
@@ -114,11 +115,15 @@ def test_file_get_the_receipt_edit_twice_and_be_refused_the_third_time(app, live
         # A locator, not wait_for_function's string: the page's Content-Security-Policy refuses eval.
         expect(page.locator("#edits-left")).to_contain_text(str(expected_left))
         assert page.locator("#edit-message").inner_text() == "已保存。"
-    page.fill('#edit-form input[name="transport_no"]', "G3")
-    page.click("#save-edit")
-    expect(page.locator("#edit-message")).to_contain_text("上限")
-    message = page.locator("#edit-message").inner_text()
-    assert message == "该报备已修改 2 次，已达上限，不能再修改。"
+    # The edits are used up: no edit form any more, the notice says why; cancelling stays.
+    expect(page.locator("#edit-form")).to_be_hidden()
+    assert page.locator("#no-edits").inner_text() == "该报备已没有修改次数。"
+    assert page.locator("#cancel-filing").is_visible()
+    # A third change sent anyway is refused by the server with the same message as before.
+    third = page.request.put(f"{live_server}/api/v1/public/filings/{receipt}", data={"transport_no": "G3"},
+                             headers={"X-Filing-Token": token, "Accept-Language": "zh-CN"})
+    assert third.status == 409
+    assert third.json()["message"] == "该报备已修改 2 次，已达上限，不能再修改。"
     page.shot("4-third-edit-refused")
     with app.app_context():
         row = db.session.execute(select(Filing).where(Filing.receipt == receipt)).scalar_one()

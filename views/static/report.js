@@ -383,6 +383,7 @@
     });
     $("#receipt-status").textContent = text.status_labels[filing.status] || filing.status;
     $("#edits-left").textContent = text.edits_left.replace("{n}", filing.edits_left);
+    show($("#edits-left"), filing.can_cancel);
     show($("#no-edits"), filing.edits_left === 0 && filing.can_cancel);
     $("#no-edits").textContent = text.no_edits;
     // No edit form once the edits are used up, the filing is cancelled or the arrival passed.
@@ -511,8 +512,8 @@
       var who = filing.self ? text.self : filing.proxy_relation ?
         text.relation.replace("{relation}", text.relation_labels[filing.proxy_relation] || filing.proxy_relation) : "";
       var meta = [text.arrival + " " + localText(filing.expected_arrival_at), filing.destination_name || "", who];
-      if (filing.can_edit) { meta.push(text.edits_left.replace("{n}", filing.edits_left)); }
       item.appendChild(element("div", "mine-meta", meta.filter(Boolean).join(" · ")));
+      if (filing.can_edit) { item.appendChild(element("div", "mine-meta edits", text.edits_left.replace("{n}", filing.edits_left))); }
       var actions = element("div", "mine-actions");
       var link = "/report/receipt/" + filing.receipt + "#t=" + encodeURIComponent(filing.token);
       var view = element("a", "button view", text.view);
@@ -542,7 +543,7 @@
       var status = $(".status", item);
       status.className = "status status-cancelled";
       status.textContent = self.text.status_labels.cancelled;
-      $all(".edit, .cancel", item).forEach(function (node) { node.remove(); });
+      $all(".edit, .cancel, .edits", item).forEach(function (node) { node.remove(); });
       showMessage(message, self.text.cancelled, "success");
     }, function () { showMessage(message, self.text.failed); });
   };
