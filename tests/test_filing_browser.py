@@ -56,6 +56,16 @@ def phone(browser, tmp_path):
     context.close()
 
 
+def sign_in(page, server, username):
+    """Sign in through the login page, as staff do."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{server}/login/")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('input[type="submit"], button[type="submit"]')
+
+
 def _local_input(days_ahead):
     return to_local(utcnow() + dt.timedelta(days=days_ahead)).strftime("%Y-%m-%dT%H:%M")
 
@@ -198,15 +208,11 @@ def test_the_english_version(app, live_server, phone):
 
 
 def test_an_officer_checks_a_filing_on_a_phone(app, live_server, phone):
-    from tests.conftest import PASSWORD
     from tests.filing_data import store
 
     created = store(app, days_ahead=0.5, name="赵六")
     page = phone
-    page.goto(f"{live_server}/login/")
-    page.fill('input[name="username"]', "officer")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('input[type="submit"], button[type="submit"]')
+    sign_in(page, live_server, "officer")
     page.goto(f"{live_server}/filingdesk/queue")
     item = page.locator(f'.queue-item[data-receipt="{created.receipt}"]')
     assert item.count() == 1

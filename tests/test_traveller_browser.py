@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from models import Filing, Notification
-from tests.conftest import PASSWORD
 from tests.filing_data import report, resident_id
 from tests.test_filing_browser import (  # noqa: F401  (fixtures)
     CHROMIUM,
@@ -22,6 +21,7 @@ from tests.test_filing_browser import (  # noqa: F401  (fixtures)
     browser,
     live_server,
     phone,
+    sign_in,
 )
 
 pytestmark = pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reason="Chromium is not installed")
@@ -91,36 +91,24 @@ def test_my_filings_with_an_sms_code_view_and_cancel(app, live_server, phone):
     page.shot("t4-mine-opens-the-filing")
 
 
-def test_the_receipt_sms_link_opens_the_filing_on_another_phone(app, live_server, browser):
-    client = app.test_client()
+def test_the_receipt_sms_link_opens_the_filing_on_another_phone(app, live_server, phone):
+    client = app.test_client()  # filed elsewhere: this phone has never seen the filing's secret
     created = client.post(URL, json=report(phone="13811112222")).json
     link = re.search(r"/report/receipt/\S+", _sms(app, "receipt")).group(0)
     assert "#t=l." in link and created["token"] not in link
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, locale="zh-CN")
-    page = context.new_page()
+    page = phone
     page.goto(live_server + link)
     page.wait_for_selector("#filing-card:not([hidden])")
     assert page.locator("#edit-form").is_visible() and page.locator("#cancel-filing").is_visible()
     fits(page)
-    page.screenshot(path=str(_shots(page) / "t5-sms-link.png"), full_page=True)
+    page.shot("t5-sms-link")
     # Cancelled: the receipt page shows no edit form and no cancel button.
     client.delete(f"{URL}/{created['receipt']}", headers={"X-Filing-Token": created["token"]})
     page.reload()
     page.wait_for_selector("#filing-card:not([hidden])")
     assert page.locator("#receipt-status").inner_text() == "已取消"
     assert not page.locator("#edit-form").is_visible() and not page.locator("#cancel-filing").is_visible()
-    page.screenshot(path=str(_shots(page) / "t6-cancelled-no-form.png"), full_page=True)
-    context.close()
-
-
-def _shots(page):
-    import os
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tempfile.gettempdir())
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    page.shot("t6-cancelled-no-form")
 
 
 def test_filing_for_an_elderly_parent_without_travelling(app, live_server, phone):
@@ -189,10 +177,7 @@ def test_the_help_page_in_both_languages(app, live_server, phone):
 
 def test_staff_enter_a_hotline_call_and_print_a_poster(app, live_server, phone):
     page = phone
-    page.goto(f"{live_server}/login/")
-    page.fill('input[name="username"]', "officer")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('input[type="submit"], button[type="submit"]')
+    sign_in(page, live_server, "officer")
     page.goto(f"{live_server}/filingentry/paper")
     page.click('#channel-choice a[data-channel="hotline"]')
     page.wait_for_selector("text=录入热线来电")
