@@ -277,3 +277,17 @@ def test_poster_text_wraps_within_its_width(app):
     assert "".join(lines) == text and all(pdfmetrics.stringWidth(line, FONT, 12) <= 200 for line in lines)
     english = wrap("Scan the QR code on the poster, or open the report page", 12, 120)
     assert " ".join(english) == "Scan the QR code on the poster, or open the report page"
+
+
+def test_the_retention_job_forgets_old_codes(app, client):
+    from app.filings import retention
+
+    _mother, _child, father = _family(client)
+    client.post(OTP, json={"id_number": father["id_number"], "phone": CHILD_PHONE})
+    counts = []
+    with app.app_context():
+        for later in (dt.timedelta(hours=2), dt.timedelta(days=2)):
+            with db.engine.begin() as conn:
+                retention.anonymise_finished_filings(conn, utcnow() + later, 28)
+                counts.append(conn.execute(select(db.func.count()).select_from(FilerCode)).scalar())
+    assert counts == [1, 0]

@@ -124,3 +124,10 @@ def _listed(conn, row: dict, id_hash: str, phone_hash: str, now: dt.datetime) ->
             "can_edit": view["can_edit"], "can_cancel": view["can_cancel"],
             "destination_name": view["destination_name"], "proxy_relation": row["proxy_relation"],
             "self": row["id_number_hash"] == id_hash, "token_expires_at": iso_local(links.expires_at(token))}
+
+
+def forget_old_codes(conn, now: dt.datetime) -> int:
+    """Delete the codes that expired a day or more before ``now`` (the nightly
+    retention job); how many."""
+    table = FilerCode.__table__
+    return conn.execute(delete(table).where(table.c.expires_at < now - dt.timedelta(days=1))).rowcount

@@ -17,6 +17,7 @@ import datetime as dt
 
 from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, update
 
+from app.filings import access
 from app.core.sqltools import dialect_of
 from models import Notification
 from models.filing import (
@@ -60,6 +61,7 @@ def anonymise_finished_filings(conn, now: dt.datetime, retention_days: int) -> i
                   # Unique per filing (the person-per-day index covers it), and no one's hash.
                   id_number_hash=literal("anonymised:") + cast(FILING.c.id, String))
     count = conn.execute(update(FILING).where(finished_before(cutoff)).values(**values)).rowcount
+    access.forget_old_codes(conn, now)
     if not count:
         return 0
     marked = select(FILING.c.id).where(FILING.c.anonymised_at == now).scalar_subquery()
