@@ -173,6 +173,11 @@ def test_the_help_page_in_both_languages(app, live_server, phone):
     assert page.locator("#nav-mine").inner_text() == "My filings"
     fits(page)
     page.shot("t11-help-en")
+    page.click("#nav-mine")
+    page.wait_for_selector("#mine-form")
+    assert page.locator("#send-code").inner_text() == "Send me a code by SMS"
+    fits(page)
+    page.shot("t11b-mine-en")
 
 
 def test_staff_enter_a_hotline_call_and_print_a_poster(app, live_server, phone):
