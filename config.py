@@ -108,6 +108,11 @@ IMPORT_MAX_UNCOMPRESSED_MB = int(_env("IMPORT_MAX_UNCOMPRESSED_MB", "100"))
 
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
 SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
+# The public site as travellers reach it (links in SMS, the posters' QR codes), e.g.
+# https://baobei.example.gov.cn; empty: the address of the request that sends them.
+PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "")
+# The number printed on posters and the help page for people who cannot file online.
+REPORT_HOTLINE = _env("REPORT_HOTLINE", "12345")
 
 # Rate limits (Flask-Limiter's notation, "10/minute;200/day"); RATELIMIT_ENABLED=0 turns
 # them all off (the benchmarks do). Counts live in RATELIMIT_STORAGE_URI (a redis:// URI

@@ -383,7 +383,8 @@ class _World:
         )
         if dice.chance(0.1):
             values.update(proxy_name=dice.pick(SURNAMES) + dice.pick(GIVEN),
-                          proxy_phone_enc=person.phone["enc"], proxy_phone_masked=person.phone["masked"],
+                          proxy_phone_enc=person.phone["enc"], proxy_phone_hash=person.phone["hash"],
+                          proxy_phone_masked=person.phone["masked"],
                           proxy_relation=dice.pick(RELATIONS))
         self._lifecycle(values, backfill)
         return values

@@ -25,7 +25,7 @@ from models.base import BigId, Model, ScopedMixin, utcnow
 STATUSES = ("submitted", "arrived", "not_arrived", "cancelled", "closed")
 ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "other")
 TRANSPORT_MODES = ("flight", "train", "coach", "car", "ship", "other")
-CHANNELS = ("web", "paper", "checkpoint", "import", "api")
+CHANNELS = ("web", "paper", "hotline", "checkpoint", "import", "api")
 CHECK_METHODS = ("phone", "visit")
 TEST_RESULTS = ("negative", "positive", "pending")
 CONTROL_MEASURES = ("none", "health_monitoring", "home_quarantine", "central_quarantine")
@@ -35,7 +35,7 @@ MAX_EDITS = 2
 PERSONAL_COLUMNS = ("name", "id_number_enc", "id_number_hash", "id_number_masked", "phone_enc",
                     "phone_hash", "phone_masked", "birth_date", "origin_address",
                     "destination_address", "work_unit", "transport_no", "transit",
-                    "other_symptoms", "proxy_name", "proxy_phone_enc", "proxy_phone_masked",
+                    "other_symptoms", "proxy_name", "proxy_phone_enc", "proxy_phone_hash", "proxy_phone_masked",
                     "proxy_relation")
 # Free text of the officers' checks and transfers: it may name the person too.
 PERSONAL_NOTES = ("note", "reason")
@@ -60,6 +60,11 @@ class Filing(ScopedMixin, Model):
         Index("ix_filing_anonymised_at", "anonymised_at",
               postgresql_where=text("anonymised_at IS NOT NULL"),
               sqlite_where=text("anonymised_at IS NOT NULL")),
+        # "My filings" (app.filings.access): a filer's phone finds what was filed with it.
+        Index("ix_filing_phone_hash", "phone_hash"),
+        Index("ix_filing_proxy_phone_hash", "proxy_phone_hash",
+              postgresql_where=text("proxy_phone_hash IS NOT NULL"),
+              sqlite_where=text("proxy_phone_hash IS NOT NULL")),
         Index("ix_filing_open_dest_arrival", "destination_region_code", "expected_arrival_at",
               postgresql_where=text("status IN ('submitted', 'not_arrived')"),
               sqlite_where=text("status IN ('submitted', 'not_arrived')")),
@@ -114,6 +119,7 @@ class Filing(ScopedMixin, Model):
     # Proxy filing (someone files for a family member)
     proxy_name = Column(String(50))
     proxy_phone_enc = Column(Text)
+    proxy_phone_hash = Column(String(64))
     proxy_phone_masked = Column(String(32))
     proxy_relation = Column(String(20))
 
@@ -209,3 +215,21 @@ class FilingRevision(Model):
     changes = Column(Text)  # JSON {"field": [old, new]}, sensitive values masked
 
     filing = relationship("Filing", back_populates="revisions")
+
+
+class FilerCode(Model):
+    """A one-time code sent by SMS to a filer's phone (app.filings.access): who asked
+    (the keyed hashes of the ID number and phone, never the values), the code's keyed
+    hash, until when it counts, and the wrong tries."""
+
+    __tablename__ = "filer_code"
+    __table_args__ = (Index("ix_filer_code_phone", "phone_hash", "id_number_hash"),)
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    id_number_hash = Column(String(64), nullable=False)
+    phone_hash = Column(String(64), nullable=False)
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+    attempts = Column(SmallInteger, nullable=False, default=0)
+    used_at = Column(DateTime)

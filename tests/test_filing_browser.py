@@ -56,6 +56,16 @@ def phone(browser, tmp_path):
     context.close()
 
 
+def sign_in(page, server, username):
+    """Sign in through the login page, as staff do."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{server}/login/")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('input[type="submit"], button[type="submit"]')
+
+
 def _local_input(days_ahead):
     return to_local(utcnow() + dt.timedelta(days=days_ahead)).strftime("%Y-%m-%dT%H:%M")
 
@@ -101,6 +111,7 @@ def test_file_get_the_receipt_edit_twice_and_be_refused_the_third_time(app, live
     assert re.fullmatch(r"[2-9A-Z]{10}", receipt)
     page.shot("2-receipt-list")
 
+    token = page.locator("#receipts a.button").get_attribute("href").split("#t=")[1]
     page.click("#receipts a.button")
     page.wait_for_selector("#filing-card:not([hidden])")
     assert page.locator("#receipt-code").inner_text() == receipt
@@ -114,11 +125,15 @@ def test_file_get_the_receipt_edit_twice_and_be_refused_the_third_time(app, live
         # A locator, not wait_for_function's string: the page's Content-Security-Policy refuses eval.
         expect(page.locator("#edits-left")).to_contain_text(str(expected_left))
         assert page.locator("#edit-message").inner_text() == "已保存。"
-    page.fill('#edit-form input[name="transport_no"]', "G3")
-    page.click("#save-edit")
-    expect(page.locator("#edit-message")).to_contain_text("上限")
-    message = page.locator("#edit-message").inner_text()
-    assert message == "该报备已修改 2 次，已达上限，不能再修改。"
+    # The edits are used up: no edit form any more, the notice says why; cancelling stays.
+    expect(page.locator("#edit-form")).to_be_hidden()
+    assert page.locator("#no-edits").inner_text() == "该报备已没有修改次数。"
+    assert page.locator("#cancel-filing").is_visible()
+    # A third change sent anyway is refused by the server with the same message as before.
+    third = page.request.put(f"{live_server}/api/v1/public/filings/{receipt}", data={"transport_no": "G3"},
+                             headers={"X-Filing-Token": token, "Accept-Language": "zh-CN"})
+    assert third.status == 409
+    assert third.json()["message"] == "该报备已修改 2 次，已达上限，不能再修改。"
     page.shot("4-third-edit-refused")
     with app.app_context():
         row = db.session.execute(select(Filing).where(Filing.receipt == receipt)).scalar_one()
@@ -193,15 +208,11 @@ def test_the_english_version(app, live_server, phone):
 
 
 def test_an_officer_checks_a_filing_on_a_phone(app, live_server, phone):
-    from tests.conftest import PASSWORD
     from tests.filing_data import store
 
     created = store(app, days_ahead=0.5, name="赵六")
     page = phone
-    page.goto(f"{live_server}/login/")
-    page.fill('input[name="username"]', "officer")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('input[type="submit"], button[type="submit"]')
+    sign_in(page, live_server, "officer")
     page.goto(f"{live_server}/filingdesk/queue")
     item = page.locator(f'.queue-item[data-receipt="{created.receipt}"]')
     assert item.count() == 1

@@ -8,6 +8,7 @@ Senders: ``log`` (default: writes the message to the log) and ``http`` (POSTs JS
 """
 import json
 import logging
+import re
 import urllib.request
 from typing import Callable, Optional
 
@@ -29,8 +30,20 @@ def register_sender(name: str, send: Callable[[Optional[str], str], None]) -> No
     SENDERS[name] = send
 
 
+# What a log line never carries: a link's access token (in its fragment, app.filings.links)
+# and a one-time code (six digits standing alone).
+_SECRETS = ((re.compile(r"#t=\S+"), "#t=***"), (re.compile(r"\b\d{6}\b"), "******"))
+
+
+def loggable(body: str) -> str:
+    """``body`` with its secrets starred."""
+    for pattern, replacement in _SECRETS:
+        body = pattern.sub(replacement, body)
+    return body
+
+
 def _log_sender(to, body):
-    log.info("SMS to %s: %s", identity.mask_phone(to) if to else "-", body)
+    log.info("SMS to %s: %s", identity.mask_phone(to) if to else "-", loggable(body))
 
 
 def _http_sender(to, body):

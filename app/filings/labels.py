@@ -85,7 +85,8 @@ TRANSPORT_LABELS = {
 }
 GENDER_LABELS = {"male": _l("Male"), "female": _l("Female")}
 CHANNEL_LABELS = {
-    "web": _l("Web page"), "paper": _l("Paper form"), "checkpoint": _l("Checkpoint"),
+    "web": _l("Web page"), "paper": _l("Paper form"), "hotline": _l("Hotline call (12345)"),
+    "checkpoint": _l("Checkpoint"),
     "import": _l("Import"), "api": _l("API"),
 }
 CHECK_METHOD_LABELS = {"phone": _l("By phone"), "visit": _l("Visit")}

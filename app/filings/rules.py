@@ -187,6 +187,17 @@ def load(schema: Schema, data, prefix: str = "") -> dict:
         raise ValidationFailed(FIX_FIELDS, _flatten(error.messages, prefix))
 
 
+def load_partly(schema: Schema, data, prefix: str = "") -> tuple[Optional[dict], dict]:
+    """The schema's load that keeps going: ``(the valid fields, errors by field)``, so
+    the rules of the fields that did load are checked too and every mistake is shown at
+    once. ``None`` for the fields when ``data`` is not an object at all."""
+    try:
+        return schema.load(data if data is not None else {}), {}
+    except ValidationError as error:
+        valid = error.valid_data if isinstance(data, dict) and isinstance(error.valid_data, dict) else None
+        return valid, _flatten(error.messages, prefix)
+
+
 def _flatten(messages, prefix) -> dict:
     if not isinstance(messages, dict):
         return {prefix.rstrip(".") or "_schema": _as_list(messages)}
@@ -236,9 +247,21 @@ def check_filing(data: dict, now: dt.datetime, regions: dict, problems: FieldErr
     _check_times(values, now, problems)
     if values.get("commitment") is not True:
         problems.add("commitment", _l("Please confirm the commitment."))
+    _check_proxy(values, problems)
+    return values
+
+
+def _check_proxy(values, problems):
+    """Someone filing for another person (a family member, or an elderly parent while not
+    travelling oneself) gives their own name and phone: the receipt and "my filings"
+    reach them through it."""
+    if not any(values.get(key) for key in ("proxy_name", "proxy_phone", "proxy_relation")):
+        return
+    for key in ("proxy_name", "proxy_phone"):
+        if not values.get(key):
+            problems.add(key, REQUIRED)
     if values.get("proxy_phone") and not identity.is_phone(values["proxy_phone"]):
         problems.add("proxy_phone", _l("Not a valid phone number."))
-    return values
 
 
 def region_codes(data: dict) -> set:

@@ -26,6 +26,7 @@ from sqlalchemy import String, and_, func, or_, select, tuple_, update
 from app.core import audit
 from app.filings import events as filing_events
 from app.filings import labels
+from app.filings import links
 from app.filings import rules
 from app.core import identity
 from app.core import rate_limits
@@ -54,7 +55,7 @@ COLUMNS = tuple(c.name for c in FILING.columns)
 OPEN_STATUSES = ("submitted", "not_arrived")
 # Sensitive input fields: (input name, masker, has a lookup hash).
 SENSITIVE = {"id_number": (identity.mask_id_number, True), "phone": (identity.mask_phone, True),
-             "proxy_phone": (identity.mask_phone, False)}
+             "proxy_phone": (identity.mask_phone, True)}
 PLAIN_FIELDS = tuple(f for f in rules.INPUT_FIELDS if f not in SENSITIVE) + (
     "birth_date", "arrival_day", "late_notice", "is_backfill")
 STAFF_EDITABLE = ("name", "origin_address", "transport_mode", "transport_no", "transit",
@@ -137,10 +138,12 @@ def scoped_row(conn, filing_id, jurisdiction: Optional[str], lock: bool = False)
     return row
 
 
-def row_by_token(conn, receipt: str, token: Optional[str], lock: bool = False) -> dict:
-    """The filing of ``receipt`` when ``token`` is its secret; NotFound otherwise."""
+def row_by_token(conn, receipt: str, token: Optional[str], *, now: dt.datetime, lock: bool = False) -> dict:
+    """The filing of ``receipt`` when ``token`` is its secret, or a signed token opening
+    it at ``now`` (app.filings.links); NotFound otherwise."""
     row = _row(conn, FILING.c.receipt == (receipt or "").strip().upper(), lock)
-    if row is None or not token or not secrets.compare_digest(row["token_hash"], identity.token_hash(token)):
+    if row is None or not token or not (
+            secrets.compare_digest(row["token_hash"], identity.token_hash(token)) or links.opens(row, token, now)):
         raise NotFound()
     return row
 
@@ -171,7 +174,7 @@ def create_one_filing(data, *, now: dt.datetime, channel: str) -> Created:
     def file(conn):
         return _file_publicly(conn, [data], now=now, channel=channel)[0]
 
-    with _resending_receipts():
+    with _resending_receipts(now):
         engine = dialects.of().single_statement_engine()
         if engine is None or _listeners_in_statement(engine) is None:  # several statements
             with db.engine.begin() as conn:
@@ -181,7 +184,7 @@ def create_one_filing(data, *, now: dt.datetime, channel: str) -> Created:
 
 def create_family(people: list, *, now: dt.datetime, channel: str) -> list[Created]:
     """A family's public filings in one transaction: all are stored or none."""
-    with _resending_receipts():
+    with _resending_receipts(now):
         with db.engine.begin() as conn:
             return _file_publicly(conn, people, now=now, channel=channel,
                                   prefix=lambda index: f"filings.{index}.")
@@ -201,18 +204,18 @@ RESENT = _l("This person has already filed for that day; the receipt was sent by
 
 
 @contextmanager
-def _resending_receipts():
+def _resending_receipts(now: dt.datetime):
     """A public filing repeating a person's day answers only that the receipt went by SMS
     to the phone on file, and sends it again there (SMS_RATE_LIMIT per phone, so a
     stranger cannot flood that phone); after the refused transaction, in one of its own."""
     try:
         yield
     except DuplicateFiling as duplicate:
-        resend_receipts(duplicate.receipts)
+        resend_receipts(duplicate.receipts, now=now)
         raise DuplicateFiling(duplicate.receipts, RESENT) from None
 
 
-def resend_receipts(receipts: list[str]) -> int:
+def resend_receipts(receipts: list[str], *, now: dt.datetime) -> int:
     """Queue the receipt SMS of these filings again, within each phone's limit; how many."""
     queued = 0
     with db.engine.begin() as conn:
@@ -224,7 +227,7 @@ def resend_receipts(receipts: list[str]) -> int:
             if phone is None or not rate_limits.try_hit(rate_limits.PHONE, identity.lookup_hash(phone)):
                 continue
             conn.execute(Notification.__table__.insert(), [_receipt_message(
-                row, phone, community.name if community else row["destination_region_code"])])
+                row, phone, community.name if community else row["destination_region_code"], now)])
             queued += 1
     return queued
 
@@ -239,13 +242,12 @@ def prepare_filings(conn, inputs: list, *, now, jurisdiction: Optional[str],
                     prefix=lambda i: "") -> list[Prepared]:
     """Load and check every input; ValidationFailed with every problem of every input.
     Destinations must lie within ``jurisdiction`` (None: anywhere)."""
-    loaded, errors = [], {}
+    loaded, errors, shape_errors = [], {}, []
     for index, data in enumerate(inputs):
-        try:
-            loaded.append(rules.load(rules.FILING_INPUT, data, prefix(index)))
-        except ValidationFailed as error:
-            errors.update(error.errors)
-            loaded.append(None)
+        valid, problems = rules.load_partly(rules.FILING_INPUT, data, prefix(index))
+        loaded.append(valid)
+        shape_errors.append(problems)
+        errors.update(problems)
     regions = region_info(conn, set().union(*(rules.region_codes(d) for d in loaded if d)))
     prepared, seen = [], {}
     for index, data in enumerate(loaded):
@@ -253,6 +255,12 @@ def prepare_filings(conn, inputs: list, *, now, jurisdiction: Optional[str],
             continue
         problems = FieldErrors(prefix(index))
         values = rules.check_filing(data, now, regions, problems)
+        # A field refused for its shape keeps that message alone; the rest are checked too.
+        problems.errors = {key: messages for key, messages in problems.errors.items()
+                           if key not in shape_errors[index]}
+        if shape_errors[index]:
+            errors.update(problems.errors)
+            continue
         destination = values.get("destination_region_code")
         if jurisdiction is not None and destination in regions and not is_within(destination, jurisdiction):
             problems.add("destination_region_code", OutsideJurisdiction().message)
@@ -286,7 +294,7 @@ def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None,
     def companions(new_rows):
         """The rows written with each new filing: its revision, audit entry and SMS."""
         messages = [(row["receipt"], _receipt_message(row, _sms_phone(receivers[id(row)].values),
-                                                      receivers[id(row)].destination.name))
+                                                      receivers[id(row)].destination.name, now))
                     for row in new_rows]
         return [(FilingRevision.__table__, "filing_id", [(row["receipt"], revision) for row in new_rows]),
                 (AuditLog.__table__, "entity_id", [(row["receipt"], {
@@ -438,7 +446,7 @@ def _sms_phone(values: dict) -> Optional[str]:
     return next((p for p in (values.get("phone"), values.get("proxy_phone")) if identity.is_mobile(p)), None)
 
 
-def _receipt_message(row, phone: Optional[str], community: str) -> Optional[dict]:
+def _receipt_message(row, phone: Optional[str], community: str, now: dt.datetime) -> Optional[dict]:
     """The SMS receipt to ``phone`` (none without a mobile)."""
     if phone is None:
         return None
@@ -446,6 +454,9 @@ def _receipt_message(row, phone: Optional[str], community: str) -> Optional[dict
              "%(community)s. Show the receipt at checkpoints.",
              receipt=row["receipt"], name=row["name"], day=format_local(row["expected_arrival_at"]),
              community=community)
+    link = links.receipt_link(row["receipt"], links.issue(links.LINK, row["receipt"], identity.lookup_hash(phone), now))
+    if link:
+        body += " " + _("View, change or cancel it: %(link)s", link=link)
     return notification_values("receipt", body, region_code=row["destination_region_code"], phone=phone)
 
 
@@ -454,7 +465,7 @@ def _receipt_message(row, phone: Optional[str], community: str) -> Optional[dict
 def edit_filing(conn, receipt: str, token: Optional[str], data, *, now) -> dict:
     """Apply the filer's changes (the given fields only). 409 when no edit is left, the
     arrival has passed or the filing is closed; 400 for invalid values."""
-    before = row_by_token(conn, receipt, token, lock=True)
+    before = row_by_token(conn, receipt, token, now=now, lock=True)
     changes = rules.load(rules.FILING_CHANGES, data)
     _refuse_unless_changeable(before, now, counting_edits=True)
     if not changes:
@@ -488,7 +499,7 @@ def edit_filing(conn, receipt: str, token: Optional[str], data, *, now) -> dict:
 
 
 def cancel_filing(conn, receipt: str, token: Optional[str], *, now) -> dict:
-    before = row_by_token(conn, receipt, token, lock=True)
+    before = row_by_token(conn, receipt, token, now=now, lock=True)
     _refuse_unless_changeable(before, now, counting_edits=False)
     result = conn.execute(update(FILING).where(*_changeable(before["id"], now))
                           .values(status="cancelled", updated_at=now))

@@ -14,13 +14,14 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_babel import get_locale, lazy_gettext as _l
 from markupsafe import Markup
 
-from app.filings import labels
+from app.filings import access, guide, labels
 from app.filings import service as filings
 from app.core.errors import ValidationFailed
 from app.core.extensions import db
 from app.filings.rules import NOT_COUNTRIES, PROXY_RELATIONS
 from app.core.rate_limits import public_limit
 from app.core.clock import format_local
+from app.regions.service import region_path
 from models.base import utcnow
 
 public_filings = Blueprint("public_filings", __name__, url_prefix="/api/v1/public/filings")
@@ -108,9 +109,10 @@ def show_filing(receipt):
             200: {description: the filing, content: {application/json: {schema: {type: object}}}}
             404: {$ref: '#/components/responses/Public404'}
     """
+    now = utcnow()
     with db.engine.connect() as conn:
-        row = filings.row_by_token(conn, receipt, request.headers.get(TOKEN_HEADER))
-        return jsonify(filings.filer_view(conn, row, utcnow()))
+        row = filings.row_by_token(conn, receipt, request.headers.get(TOKEN_HEADER), now=now)
+        return jsonify(filings.filer_view(conn, row, now))
 
 
 @public_filings.put("/<receipt>")
@@ -155,6 +157,90 @@ def cancel_filing(receipt):
         return jsonify(filings.filer_view(conn, row, now))
 
 
+# ---- my filings: back to one's filings from any phone ------------------------------------
+
+public_access = Blueprint("public_access", __name__, url_prefix="/api/v1/public")
+public_limit()(public_access)  # PUBLIC_RATE_LIMIT per client IP, every method
+
+
+@public_access.post("/otp")
+def send_code():
+    """A one-time code by SMS for "my filings": 202 always.
+        ---
+        post:
+          summary: Ask for a one-time code (sent only when the ID number and phone match a filing)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [id_number, phone]
+                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20}}
+          responses:
+            202:
+              description: accepted; a code went by SMS if the ID number and phone match a filing
+              content: {application/json: {schema: {type: object, properties: {message: {type: string}}}}}
+            400: {description: invalid input, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            429: {description: too many codes for this phone or ID number, or from this address, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+    """
+    access.send_code(request.get_json(silent=True), now=utcnow())
+    return jsonify({"message": str(CODE_SENT)}), 202
+
+
+CODE_SENT = _l("If this ID number and phone belong to a filing, a code is on its way by SMS.")
+
+
+@public_access.post("/my-filings")
+def my_filings():
+    """The filings made with a phone, once its one-time code is given.
+        ---
+        post:
+          summary: List one's filings (the person's and the family members filed from the phone)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [id_number, phone, otp]
+                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20},
+                               otp: {type: string}}
+          responses:
+            200:
+              description: the filings; each token opens its filing (X-Filing-Token) for 30 minutes
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [filings]
+                    properties:
+                      filings:
+                        type: array
+                        items:
+                          type: object
+                          required: [receipt, token, status, name, expected_arrival_at, edits_left]
+                          properties:
+                            receipt: {type: string}
+                            token: {type: string}
+                            status: {type: string}
+                            name: {type: string}
+                            expected_arrival_at: {type: string, description: "ISO 8601 with the offset"}
+                            edits_left: {type: integer}
+                            can_edit: {type: boolean}
+                            can_cancel: {type: boolean}
+                            destination_name: {type: string, nullable: true}
+                            proxy_relation: {type: string, nullable: true}
+                            self: {type: boolean, description: "the person of the ID number given"}
+                            token_expires_at: {type: string}
+            400: {description: invalid input, or the code is wrong or expired (errors.otp), content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+    """
+    found = access.open_filings(request.get_json(silent=True), now=utcnow())
+    if found is None:
+        raise ValidationFailed(access.WRONG_CODE, {"otp": [access.WRONG_CODE]})
+    return jsonify({"filings": found})
+
+
 # ---- pages --------------------------------------------------------------------------
 
 def form_choices() -> dict:
@@ -178,11 +264,42 @@ def countries() -> list[tuple[str, str]]:
 
 @report_pages.get("/")
 def report_form():
+    """The form; ``?to=<code>`` (a poster's QR) fills the destination in down to that
+    region of the province (an unknown code is ignored)."""
     province = current_app.config["PROVINCE_CODE"]
+    path = destination_path(request.args.get("to"))
     return render_template("report/form.html", labels=labels.FIELD_LABELS, choices=form_choices(),
                            submit_url=url_for("public_filings.create_filing"),
                            batch_url=url_for("public_filings.create_family"), staff=False,
-                           dest_root=province, dest_root_level=1, dest_root_label="")
+                           dest_root=province, dest_root_level=1, dest_root_label="",
+                           dest_preset=path[-1].code if path else "",
+                           dest_preset_name=" ".join(r.name for r in path[1:]))
+
+
+def destination_path(code) -> list:
+    """The regions from the province down to ``code`` when it is a city, county, township
+    or community of the province; [] otherwise."""
+    province = current_app.config["PROVINCE_CODE"]
+    if not isinstance(code, str) or not code.isdigit() or not code.startswith(province) or len(code) > 12:
+        return []
+    path = region_path(code)
+    return path if path and path[-1].code == code and len(path) > 1 else []
+
+
+@report_pages.get("/mine")
+def my_filings_page():
+    """我的报备: ID number, phone and a one-time SMS code list one's filings."""
+    return render_template("report/mine.html", labels=labels.FIELD_LABELS,
+                           otp_url=url_for("public_access.send_code"),
+                           list_url=url_for("public_access.my_filings"),
+                           status_labels=_texts(labels.STATUS_LABELS),
+                           relation_labels=_texts(labels.RELATION_LABELS))
+
+
+@report_pages.get("/help")
+def help_page():
+    """How filing works, for people and for the posters' 明白纸."""
+    return render_template("report/help.html", guide=guide, hotline=current_app.config["REPORT_HOTLINE"])
 
 
 @report_pages.get("/receipt/<receipt>")
@@ -251,4 +368,5 @@ def change_value_filter(value, field):
 
 def register(registry):
     registry.add_blueprint(public_filings, csrf_exempt=True)
+    registry.add_blueprint(public_access, csrf_exempt=True)
     registry.add_blueprint(report_pages)

@@ -38,7 +38,7 @@ from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField
 
 FILINGS = ("Filings", _l("Filings"))
-STAFF_CHANNELS = ("paper", "checkpoint")
+STAFF_CHANNELS = ("paper", "hotline", "checkpoint")
 LIST_COLUMNS = ["receipt", "name", "id_number_masked", "phone_masked", "destination_region_code",
                 "expected_arrival_at", "status", "check_count", "late_notice", "channel"]
 # No birth date: with the masked ID number and the destination county it rebuilds the
@@ -290,7 +290,8 @@ class FilingEntryView(BaseView):
             "filings/paper.html", labels=labels.FIELD_LABELS, choices=form_choices(),
             root_code=root.code if root else "", root_label=region_label(root) if root else "",
             root_level=root.level if root else 0,
-            channel=request.args.get("channel") if request.args.get("channel") in STAFF_CHANNELS else "paper")
+            channel=request.args.get("channel") if request.args.get("channel") in STAFF_CHANNELS else "paper",
+            channel_choices=[(c, labels.choice_label("channel", c)) for c in STAFF_CHANNELS])
 
     @expose("/import", methods=["GET", "POST"])
     @has_access

@@ -1,14 +1,19 @@
-from flask import request
-from flask_appbuilder import expose
+import io
+
+from flask import abort, current_app, request, send_file, url_for
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.api import protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app.core import roles
-from app.core.jurisdiction import current_jurisdiction, ensure_within
-from app.regions.service import check_assignable_region, check_new_region, label, labels_with_place, search_jurisdictions, \
-    search_regions
+from app.core.jurisdiction import current_jurisdiction, ensure_within, is_within
+from app.filings import links, posters
+from app.regions.service import check_assignable_region, check_new_region, label, labels_with_place, region_path, \
+    search_jurisdictions, search_regions
 from models import Region
+from models.region import LEVEL_COMMUNITY, LEVEL_TOWNSHIP
 from views.core.api_input import safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.core.search import search_doc, select2_search
@@ -34,9 +39,24 @@ class RegionWriteRule:
         """Only the name can change."""
 
 
+# Codes of the levels that get posters: a township's (9 digits) and a community's (12).
+POSTER_CODE_LENGTHS = (9, 12)
+
+
+def _code_with_poster(code) -> Markup:
+    """The code, and for a township or community the button that prints its poster."""
+    if len(code or "") not in POSTER_CODE_LENGTHS:
+        return Markup("{}").format(code)
+    return Markup('{} <a class="btn btn-xs btn-default poster-link" href="{}" target="_blank" rel="noopener">'
+                  '<i class="fa fa-print"></i> {}</a>').format(
+        code, url_for("RegionView.poster", code=code), _l("Poster and guide (PDF)"))
+
+
 class RegionView(RegionWriteRule, ScopedModelView):
     datamodel = SQLAInterface(Region)
     class_permission_name = roles.REGION
+    method_permission_name = {**roles.METHOD_PERMISSIONS, "poster": roles.READ}
+    formatters_columns = {"code": _code_with_poster}
     list_title = _l("Regions")
     show_title = _l("Region")
     add_title = _l("Add region")
@@ -48,6 +68,21 @@ class RegionView(RegionWriteRule, ScopedModelView):
     edit_columns = ["name"]
     order_columns = ["code", "name", "level"]
     base_order = ("code", "asc")
+
+    @expose("/poster/<code>")
+    @has_access
+    def poster(self, code):
+        """The A4 poster and 明白纸 of a township or community of the jurisdiction (a
+        region of another jurisdiction, or of another level: 404)."""
+        if not code.isdigit() or not is_within(code, current_jurisdiction()):
+            abort(404)
+        path = region_path(code)
+        if not path or path[-1].code != code or path[-1].level not in (LEVEL_TOWNSHIP, LEVEL_COMMUNITY):
+            abort(404)
+        pdf = posters.poster_pdf(posters.Poster(
+            place=" ".join(region.name for region in path[1:]), url=links.public_url(f"/report/?to={code}"),
+            hotline=current_app.config["REPORT_HOTLINE"]))
+        return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"poster-{code}.pdf")
 
 
 class RegionApi(RegionWriteRule, ScopedModelRestApi):

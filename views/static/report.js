@@ -105,6 +105,13 @@
       box.regions = regions;
       self.fill(select, regions, "");
       filter.hidden = regions.length <= 12;
+      // A poster's link (/report/?to=<code>) fills the destination in, level by level.
+      var preset = self.el.dataset.preset || "";
+      var step = regions.filter(function (region) { return preset.indexOf(region.code) === 0; })[0];
+      if (step) {
+        select.value = step.code;
+        select.dispatchEvent(new Event("change"));
+      }
     });
     filter.addEventListener("input", function () { self.fill(select, box.regions || [], filter.value.trim()); });
     select.addEventListener("change", function () {
@@ -149,6 +156,13 @@
     this.cascades = $all(".cascade", form).map(function (el) { return new Cascade(el, self.text); });
     this.addPerson();
     $("#add-person", form).addEventListener("click", function () { self.addPerson(); });
+    $all('input[name="_for"]', form).forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        show($("#filer", form), self.forOthers());
+        $("#add-person span", form).textContent = self.forOthers() ? self.text.add_traveller : self.text.add_person;
+        self.renumber();
+      });
+    });
     $("#backfill", form).addEventListener("change", function (event) {
       show($("#arrived-wrap", form), event.target.checked);
       show($("#expected-wrap", form), !event.target.checked);
@@ -176,12 +190,21 @@
 
   ReportForm.prototype.persons = function () { return $all(".person", this.people); };
 
+  // Filing for someone else without travelling oneself: the filer gives their own name
+  // and phone, and every person listed is a traveller with their relation to the filer.
+  ReportForm.prototype.forOthers = function () {
+    var choice = $("#for-others", this.form);
+    return !!(choice && choice.checked);
+  };
+
   ReportForm.prototype.renumber = function () {
+    var others = this.forOthers();
     this.persons().forEach(function (node, index) {
       var title = $(".person-title", node);
-      title.textContent = index === 0 ? title.dataset.first : title.dataset.other + " " + index;
+      if (others) { title.textContent = title.dataset.traveller + " " + (index + 1); }
+      else { title.textContent = index === 0 ? title.dataset.first : title.dataset.other + " " + index; }
       show($(".remove-person", node), index > 0);
-      show($(".relation", node), index > 0);
+      show($(".relation", node), others || index > 0);
     });
   };
 
@@ -207,10 +230,12 @@
     else { delete shared.arrived_at; }
     if (shared.origin_country !== "CN") { delete shared.origin_region_code; }
     var people = this.persons().map(function (node) { return values(node, PERSON_FIELDS); });
-    var first = people[0];
+    var first = people[0], others = this.forOthers();
+    if (!others) { delete shared.proxy_name; delete shared.proxy_phone; }
     return people.map(function (person, index) {
       var filing = Object.assign({}, shared, person);
       if (filing.id_type === "resident_id") { delete filing.gender; }
+      if (others) { return filing; }
       if (index === 0) { delete filing.proxy_relation; }
       else { filing.proxy_name = first.name; filing.proxy_phone = first.phone; }
       return filing;
@@ -238,16 +263,18 @@
       });
   };
 
+  // Every error the server found, at its field; one with no field on the page goes
+  // into the message above the form, so none is left unsaid.
   ReportForm.prototype.showErrors = function (data) {
     var self = this, persons = this.persons();
-    var errors = data.errors || {};
+    var errors = data.errors || {}, unplaced = [];
     Object.keys(errors).forEach(function (key) {
       var match = /^filings\.(\d+)\.(.+)$/.exec(key);
       var index = match ? Number(match[1]) : 0, field = match ? match[2] : key;
       var text = [].concat(errors[key]).join(" ");
-      if (!showError(persons[index], field, text)) { showError(self.form, field, text); }
+      if (!showError(persons[index], field, text) && !showError(self.form, field, text)) { unplaced.push(text); }
     });
-    showMessage($("#form-message", this.form), data.message || this.text.fix);
+    showMessage($("#form-message", this.form), [data.message || this.text.fix].concat(unplaced).join(" "));
   };
 
   ReportForm.prototype.done = function (created, sent) {
@@ -356,11 +383,13 @@
     });
     $("#receipt-status").textContent = text.status_labels[filing.status] || filing.status;
     $("#edits-left").textContent = text.edits_left.replace("{n}", filing.edits_left);
+    show($("#edits-left"), filing.can_cancel);
     show($("#no-edits"), filing.edits_left === 0 && filing.can_cancel);
     $("#no-edits").textContent = text.no_edits;
-    // The form stays while the filing may change: the server has the last word.
-    show(this.form, filing.can_cancel);
+    // No edit form once the edits are used up, the filing is cancelled or the arrival passed.
+    show(this.form, filing.can_edit);
     show($("#cancel-filing"), filing.can_cancel);
+    if (filing.can_edit && /[#&]edit(&|$)/.test(window.location.hash || "")) { this.form.scrollIntoView({block: "start"}); }
     var form = this.form;
     ["expected_arrival_at", "departure_at"].forEach(function (name) {
       $('[name="' + name + '"]', form).value = localInput(filing[name]);
@@ -415,7 +444,113 @@
     });
   };
 
+  // ---- my filings: ID number, phone and an SMS code --------------------------------------
+  function MyFilings(card) {
+    var self = this;
+    this.card = card;
+    this.form = $("#mine-form");
+    this.text = messages("mine-messages");
+    $("#send-code").addEventListener("click", function () { self.ask(); });
+    this.form.addEventListener("submit", function (event) { event.preventDefault(); self.open(); });
+  }
+
+  MyFilings.prototype.person = function () { return values(this.form, ["id_number", "phone"]); };
+
+  MyFilings.prototype.fail = function (result) {
+    var self = this, errors = (result.data && result.data.errors) || {};
+    Object.keys(errors).forEach(function (field) { showError(self.form, field, [].concat(errors[field]).join(" ")); });
+    showMessage($("#mine-message"), (result.data && result.data.message) || this.text.failed);
+  };
+
+  MyFilings.prototype.ask = function () {
+    var self = this, button = $("#send-code");
+    clearErrors(this.form);
+    showMessage($("#mine-message"), "");
+    button.disabled = true;
+    api("POST", this.card.dataset.otpUrl, this.person()).then(function (result) {
+      button.disabled = false;
+      if (!result.ok) { self.fail(result); return; }
+      showMessage($("#mine-message"), self.text.sent, "success");
+      show($("#otp-field"), true);
+      show($("#open-mine"), true);
+      $('input[name="otp"]', self.form).focus();
+    }, function () { button.disabled = false; showMessage($("#mine-message"), self.text.failed); });
+  };
+
+  MyFilings.prototype.open = function () {
+    var self = this;
+    clearErrors(this.form);
+    showMessage($("#mine-message"), "");
+    api("POST", this.card.dataset.listUrl, values(this.form, ["id_number", "phone", "otp"])).then(function (result) {
+      if (!result.ok) { self.fail(result); return; }
+      show(self.card, false);
+      show($("#mine-list"), true);
+      self.render(result.data.filings || []);
+    }, function () { showMessage($("#mine-message"), self.text.failed); });
+  };
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  MyFilings.prototype.render = function (filings) {
+    var self = this, text = this.text, list = $("#mine-items");
+    list.innerHTML = "";
+    show($("#mine-empty"), filings.length === 0);
+    $("#mine-expiry").textContent = filings.length ? text.expiry : "";
+    filings.forEach(function (filing) {
+      var item = element("div", "mine-item");
+      item.dataset.receipt = filing.receipt;
+      var head = element("div", "mine-head");
+      head.appendChild(element("span", "mine-name", filing.name));
+      head.appendChild(element("span", "status status-" + filing.status, text.status_labels[filing.status] || filing.status));
+      item.appendChild(head);
+      item.appendChild(element("div", "mine-code", filing.receipt));
+      var who = filing.self ? text.self : filing.proxy_relation ?
+        text.relation.replace("{relation}", text.relation_labels[filing.proxy_relation] || filing.proxy_relation) : "";
+      var meta = [text.arrival + " " + localText(filing.expected_arrival_at), filing.destination_name || "", who];
+      item.appendChild(element("div", "mine-meta", meta.filter(Boolean).join(" · ")));
+      if (filing.can_edit) { item.appendChild(element("div", "mine-meta edits", text.edits_left.replace("{n}", filing.edits_left))); }
+      var actions = element("div", "mine-actions");
+      var link = "/report/receipt/" + filing.receipt + "#t=" + encodeURIComponent(filing.token);
+      var view = element("a", "button view", text.view);
+      view.href = link;
+      actions.appendChild(view);
+      if (filing.can_edit) {
+        var edit = element("a", "button edit", text.edit);
+        edit.href = link + "&edit";
+        actions.appendChild(edit);
+      }
+      if (filing.can_cancel) {
+        var cancel = element("button", "danger cancel", text.cancel);
+        cancel.type = "button";
+        cancel.addEventListener("click", function () { self.cancel(filing, item); });
+        actions.appendChild(cancel);
+      }
+      item.appendChild(actions);
+      list.appendChild(item);
+    });
+  };
+
+  MyFilings.prototype.cancel = function (filing, item) {
+    var self = this, message = $("#list-message");
+    if (!window.confirm(this.text.confirm_cancel)) { return; }
+    api("DELETE", "/api/v1/public/filings/" + filing.receipt, undefined, {"X-Filing-Token": filing.token}).then(function (result) {
+      if (!result.ok) { showMessage(message, result.data.message || self.text.failed); return; }
+      var status = $(".status", item);
+      status.className = "status status-cancelled";
+      status.textContent = self.text.status_labels.cancelled;
+      $all(".edit, .cancel, .edits", item).forEach(function (node) { node.remove(); });
+      showMessage(message, self.text.cancelled, "success");
+    }, function () { showMessage(message, self.text.failed); });
+  };
+
   document.addEventListener("DOMContentLoaded", function () {
+    var mine = document.getElementById("mine-ask");
+    if (mine) { new MyFilings(mine); }
     var form = document.getElementById("report-form");
     if (form) { new ReportForm(form); }
     var card = document.getElementById("filing-card");
