@@ -7,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.core import roles
 from app.core.errors import DomainError
+from app.crossmatch.cli import feeds_cli
 from app.ledgers.io import TABLES
 
 
@@ -305,6 +306,7 @@ def register_commands(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(ledgers_cli)
+    app.cli.add_command(feeds_cli)
     app.cli.add_command(setup)
     app.extensions.setdefault("demo_hooks", [])
     app.extensions.setdefault("demo_place_hooks", [])

@@ -1,0 +1,215 @@
+"""The matching rules 比对规则: each written once, as ``INSERT ... SELECT`` joining on the
+keyed hashes of ID numbers (or phones, when a feed gives only a phone); no row is
+looked at in Python. ``match(now)`` runs them all, as of ``now`` (the clock is a
+parameter, so a test or a run after downtime decides exactly as a punctual one).
+
+Idempotent: a finding is unique per person (keyed hash), kind and episode (the filing,
+or the local day of the feed's event); a rule finding it again inserts nothing.
+
+Who owns a finding (``region_code``): the person's filing's destination community (the
+latest filing first), else the community of the ledger household they live in, else the
+region the feed names (the city or county an arrival was seen in). Tests are those of the
+``test_result`` feed.
+
+Kinds (the windows are the issue's):
+- ``positive``: a positive test of anyone with a filing or in a ledger;
+- ``contact_arrived``: a close or secondary contact who has a filing (arriving no more
+  than 14 days before the exposure, or later) or lives in a ledger household;
+- ``from_risk_area``: a filing whose origin county (or a county code written in its
+  transit) lies in a risk area in force at departure (departure time, else the expected
+  arrival), whatever the traveller ticked, and with no control measure recorded;
+- ``arrived_without_filing``: an arrival seen with no filing expected or arrived within
+  ±1 day of it (inclusive);
+- ``no_test_after_arrival``: arrived (checked) 24 h ago or more and no test sampled in
+  [arrival, arrival + 24 h];
+- ``missing_second_test``: arrived 3 days ago or more and tests on fewer than two
+  different local days in [arrival, arrival + 3 days].
+Only what happened in the last LOOKBACK days is matched: older episodes were matched
+when they were new, and a run stays bounded at millions of rows.
+"""
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (BigInteger, DateTime, String, and_, cast, distinct, exists, func, literal,
+                        literal_column, null, or_, select)
+
+from app.core import clock
+from app.core.jurisdiction import code_within
+from app.core.sqltools import dialect_of, insert_ignoring_conflicts
+from app.core.transaction import transaction
+from app.core.extensions import db
+from models import Filing, Resident
+from models.crossmatch import (FINDING_KINDS, FINDING_PRIORITY, FeedArrivalPush, FeedContact,
+                               FeedTestResult, Finding, RiskArea)
+
+LOOKBACK = dt.timedelta(days=30)
+FIRST_TEST_WITHIN = dt.timedelta(hours=24)
+SECOND_TEST_WITHIN = dt.timedelta(days=3)
+FILING_NEAR_ARRIVAL = dt.timedelta(days=1)
+CONTACT_FILING_BEFORE = dt.timedelta(days=14)
+PERSON_KEYS = ("id_number_hash", "phone_hash")
+
+F, R = Filing.__table__, Resident.__table__
+T, C, P = FeedTestResult.__table__, FeedContact.__table__, FeedArrivalPush.__table__
+RA, FINDING = RiskArea.__table__, Finding.__table__
+COLUMNS = ("kind", "priority", "person_hash", "episode", "region_code", "filing_id", "resident_id",
+           "batch_id", "name_masked", "id_masked", "event_at", "raised_at", "status")
+NO_ID = cast(null(), BigInteger)
+
+
+def shifted(column, delta: dt.timedelta, dialect: str):
+    """SQL: a naive-UTC time (or a date's midnight) moved by a fixed ``delta``, in the
+    form the column is stored in (SQLite keeps text, so the text is rebuilt)."""
+    seconds = int(delta.total_seconds())
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m-%d %H:%M:%S", column, literal_column(f"'{seconds:+d} seconds'")) \
+            .concat(func.coalesce(func.substr(column, 20), ""))
+    return cast(column + literal_column(f"INTERVAL '{seconds} seconds'"), DateTime)
+
+
+def masked_name(column):
+    """The first character of a name, then stars: what a finding shows of a person."""
+    return func.substr(column, 1, 1).concat("**")
+
+
+class Rules:
+    """The statements of one run: ``now``, the dialect and an optional jurisdiction."""
+
+    def __init__(self, now: dt.datetime, dialect: str, jurisdiction: Optional[str] = None):
+        self.now, self.dialect, self.jurisdiction = now, dialect, jurisdiction
+        self.since = now - LOOKBACK
+
+    def shifted(self, column, delta):
+        return shifted(column, delta, self.dialect)
+
+    def values(self, kind, person, episode, region, filing_id, resident_id, batch_id, name, id_masked, event_at):
+        return (literal(kind), literal(FINDING_PRIORITY[kind]), person, cast(episode, String), region,
+                filing_id, resident_id, batch_id, masked_name(name), id_masked, event_at,
+                literal(self.now, DateTime), literal("open"))
+
+    def owned(self, select_, region):
+        return select_.where(code_within(region, self.jurisdiction))
+
+    # ---- people found in a feed, owned by their filing or their household ---------------
+
+    def of_people(self, kind, feed, where, episode, event_at, filing_near):
+        """For each feed row (``where``) of a person with a filing (``filing_near(f)``),
+        else living in a ledger household: the finding, owned by that filing or household."""
+        statements = []
+        id_masked = func.coalesce(*[feed.c[c] for c in ("id_number_masked", "phone_masked") if c in feed.c])
+        feed_name = feed.c.name if "name" in feed.c else None
+        for key in (k for k in PERSON_KEYS if k in feed.c):
+            person = feed.c[key]
+            this_key = person.isnot(None) if key == "id_number_hash" else \
+                and_(feed.c.id_number_hash.is_(None), person.isnot(None))
+            f, r = F.alias("f"), R.alias("r")
+            by_filing = (select(*self.values(kind, person, episode, f.c.destination_region_code, f.c.id, NO_ID,
+                                             feed.c.batch_id, func.coalesce(feed_name, f.c.name), id_masked,
+                                             event_at))
+                         .select_from(feed.join(f, and_(f.c[key] == person, f.c.status != "cancelled",
+                                                        filing_near(f))))
+                         .where(where, this_key).order_by(f.c.expected_arrival_at.desc()))
+            by_household = (select(*self.values(kind, person, episode, r.c.community_code, NO_ID, r.c.id,
+                                                feed.c.batch_id, func.coalesce(feed_name, r.c.name), id_masked,
+                                                event_at))
+                            .select_from(feed.join(r, r.c[key] == person)).where(where, this_key))
+            statements += [self.owned(by_filing, f.c.destination_region_code),
+                           self.owned(by_household, r.c.community_code)]
+        return statements
+
+    def positive(self):
+        t = T.alias("t")
+        return self.of_people(
+            "positive", t, and_(t.c.result == "positive", t.c.sampled_at >= self.since,
+                                t.c.sampled_at <= self.now),
+            t.c.sampled_day, t.c.sampled_at,
+            lambda f: f.c.expected_arrival_at >= self.shifted(t.c.sampled_at, -LOOKBACK))
+
+    def contact_arrived(self):
+        c = C.alias("c")
+        return self.of_people(
+            "contact_arrived", c, and_(c.c.exposed_on >= self.since.date(), c.c.exposed_on <= self.now.date()),
+            c.c.exposed_on, self.shifted(c.c.exposed_on, dt.timedelta()),
+            lambda f: f.c.expected_arrival_at >= self.shifted(c.c.exposed_on, -CONTACT_FILING_BEFORE))
+
+    # ---- filings judged against the risk areas -----------------------------------------
+
+    def from_risk_area(self):
+        f, ra = F.alias("f"), RA.alias("ra")
+        departure = func.coalesce(f.c.departure_at, f.c.expected_arrival_at)
+        county = func.substr(ra.c.region_code, 1, 6)
+        in_force = and_(ra.c.effective_from <= departure,
+                        or_(ra.c.effective_until.is_(None), ra.c.effective_until > departure),
+                        or_(county == f.c.origin_region_code, f.c.transit.contains(county)))
+        batch = select(func.min(ra.c.batch_id)).where(in_force).scalar_subquery()
+        statement = select(*self.values(
+            "from_risk_area", f.c.id_number_hash, f.c.id, f.c.destination_region_code, f.c.id, NO_ID, batch,
+            f.c.name, f.c.id_number_masked, departure)).where(
+            f.c.status != "cancelled", f.c.anonymised_at.is_(None), f.c.expected_arrival_at >= self.since,
+            or_(f.c.control_measure.is_(None), f.c.control_measure == "none"), exists().where(in_force))
+        return [self.owned(statement, f.c.destination_region_code)]
+
+    # ---- arrivals seen without a filing ------------------------------------------------
+
+    def arrived_without_filing(self):
+        statements = []
+        p = P.alias("p")
+        low, high = self.shifted(p.c.seen_at, -FILING_NEAR_ARRIVAL), self.shifted(p.c.seen_at, FILING_NEAR_ARRIVAL)
+        for key in PERSON_KEYS:
+            f, r = F.alias("f"), R.alias("r")
+            person = p.c[key]
+            this_key = person.isnot(None) if key == "id_number_hash" else \
+                and_(p.c.id_number_hash.is_(None), person.isnot(None))
+            filed = exists().where(f.c[key] == person, f.c.status != "cancelled",
+                                   or_(f.c.expected_arrival_at.between(low, high), f.c.arrived_at.between(low, high)))
+            household = select(func.min(r.c.community_code)).where(r.c[key] == person).scalar_subquery()
+            resident = select(func.min(r.c.id)).where(r.c[key] == person).scalar_subquery()
+            region = func.coalesce(household, p.c.region_code)
+            statement = select(*self.values(
+                "arrived_without_filing", person, clock.sql_local_day(p.c.seen_at, self.dialect), region, NO_ID,
+                resident, p.c.batch_id, null(), func.coalesce(p.c.id_number_masked, p.c.phone_masked),
+                p.c.seen_at)).where(this_key, p.c.seen_at >= self.since, p.c.seen_at <= self.now, ~filed)
+            statements.append(self.owned(statement, region))
+        return statements
+
+    # ---- tests after arrival -----------------------------------------------------------
+
+    def _arrived(self, f, at_least):
+        return and_(f.c.status.in_(("arrived", "closed")), f.c.anonymised_at.is_(None),
+                    f.c.arrived_at >= self.since, f.c.arrived_at <= self.now - at_least)
+
+    def _tests_after_arrival(self, t, f, within):
+        return and_(t.c.id_number_hash == f.c.id_number_hash, t.c.sampled_at >= f.c.arrived_at,
+                    t.c.sampled_at <= self.shifted(f.c.arrived_at, within))
+
+    def _of_arrival(self, kind, f, *where):
+        statement = select(*self.values(
+            kind, f.c.id_number_hash, f.c.id, f.c.destination_region_code, f.c.id, NO_ID, NO_ID, f.c.name,
+            f.c.id_number_masked, f.c.arrived_at)).where(*where)
+        return [self.owned(statement, f.c.destination_region_code)]
+
+    def no_test_after_arrival(self):
+        f, t = F.alias("f"), T.alias("t")
+        tested = exists().where(self._tests_after_arrival(t, f, FIRST_TEST_WITHIN))
+        return self._of_arrival("no_test_after_arrival", f, self._arrived(f, FIRST_TEST_WITHIN), ~tested)
+
+    def missing_second_test(self):
+        f, t = F.alias("f"), T.alias("t")
+        days = select(func.count(distinct(t.c.sampled_day))).where(
+            self._tests_after_arrival(t, f, SECOND_TEST_WITHIN)).scalar_subquery()
+        return self._of_arrival("missing_second_test", f, self._arrived(f, SECOND_TEST_WITHIN), days < 2)
+
+    def statements(self):
+        """Every rule's statements, the most urgent kind first."""
+        for kind in FINDING_KINDS:
+            for statement in getattr(self, kind)():
+                yield kind, insert_ignoring_conflicts(FINDING, self.dialect).from_select(COLUMNS, statement)
+
+
+@transaction
+def match(now: dt.datetime, jurisdiction: Optional[str] = None) -> dict[str, int]:
+    """Run every rule as of ``now``; how many findings of each kind are new."""
+    raised = {kind: 0 for kind in FINDING_KINDS}
+    for kind, statement in Rules(now, dialect_of(), jurisdiction).statements():
+        raised[kind] += db.session.execute(statement).rowcount or 0
+    return raised
