@@ -137,8 +137,8 @@ ID_NOTE = _l("ID number; a resident ID is checked by its check digit.")
 REGION_NOTE = _l("Division code; must lie within your jurisdiction.")
 COLUMNS: dict[str, list[FeedColumn]] = {
     "test_result": [
-        FeedColumn("id_number", _l("ID number"), id_number, True, ID_NOTE),
-        FeedColumn("name", _l("Name"), text(50)),
+        FeedColumn("id_number", _l("ID card number"), id_number, True, ID_NOTE),
+        FeedColumn("name", _l("Full name"), text(50)),
         FeedColumn("sampled_at", _l("Sampled at"), moment, True, _l("e.g. 2022-03-15 08:30")),
         FeedColumn("result", _l("Result"), None, True, options=RESULT_LABELS),
         FeedColumn("lab", _l("Laboratory"), text(100)),
@@ -146,17 +146,17 @@ COLUMNS: dict[str, list[FeedColumn]] = {
                    note=_l("Division code; empty: your jurisdiction.")),
     ],
     "contact": [
-        FeedColumn("id_number", _l("ID number"), id_number, note=_l("ID number and/or phone.")),
-        FeedColumn("phone", _l("Phone"), phone, note=_l("ID number and/or phone.")),
-        FeedColumn("name", _l("Name"), text(50)),
+        FeedColumn("id_number", _l("ID card number"), id_number, note=_l("ID number and/or phone.")),
+        FeedColumn("phone", _l("Mobile phone"), phone, note=_l("ID number and/or phone.")),
+        FeedColumn("name", _l("Full name"), text(50)),
         FeedColumn("kind", _l("Contact kind"), None, True, options=CONTACT_KIND_LABELS),
         FeedColumn("exposed_on", _l("Exposure date"), date, True, _l("e.g. 2022-03-15")),
         FeedColumn("case_ref", _l("Source case"), text(50)),
         FeedColumn("region_code", _l("Reporting region"), region_code, True, REGION_NOTE),
     ],
     "arrival_push": [
-        FeedColumn("id_number", _l("ID number"), id_number, note=_l("ID number and/or phone.")),
-        FeedColumn("phone", _l("Phone"), phone, note=_l("ID number and/or phone.")),
+        FeedColumn("id_number", _l("ID card number"), id_number, note=_l("ID number and/or phone.")),
+        FeedColumn("phone", _l("Mobile phone"), phone, note=_l("ID number and/or phone.")),
         FeedColumn("seen_at", _l("Arrival seen at"), moment, True, _l("e.g. 2022-03-15 08:30")),
         FeedColumn("region_code", _l("Seen in (city or county)"), region_code, True, REGION_NOTE),
         FeedColumn("origin_region_code", _l("Origin (county code)"), county_code),

@@ -96,7 +96,8 @@ class Rules:
         """For each feed row (``where``) of a person with a filing (``filing_near(f)``),
         else living in a ledger household: the finding, owned by that filing or household."""
         statements = []
-        id_masked = func.coalesce(*[feed.c[c] for c in ("id_number_masked", "phone_masked") if c in feed.c])
+        shown = [feed.c[c] for c in ("id_number_masked", "phone_masked") if c in feed.c]
+        id_masked = func.coalesce(*shown) if len(shown) > 1 else shown[0]
         feed_name = feed.c.name if "name" in feed.c else None
         for key in (k for k in PERSON_KEYS if k in feed.c):
             person = feed.c[key]
