@@ -417,7 +417,7 @@ def undo_batch(batch_id: int, *, jurisdiction: Optional[str], user_id: Optional[
 
     now = now or utcnow()
     batch = db.session.scalar(visible_batches(select(FeedBatch), jurisdiction, user_id)
-                              .where(FeedBatch.id == batch_id).with_for_update())
+                              .where(FeedBatch.id == batch_id).with_for_update(of=FeedBatch))
     if batch is None:
         raise NotFound()
     if batch.status != "imported":

@@ -21,8 +21,14 @@ from models.crossmatch import FINDING_KINDS, OUTCOME_LABELS, OUTCOMES, Finding
 
 def scoped_finding(finding_id, jurisdiction: Optional[str], for_update=False) -> Finding:
     """Finding ``finding_id`` within ``jurisdiction``; NotFound outside, as when missing."""
+    try:
+        finding_id = int(finding_id)
+    except (TypeError, ValueError):
+        raise NotFound()
+    if not 0 < finding_id < 2 ** 63:  # no row can have it
+        raise NotFound()
     query = select(Finding).where(Finding.id == finding_id, code_within(Finding.region_code, jurisdiction))
-    finding = db.session.scalar(query.with_for_update() if for_update else query)
+    finding = db.session.scalar(query.with_for_update(of=Finding) if for_update else query)
     if finding is None:
         raise NotFound()
     return finding

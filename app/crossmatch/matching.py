@@ -204,7 +204,8 @@ class Rules:
         """Every rule's statements, the most urgent kind first."""
         for kind in FINDING_KINDS:
             for statement in getattr(self, kind)():
-                yield kind, insert_ignoring_conflicts(FINDING, self.dialect).from_select(COLUMNS, statement)
+                yield kind, (insert_ignoring_conflicts(FINDING, self.dialect).from_select(COLUMNS, statement)
+                             .returning(FINDING.c.id))
 
 
 @transaction
@@ -212,5 +213,6 @@ def match(now: dt.datetime, jurisdiction: Optional[str] = None) -> dict[str, int
     """Run every rule as of ``now``; how many findings of each kind are new."""
     raised = {kind: 0 for kind in FINDING_KINDS}
     for kind, statement in Rules(now, dialect_of(), jurisdiction).statements():
-        raised[kind] += db.session.execute(statement).rowcount or 0
+        # Counted from RETURNING: the driver's rowcount of INSERT ... SELECT is not reliable.
+        raised[kind] += len(db.session.execute(statement).all())
     return raised
