@@ -373,3 +373,29 @@ def test_feeds_on_the_command_line(app, tmp_path):
     with app.app_context():
         batch_id = db.session.scalar(select(FeedBatch.id))
     assert runner.invoke(args=["feeds", "undo", str(batch_id)]).exit_code == 0
+
+
+def test_risk_areas_are_kept_by_the_province(app, web):
+    from models.crossmatch import RiskArea
+
+    form = {"region_code": "440305", "level": "high", "effective_from": "2026-03-01 00:00:00",
+            "effective_until": "", "note": "封控区"}
+    web("city").post("/riskareaview/add", data=form)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RiskArea)) == 0
+    web("province").post("/riskareaview/add", data={**form, "region_code": "4403"})   # a city: refused
+    web("province").post("/riskareaview/add", data=form)
+    with app.app_context():
+        (area,) = db.session.scalars(select(RiskArea)).all()
+        assert (area.region_code, area.level, area.effective_until) == ("440305", "high", None)
+    assert "440305" in web("officer").get("/riskareaview/list/").get_data(as_text=True)
+
+
+def test_the_officer_sees_open_findings_per_kind(app, web):
+    _two_findings(app)
+    from app.crossmatch.findings import open_counts
+
+    with app.app_context():
+        assert open_counts(A)["positive"] == 1 and open_counts("4101")["positive"] == 2
+    page = web("officer").get("/crossmatch/").get_data(as_text=True)
+    assert "核酸阳性" in page and "<td>1</td>" in page

@@ -22,13 +22,14 @@ from typing import Callable, Optional
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from app.core import audit, clock, identity
 from app.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from app.core.excel import TableRefused, read_table, to_xlsx_sheets
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, is_within
+from app.core.sqltools import dialect_of
 from app.core.transaction import transaction
 from app.ledgers.io import CellError, _both_languages, choice, date, text
 from models import Region
@@ -38,6 +39,7 @@ from models.crossmatch import (CONTACT_KINDS, FEED_MODELS, RISK_LEVELS, SOURCE_L
 
 MAX_FILE_ROWS = 200_000
 CHUNK = 5000
+BIG_BATCH = 10_000
 # The province (2 digits) or a city (4): who may import feeds.
 IMPORTER_CODE_LENGTH = 4
 ID_NUMBER_RE = re.compile(r"^[0-9A-Z]{5,30}$")
@@ -338,11 +340,12 @@ def content_hash(data: bytes | None = None, rows=None) -> str:
 @transaction
 def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[int] = None,
                 data: Optional[bytes] = None, filename: Optional[str] = None, rows=None,
-                now: Optional[dt.datetime] = None,
-                progress: Optional[Callable[[int, int], None]] = None) -> ImportOutcome:
+                now: Optional[dt.datetime] = None, progress: Optional[Callable[[int, int], None]] = None,
+                then_match: bool = True) -> ImportOutcome:
     """Import a file (``data``, ``filename``) or JSON ``rows`` of ``source`` as one batch
-    for an importer of ``jurisdiction`` (None: the whole system), then match. A refused
-    file leaves only its ``rejected`` batch."""
+    for an importer of ``jurisdiction`` (None: the whole system), then match (unless
+    ``then_match`` is false: the scheduler's run will). A refused file leaves only its
+    ``rejected`` batch."""
     check_source(source)
     check_importer(jurisdiction)
     now = now or utcnow()
@@ -367,10 +370,12 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
         return ImportOutcome(batch, rejected=problems)
     db.session.flush()
     _store_rows(source, batch, good, progress)
-    from app.crossmatch.matching import match  # the rules read what was just stored
-    findings = match(now, jurisdiction=None)
-    batch.findings_raised = db.session.scalar(
-        select(db.func.count()).select_from(Finding).where(Finding.batch_id == batch.id))
+    findings = {}
+    if then_match:
+        from app.crossmatch.matching import match  # the rules read what was just stored
+        findings = match(now, jurisdiction=None)
+        batch.findings_raised = db.session.scalar(
+            select(db.func.count()).select_from(Finding).where(Finding.batch_id == batch.id))
     audit.record(db.session, "import", "FeedBatch", batch.id, batch.region_code,
                  {"source": source, "file": filename, "accepted": batch.accepted})
     return ImportOutcome(batch, findings=findings)
@@ -386,6 +391,10 @@ def _store_rows(source, batch, good, progress) -> None:
         db.session.execute(table.insert(), chunk)
         progress and progress(min(start + CHUNK, total), total)
     batch.accepted = total
+    if total >= BIG_BATCH and dialect_of() == "postgresql":
+        # The matching that follows plans its joins by the table's statistics: a big batch
+        # changes them more than autovacuum has caught up with yet.
+        db.session.execute(text(f"ANALYZE {table.name}"))
 
 
 # ---- seeing and undoing batches ----------------------------------------------------------

@@ -7,7 +7,6 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.core import audit
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import code_within
@@ -47,8 +46,8 @@ def resolve(finding_id, outcome: str, note: Optional[str], *, jurisdiction: Opti
     now = now or utcnow()
     finding.status, finding.outcome, finding.note = "resolved", outcome, note
     finding.resolved_at, finding.resolved_by_id = now, user_id
+    # The change itself is audited as every ORM update is (app.core.audit).
     resolve_subject(FINDING_UNRESOLVED.subject_type, finding.id, now, FINDING_UNRESOLVED.resolution, by_id=user_id)
-    audit.record(db.session, "resolve", "Finding", finding.id, finding.region_code, {"outcome": outcome})
     return finding
 
 
