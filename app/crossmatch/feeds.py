@@ -18,20 +18,22 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Callable, Optional
 
 from flask import current_app
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, text, update
 
 from app.core import audit, clock, identity
 from app.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
-from app.core.excel import TableRefused, read_table, to_xlsx_sheets
+from app.core.excel import TableRefused, read_table
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, is_within
 from app.core.sqltools import dialect_of
 from app.core.transaction import transaction
 from app.ledgers.io import CellError, _both_languages, choice, date, text
+from app.ledgers.io import template as ledger_template
 from models import Region
 from models.base import utcnow
 from models.crossmatch import (CONTACT_KINDS, FEED_MODELS, RISK_LEVELS, SOURCE_LABELS, SOURCES,
@@ -186,16 +188,10 @@ def source_label(source: str):
 
 
 def template(source: str) -> bytes:
-    """The empty sheet with the headers, then a sheet explaining each column."""
+    """The empty sheet with the headers, then a sheet explaining each column (the
+    ledgers' template: the columns have the same header, required, note and options)."""
     check_source(source)
-    columns = COLUMNS[source]
-    notes = [[str(c.header), _("Yes") if c.required else _("No"),
-              str(c.note or "") + (("  " + "、".join(str(v) for v in c.options.values())) if c.options else "")]
-             for c in columns]
-    return to_xlsx_sheets([
-        (str(source_label(source)), [str(c.header) for c in columns], []),
-        (_("Instructions"), [_("Column"), _("Required"), _("How to fill it in")], notes),
-    ])
+    return ledger_template(SimpleNamespace(title=source_label(source), import_columns=COLUMNS[source]))
 
 
 # ---- reading a batch -------------------------------------------------------------------
