@@ -399,3 +399,14 @@ def test_the_officer_sees_open_findings_per_kind(app, web):
         assert open_counts(A)["positive"] == 1 and open_counts("4101")["positive"] == 2
     page = web("officer").get("/crossmatch/").get_data(as_text=True)
     assert "核酸阳性" in page and "<td>1</td>" in page
+
+
+def test_times_no_calendar_holds_are_bad_rows_not_errors(app):
+    rows = [{"id_number": resident_id(sequence=36), "sampled_at": "0001-01-01T00:00:00", "result": "negative"},
+            {"id_number": resident_id(sequence=37), "sampled_at": "9999-12-31T23:59:59-23:00", "result": "negative"}]
+    with app.app_context():
+        outcome = import_feed("test_result", jurisdiction=None, rows=rows, now=NOW)
+        assert outcome.refused and [(p.line, p.field) for p in outcome.rejected] == [(1, "sampled_at"), (2, "sampled_at")]
+        area = import_feed("risk_area", jurisdiction=None, now=NOW, rows=[
+            {"region_code": "440305", "level": "high", "effective_from": "2026-03-01", "effective_until": "9999-12-31"}])
+        assert area.refused and area.rejected[0].field == "effective_until"

@@ -47,6 +47,7 @@ IMPORTER_CODE_LENGTH = 4
 ID_NUMBER_RE = re.compile(r"^[0-9A-Z]{5,30}$")
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
 REFUSED_MESSAGE = _l("The file has errors; nothing was imported.")
+TIME_FORMAT = _l("Enter a time like 2022-03-15 08:30 (or ISO 8601 with its offset).")
 
 RESULT_LABELS = {"negative": _l("Negative"), "positive": _l("Positive"), "pending": _l("Pending")}
 CONTACT_KIND_LABELS = {"close": _l("Close contact"), "secondary": _l("Secondary close contact")}
@@ -92,16 +93,22 @@ def moment(value):
                 break
             except ValueError:
                 continue
-    if parsed is None:
-        raise CellError(_l("Enter a time like 2022-03-15 08:30 (or ISO 8601 with its offset)."))
-    return clock.to_utc(parsed)
+    try:
+        if parsed is None:
+            raise ValueError(value)
+        return clock.to_utc(parsed)
+    except (OverflowError, ValueError):  # no such time, or none UTC can hold (year 1 local)
+        raise CellError(TIME_FORMAT)
 
 
 def day_start_or_moment(value, next_day=False):
     """A date means its local midnight (``next_day``: the end of that day); a time is as given."""
     if value not in (None, "") and len(str(value).strip()) <= 10:
         day = date(value)
-        return clock.day_start(day + dt.timedelta(days=1 if next_day else 0))
+        try:
+            return clock.day_start(day + dt.timedelta(days=1 if next_day else 0))
+        except (OverflowError, ValueError):
+            raise CellError(TIME_FORMAT)
     return moment(value)
 
 
