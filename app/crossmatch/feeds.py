@@ -23,7 +23,7 @@ from typing import Callable, Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, text as sql_text, update
 
 from app.core import audit, clock, identity
 from app.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
@@ -397,7 +397,7 @@ def _store_rows(source, batch, good, progress) -> None:
     if total >= BIG_BATCH and dialect_of() == "postgresql":
         # The matching that follows plans its joins by the table's statistics: a big batch
         # changes them more than autovacuum has caught up with yet.
-        db.session.execute(text(f"ANALYZE {table.name}"))
+        db.session.execute(sql_text(f"ANALYZE {table.name}"))
 
 
 # ---- seeing and undoing batches ----------------------------------------------------------
