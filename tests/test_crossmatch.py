@@ -360,6 +360,13 @@ def test_repeated_missed_tests_propose_a_penalty(app):
         assert db.session.scalar(select(func.count()).select_from(RewardPenalty)) == 1
         # Outside the window (the findings were raised on 03-08) nothing is proposed.
         assert propose_finding_penalties(day + dt.timedelta(days=7), NOW).proposed == []
+        # Three arrivals from a risk area without control in B: code mismanagement.
+        for n in (38, 39, 40):
+            filing(resident_id(sequence=n), community=B, origin_region_code="440306", departure_at=ARRIVED - HOUR)
+        import_feed("risk_area", jurisdiction=None, now=NOW, rows=[
+            {"region_code": "440306", "level": "high", "effective_from": "2026-02-01"}])
+        later = propose_finding_penalties(NOW.date(), NOW).proposed
+        assert sorted(later) == [(A, "missed_tests"), (B, "code_mismanagement")]
 
 
 def test_feeds_on_the_command_line(app, tmp_path):

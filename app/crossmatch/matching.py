@@ -25,7 +25,9 @@ Kinds (the windows are the issue's):
 - ``missing_second_test``: arrived 3 days ago or more and tests on fewer than two
   different local days in [arrival, arrival + 3 days].
 Only what happened in the last LOOKBACK days is matched: older episodes were matched
-when they were new, and a run stays bounded at millions of rows.
+when they were new, and a run stays bounded at millions of rows. The rules on filings
+pass over the filings found already before their costlier conditions (an optimisation
+fence), so matching again reads only what may be new.
 """
 import datetime as dt
 from typing import Optional
