@@ -14,3 +14,4 @@ from models.reporting import DailyReport, Escalation, DistributionRound, JobRun 
 from models.ledger import Grid, Building, Unit, Household, Resident  # noqa: F401
 from models.staff import StaffMember, Device, DeviceService  # noqa: F401
 from models.rewards import RewardPenalty  # noqa: F401
+from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArrivalPush, RiskArea, Finding  # noqa: F401

@@ -11,20 +11,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.core import clock
+from app.core.cli import parse_now as _now
 from models.base import utcnow
 from scheduler import jobs
 
 jobs_cli = AppGroup("jobs", help="Run a scheduled job once (idempotent).")
-
-
-def _now(value: str | None) -> dt.datetime:
-    if not value:
-        return utcnow()
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"not an ISO date-time: {value}")
-    return clock.to_utc(moment)
 
 
 def _day(value: str | None, setting: str) -> dt.date:

@@ -23,6 +23,8 @@ from app.core.audit_chain import seal
 from app.reporting.distribution import RoundResult, run_distribution_round
 from app.reporting.escalations import EscalationRun, escalate
 from app.core.extensions import db
+from app.crossmatch.escalation import propose_finding_penalties
+from app.crossmatch.matching import match
 from app.filings.retention import anonymise_finished_filings
 from app.reporting.daily_reports import prepare_daily_reports, propose_report_penalties
 from app.core.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
@@ -50,10 +52,15 @@ def _penalties(day, now):
     return {"proposed": len(run.proposed)}
 
 
+def _finding_penalties(day, now):
+    return {"proposed": len(propose_finding_penalties(day, now).proposed)}
+
+
 DAILY_REPORT = DailyJob("daily_report", _prepare, "DAILY_REPORT_TIME")
 # Penalties look at missing reports, so they run at the deadline.
 REPORT_PENALTIES = DailyJob("report_penalties", _penalties, "DAILY_REPORT_DEADLINE")
-DAILY_JOBS = (DAILY_REPORT, REPORT_PENALTIES)
+FINDING_PENALTIES = DailyJob("finding_penalties", _finding_penalties, "DAILY_REPORT_DEADLINE")
+DAILY_JOBS = (DAILY_REPORT, REPORT_PENALTIES, FINDING_PENALTIES)
 
 
 def run_daily_job(job: DailyJob, day: dt.date, now: dt.datetime | None = None) -> dict:
@@ -112,6 +119,13 @@ def escalate_job(now: dt.datetime) -> EscalationRun:
     run = escalate(now)
     log.info("escalations at %s: raised %s, resolved %s", clock.format_local(now), run.raised, run.resolved)
     return run
+
+
+def matching_job(now: dt.datetime) -> dict:
+    """Every MATCHING_INTERVAL_MINUTES: the cross-matching rules (app.crossmatch.matching)."""
+    raised = match(now)
+    log.info("matching at %s: new findings %s", clock.format_local(now), raised)
+    return raised
 
 
 def distribution_job(now: dt.datetime) -> RoundResult:

@@ -100,6 +100,7 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
     add("deadline", daily(config["DAILY_REPORT_DEADLINE"]), catch_up_everything)
     add("escalate", IntervalTrigger(minutes=config["ESCALATION_INTERVAL_MINUTES"], timezone=zone),
         jobs.escalate_job)
+    add("matching", IntervalTrigger(minutes=config["MATCHING_INTERVAL_MINUTES"], timezone=zone), jobs.matching_job)
     add("distribution", IntervalTrigger(minutes=config["DISTRIBUTION_INTERVAL_MINUTES"], timezone=zone),
         jobs.distribution_job)
     add("fold_summaries", IntervalTrigger(seconds=config["SUMMARY_FOLD_SECONDS"], timezone=zone),

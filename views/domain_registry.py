@@ -5,7 +5,8 @@ function in its views module; it is listed here once."""
 import importlib
 
 DOMAIN_VIEW_MODULES: list[str] = ["views.filings.public", "views.filings.staff", "views.stats.dashboard", "views.reporting.staff",
-                                 "views.ledgers.units", "views.ledgers.roster", "views.ledgers.rewards"]
+                                 "views.ledgers.units", "views.ledgers.roster", "views.ledgers.rewards",
+                                 "views.crossmatch.staff"]
 
 
 def register_all(registry):

@@ -1,17 +1,30 @@
 """Helpers of every domain's commands, and the core's own: ``flask users`` and
 ``flask audit`` (shared/API.md "Command line"; app.cli registers them)."""
+import datetime as dt
 import time
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.core import roles
+from app.core import clock, roles
 from app.core.accounts import create_user
 from app.core.errors import DomainError
+from models.base import utcnow
 
 users_cli = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="The audit log's hash chain (app.core.audit_chain).")
+
+
+def parse_now(value: str | None) -> dt.datetime:
+    """A ``--now`` option: local (TIMEZONE) unless it carries an offset; now when empty."""
+    if not value:
+        return utcnow()
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date-time: {value}")
+    return clock.to_utc(moment)
 
 
 class Progress:

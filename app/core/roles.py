@@ -25,6 +25,9 @@ STAFF = "Staff"                      # staff roster
 DEVICE = "Device"                    # one card, one phone, one officer
 REWARD = "Reward"                    # rewards and penalties
 CHECKPOINT_LOG = "CheckpointLog"
+FEED = "Feed"                        # cross-matching feeds: import (write), undo (delete)
+FINDING = "Finding"                  # cross-matching findings: resolve (write)
+RISK_AREA = "RiskArea"               # the registry of risk areas
 
 READ, WRITE, DELETE = "read", "write", "delete"
 R, RW, RWD = {READ}, {READ, WRITE}, {READ, WRITE, DELETE}
@@ -57,24 +60,24 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, FILING_UNMASK: R,
               NOTIFICATION: R,
               DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
-              REWARD: RWD, CHECKPOINT_LOG: RWD},
+              REWARD: RWD, CHECKPOINT_LOG: RWD, FEED: RWD, FINDING: RW, RISK_AREA: RWD},
     "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
-                REWARD: RW, CHECKPOINT_LOG: R},
+                REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD},
     "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                  NOTIFICATION: R,
                  DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
-                 REWARD: RW},
+                 REWARD: RW, FINDING: RW, RISK_AREA: R},
     # No ESCALATION: escalations belong to the region they reach (township and up); an
     # officer hears of them by notification and on the daily-report screen.
     "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                 NOTIFICATION: R, DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
-                REWARD: R},
+                REWARD: R, FINDING: RW, RISK_AREA: R},
     "GridMember": {REGION: R, FILING: R, LEDGER: RW},
-    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R},
+    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R},
     "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW},
     "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
-                   STATS: R},
+                   STATS: R, FEED: RWD, FINDING: R, RISK_AREA: R},
 }
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import psycopg
 from flask import current_app
-from sqlalchemy import Date, cast, create_engine, literal_column, text
+from sqlalchemy import Date, DateTime, cast, create_engine, literal_column, text
 from sqlalchemy.dialects.postgresql import insert  # noqa: F401  (the dialect's INSERT, with ON CONFLICT)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -59,6 +59,17 @@ def upsert_adding(conn, upserts) -> None:
 
 def local_day(column, minutes: int):
     return cast(column + literal_column(f"INTERVAL '{minutes} minutes'"), Date)
+
+
+def shifted(column, seconds: int):
+    """A naive-UTC time moved by a fixed number of seconds."""
+    return cast(column + literal_column(f"INTERVAL '{int(seconds)} seconds'"), DateTime)
+
+
+def prepare_for_big_joins(conn) -> None:
+    """Set-based matching: compiling its statements to machine code (JIT) costs seconds
+    and saves nothing, for the rest of the transaction."""
+    conn.execute(text("SET LOCAL jit = off"))
 
 
 def json_without_keys(column_name: str, keys):

@@ -62,6 +62,17 @@ def local_day(column, minutes: int):
     return func.date(column, literal_column(f"'{minutes:+d} minutes'"))
 
 
+def shifted(column, seconds: int):
+    """A naive-UTC time (or a date's midnight) moved by a fixed number of seconds, in
+    the form SQLite keeps it (text, so the text is rebuilt, fractions kept)."""
+    return func.strftime("%Y-%m-%d %H:%M:%S", column, literal_column(f"'{int(seconds):+d} seconds'")) \
+        .concat(func.coalesce(func.substr(column, 20), ""))
+
+
+def prepare_for_big_joins(conn) -> None:
+    """Nothing to set: SQLite plans without a JIT."""
+
+
 def json_without_keys(column_name: str, keys):
     paths = ", ".join(f"'$.{key}'" for key in keys)
     return literal_column(f"json_remove({column_name}, {paths})")

@@ -1,0 +1,488 @@
+"""Feeds: test results, close contacts, arrivals seen, risk areas, imported in batches.
+
+A file (CSV or XLSX with the template's Chinese or English headers) or JSON rows (the
+keys of shared/API.md) is one batch: every row is checked first; a file with any bad row
+is refused whole (the batch is kept as ``rejected``, listing each bad row with its line,
+column and reason) and nothing of it is stored. The same file imported again (its
+SHA-256) changes nothing and answers the first batch. ID numbers and phones are stored
+like a filing's (app.core.identity: encrypted, the same keyed hash, masked), so the
+matching joins on the hash in SQL. After the rows are stored the matching runs
+(app.crossmatch.matching) in the same transaction.
+
+Who imports: the province or a city (Command, Integrator), rows of its own jurisdiction
+only; the command line imports for the whole province. A batch is seen (and undone)
+only by whoever imported it and by the province.
+"""
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Callable, Optional
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select, text as sql_text, update
+
+from app.core import audit, clock, identity
+from app.core.errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from app.core.excel import TableRefused, read_table
+from app.core.extensions import db
+from app.core.jurisdiction import code_within, is_within
+from app.core import dialects
+from app.core.transaction import transaction
+from app.ledgers.cells import CellError, both_languages, choice, date, text
+from app.ledgers.engine import template as ledger_template
+from models import Region
+from models.base import utcnow
+from models.crossmatch import (CONTACT_KINDS, FEED_MODELS, RISK_LEVELS, SOURCE_LABELS, SOURCES,
+                               TEST_RESULTS, FeedBatch, Finding)
+
+MAX_FILE_ROWS = 200_000
+CHUNK = 5000
+BIG_BATCH = 10_000
+# The province (2 digits) or a city (4): who may import feeds.
+IMPORTER_CODE_LENGTH = 4
+ID_NUMBER_RE = re.compile(r"^[0-9A-Z]{5,30}$")
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+REFUSED_MESSAGE = _l("The file has errors; nothing was imported.")
+TIME_FORMAT = _l("Enter a time like 2022-03-15 08:30 (or ISO 8601 with its offset).")
+
+RESULT_LABELS = {"negative": _l("Negative"), "positive": _l("Positive"), "pending": _l("Pending")}
+CONTACT_KIND_LABELS = {"close": _l("Close contact"), "secondary": _l("Secondary close contact")}
+RISK_LEVEL_LABELS = {"high": _l("High risk"), "medium": _l("Medium risk")}
+assert set(RESULT_LABELS) == set(TEST_RESULTS) and set(CONTACT_KIND_LABELS) == set(CONTACT_KINDS) \
+    and set(RISK_LEVEL_LABELS) == set(RISK_LEVELS)
+
+
+# ---- cells ---------------------------------------------------------------------------
+
+def id_number(value):
+    value = identity.normalize_id_number(value)
+    if not value:
+        return None
+    if len(value) == 18 and identity.parse_resident_id(value) is None:
+        raise CellError(_l("Not a valid resident ID number."))
+    if not ID_NUMBER_RE.match(value):
+        raise CellError(_l("Not a valid ID number."))
+    return value
+
+
+def phone(value):
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not identity.is_phone(value):
+        raise CellError(_l("Not a valid phone number."))
+    return value
+
+
+def moment(value):
+    """A time: ISO 8601 with its offset, or a local time as people write it."""
+    if value in (None, ""):
+        return None
+    value = str(value).strip()
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+        for time_format in DATETIME_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(value, time_format)
+                break
+            except ValueError:
+                continue
+    try:
+        if parsed is None:
+            raise ValueError(value)
+        return clock.to_utc(parsed)
+    except (OverflowError, ValueError):  # no such time, or none UTC can hold (year 1 local)
+        raise CellError(TIME_FORMAT)
+
+
+def day_start_or_moment(value, next_day=False):
+    """A date means its local midnight (``next_day``: the end of that day); a time is as given."""
+    if value not in (None, "") and len(str(value).strip()) <= 10:
+        day = date(value)
+        try:
+            return clock.day_start(day + dt.timedelta(days=1 if next_day else 0))
+        except (OverflowError, ValueError):
+            raise CellError(TIME_FORMAT)
+    return moment(value)
+
+
+def region_code(value):
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) not in (4, 6, 9, 12):
+        raise CellError(_l("Enter a division code (city, county, township or community)."))
+    return value
+
+
+def county_code(value):
+    value = (value or "").strip()
+    if value and not (value.isdigit() and len(value) == 6):
+        raise CellError(_l("Enter a 6-digit county code."))
+    return value or None
+
+
+# ---- the sources' columns --------------------------------------------------------------
+
+@dataclass
+class FeedColumn:
+    key: str
+    header: object
+    parse: Callable
+    required: bool = False
+    note: object = ""
+    options: Optional[dict] = None
+
+    def __post_init__(self):
+        if self.options is not None:
+            self.parse = choice(self.options)
+
+
+ID_NOTE = _l("ID number; a resident ID is checked by its check digit.")
+REGION_NOTE = _l("Division code; must lie within your jurisdiction.")
+COLUMNS: dict[str, list[FeedColumn]] = {
+    "test_result": [
+        FeedColumn("id_number", _l("ID card number"), id_number, True, ID_NOTE),
+        FeedColumn("name", _l("Full name"), text(50)),
+        FeedColumn("sampled_at", _l("Sampled at"), moment, True, _l("e.g. 2022-03-15 08:30")),
+        FeedColumn("result", _l("Result"), None, True, options=RESULT_LABELS),
+        FeedColumn("lab", _l("Laboratory"), text(100)),
+        FeedColumn("region_code", _l("Sampling region"), region_code,
+                   note=_l("Division code; empty: your jurisdiction.")),
+    ],
+    "contact": [
+        FeedColumn("id_number", _l("ID card number"), id_number, note=_l("ID number and/or phone.")),
+        FeedColumn("phone", _l("Mobile phone"), phone, note=_l("ID number and/or phone.")),
+        FeedColumn("name", _l("Full name"), text(50)),
+        FeedColumn("kind", _l("Contact kind"), None, True, options=CONTACT_KIND_LABELS),
+        FeedColumn("exposed_on", _l("Exposure date"), date, True, _l("e.g. 2022-03-15")),
+        FeedColumn("case_ref", _l("Source case"), text(50)),
+        FeedColumn("region_code", _l("Reporting region"), region_code, True, REGION_NOTE),
+    ],
+    "arrival_push": [
+        FeedColumn("id_number", _l("ID card number"), id_number, note=_l("ID number and/or phone.")),
+        FeedColumn("phone", _l("Mobile phone"), phone, note=_l("ID number and/or phone.")),
+        FeedColumn("seen_at", _l("Arrival seen at"), moment, True, _l("e.g. 2022-03-15 08:30")),
+        FeedColumn("region_code", _l("Seen in (city or county)"), region_code, True, REGION_NOTE),
+        FeedColumn("origin_region_code", _l("Origin (county code)"), county_code),
+    ],
+    "risk_area": [
+        FeedColumn("region_code", _l("County or township code"), region_code, True,
+                   _l("Any county or township of the country.")),
+        FeedColumn("level", _l("Risk level"), None, True, options=RISK_LEVEL_LABELS),
+        FeedColumn("effective_from", _l("Effective from"), day_start_or_moment, True,
+                   _l("A date (from its start) or a time.")),
+        FeedColumn("effective_until", _l("Effective until"), lambda v: day_start_or_moment(v, next_day=True),
+                   note=_l("A date (through its end) or a time; empty: still in force.")),
+    ],
+}
+IDENTIFIED_BY_ID_OR_PHONE = {"contact", "arrival_push"}
+
+
+def check_source(source: str) -> None:
+    if source not in SOURCES:
+        raise NotFound()
+
+
+def source_label(source: str):
+    return SOURCE_LABELS.get(source, source)
+
+
+def template(source: str) -> bytes:
+    """The empty sheet with the headers, then a sheet explaining each column (the
+    ledgers' template: the columns have the same header, required, note and options)."""
+    check_source(source)
+    return ledger_template(SimpleNamespace(title=source_label(source), import_columns=COLUMNS[source]))
+
+
+# ---- reading a batch -------------------------------------------------------------------
+
+@dataclass
+class Rejected:
+    line: int
+    field: str
+    message: str
+
+    def as_dict(self):
+        return {"line": self.line, "field": self.field, "message": self.message}
+
+
+@dataclass
+class ImportOutcome:
+    batch: FeedBatch
+    unchanged: bool = False           # the same file was imported before: nothing changed
+    rejected: list = field(default_factory=list)
+    findings: dict = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return self.batch.status == "rejected"
+
+
+def file_rows(source: str, data: bytes, filename: str) -> tuple[list[tuple[int, dict]], list[Rejected]]:
+    """(line, {key: cell}) of a file, or the problems of its header."""
+    try:
+        headers, rows = read_table(data, filename or "", MAX_FILE_ROWS)
+    except TableRefused as refused:
+        return [], [Rejected(1, "", str(refused.message))]
+    by_name = {}
+    for column in COLUMNS[source]:
+        for name in both_languages(column.header) | {column.key}:
+            by_name[name] = column.key
+    keys, problems = [], []
+    for header in headers:
+        key = by_name.get((header or "").strip().lower())
+        if header and key is None:
+            problems.append(Rejected(1, header, str(_l("Unknown column; use the template's headers."))))
+        keys.append(key)
+    for column in COLUMNS[source]:
+        if column.required and column.key not in keys:
+            problems.append(Rejected(1, str(column.header), str(_l("This column is missing."))))
+    if not rows and not problems:
+        problems.append(Rejected(2, "", str(_l("The file has no rows."))))
+    if problems:
+        return [], problems
+    return [(number, {k: cell for k, cell in zip(keys, cells) if k}) for number, cells in
+            enumerate(rows, start=2)], []
+
+
+def json_rows(rows) -> tuple[list[tuple[int, dict]], list[Rejected]]:
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        return [], [Rejected(0, "rows", str(_l("Send a non-empty list of objects.")))]
+    return [(index, {k: (v if v is None else str(v)) for k, v in row.items()})
+            for index, row in enumerate(rows, start=1)], []
+
+
+def check_rows(source: str, rows: list[tuple[int, dict]], jurisdiction: Optional[str]) -> tuple[list, list]:
+    """Parse and check every row: (line, values) of the good ones, Rejected of the bad."""
+    columns, good, problems = COLUMNS[source], [], []
+    known = {c.key for c in columns}
+    for line, cells in rows:
+        values, row_problems = {}, []
+        for key in cells.keys() - known:
+            row_problems.append(Rejected(line, key, str(_l("Unknown field."))))
+        for column in columns:
+            try:
+                values[column.key] = column.parse(cells.get(column.key))
+            except CellError as error:
+                row_problems.append(Rejected(line, column.key, str(error.args[0])))
+                continue
+            if column.required and values[column.key] in (None, ""):
+                row_problems.append(Rejected(line, column.key, str(_l("Required."))))
+        if source in IDENTIFIED_BY_ID_OR_PHONE and not row_problems \
+                and not values.get("id_number") and not values.get("phone"):
+            row_problems.append(Rejected(line, "id_number", str(_l("Give the ID number, the phone or both."))))
+        if source == "risk_area" and not row_problems and values["effective_until"] is not None \
+                and values["effective_until"] <= values["effective_from"]:
+            row_problems.append(Rejected(line, "effective_until", str(_l("Must be after the start."))))
+        problems += row_problems
+        if not row_problems:
+            good.append((line, values))
+    problems += _check_regions(source, good, jurisdiction)
+    return good, problems
+
+
+def _check_regions(source, rows, jurisdiction) -> list[Rejected]:
+    """Region codes exist; a feed row's lies within the importer's jurisdiction (a risk
+    area may be anywhere in the country)."""
+    codes = {values["region_code"] for _line, values in rows if values.get("region_code")}
+    existing = set()
+    for start in range(0, len(codes), 1000):
+        part = sorted(codes)[start:start + 1000]
+        existing.update(db.session.scalars(select(Region.code).where(Region.code.in_(part))))
+    problems = []
+    for line, values in rows:
+        code = values.get("region_code")
+        if code is None:
+            continue
+        if code not in existing:
+            problems.append(Rejected(line, "region_code", str(_l("Unknown region."))))
+        elif source != "risk_area" and not is_within(code, jurisdiction):
+            problems.append(Rejected(line, "region_code", str(_l("This region is outside your jurisdiction."))))
+        elif source == "risk_area" and len(code) not in (6, 9):
+            problems.append(Rejected(line, "region_code", str(_l("Enter a county or township code."))))
+    return problems
+
+
+# ---- storing ---------------------------------------------------------------------------
+
+def _stored(source: str, batch: FeedBatch, line: int, values: dict) -> dict:
+    row = {"batch_id": batch.id, "line": line}
+    if source == "risk_area":
+        return {**row, **values, "created_at": batch.imported_at, "created_by_id": batch.imported_by_id}
+    for key, masker in (("id_number", identity.mask_id_number), ("phone", identity.mask_phone)):
+        if key in values:
+            plain = values.pop(key)
+            row.update({f"{key}_enc": identity.encrypt(plain), f"{key}_hash": identity.lookup_hash(plain),
+                        f"{key}_masked": masker(plain)})
+    row.update(values)
+    row["region_code"] = row.get("region_code") or batch.region_code
+    if source == "test_result":
+        row["sampled_day"] = clock.local_date(row["sampled_at"])
+    return row
+
+
+def check_importer(jurisdiction: Optional[str]) -> None:
+    if jurisdiction is not None and len(jurisdiction) > IMPORTER_CODE_LENGTH:
+        raise ValidationFailed(_l("Feeds are imported by the province or a city."),
+                               {"file": [_l("Feeds are imported by the province or a city.")]})
+
+
+def content_hash(data: bytes | None = None, rows=None) -> str:
+    if data is None:
+        data = json.dumps(rows, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+@transaction
+def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[int] = None,
+                data: Optional[bytes] = None, filename: Optional[str] = None, rows=None,
+                now: Optional[dt.datetime] = None, progress: Optional[Callable[[int, int], None]] = None,
+                then_match: bool = True) -> ImportOutcome:
+    """Import a file (``data``, ``filename``) or JSON ``rows`` of ``source`` as one batch
+    for an importer of ``jurisdiction`` (None: the whole system), then match (unless
+    ``then_match`` is false: the scheduler's run will). A refused file leaves only its
+    ``rejected`` batch."""
+    check_source(source)
+    check_importer(jurisdiction)
+    now = now or utcnow()
+    digest = content_hash(data, rows)
+    earlier = db.session.scalar(select(FeedBatch).where(
+        FeedBatch.source == source, FeedBatch.file_hash == digest, FeedBatch.status == "imported",
+        code_within(FeedBatch.region_code, jurisdiction)).order_by(FeedBatch.id).limit(1))
+    if earlier is not None:
+        return ImportOutcome(earlier, unchanged=True)
+    parsed, problems = file_rows(source, data, filename) if data is not None else json_rows(rows)
+    good, bad = check_rows(source, parsed, jurisdiction) if not problems else ([], [])
+    problems = sorted(problems + bad, key=lambda p: p.line)
+    batch = FeedBatch(source=source, filename=(filename or "")[:200] or None, file_hash=digest,
+                      region_code=jurisdiction or current_app.config["PROVINCE_CODE"],
+                      imported_by_id=user_id, imported_at=now, row_count=len(parsed) or len(problems),
+                      status="rejected" if problems else "imported")
+    db.session.add(batch)
+    if problems:
+        batch.rejected_count = len({p.line for p in problems})
+        batch.rejected = json.dumps([p.as_dict() for p in problems[:1000]], ensure_ascii=False)
+        db.session.flush()
+        return ImportOutcome(batch, rejected=problems)
+    db.session.flush()
+    _store_rows(source, batch, good, progress)
+    findings = {}
+    if then_match:
+        from app.crossmatch.matching import match  # the rules read what was just stored
+        findings = match(now, jurisdiction=None)
+        batch.findings_raised = db.session.scalar(
+            select(db.func.count()).select_from(Finding).where(Finding.batch_id == batch.id))
+    audit.record(db.session, "import", "FeedBatch", batch.id, batch.region_code,
+                 {"source": source, "file": filename, "accepted": batch.accepted})
+    return ImportOutcome(batch, findings=findings)
+
+
+def _store_rows(source, batch, good, progress) -> None:
+    """Store the checked rows in chunks, the dialect's bulk load (COPY on PostgreSQL),
+    in the session's transaction."""
+    table = FEED_MODELS[source].__table__
+    conn = db.session.connection()
+    bulk_insert, total = dialects.of(conn).bulk_insert, len(good)
+    progress and progress(0, total)
+    for start in range(0, total, CHUNK):
+        chunk = [_stored(source, batch, line, values) for line, values in good[start:start + CHUNK]]
+        columns = list(chunk[0])
+        bulk_insert(conn, table, columns, [[row[c] for c in columns] for row in chunk])
+        progress and progress(min(start + CHUNK, total), total)
+    batch.accepted = total
+    if total >= BIG_BATCH:
+        # The matching that follows plans its joins by the table's statistics: a big batch
+        # changes them more than autovacuum has caught up with yet.
+        db.session.execute(sql_text(f"ANALYZE {table.name}"))
+
+
+# ---- seeing and undoing batches ----------------------------------------------------------
+
+def province_level(jurisdiction: Optional[str]) -> bool:
+    return jurisdiction is None or len(jurisdiction) <= 2
+
+
+def visible_batches(query, jurisdiction: Optional[str], user_id: Optional[int]):
+    """Batches (and so their rows) are seen by whoever imported them and the province."""
+    query = query.where(code_within(FeedBatch.region_code, jurisdiction))
+    if province_level(jurisdiction):
+        return query
+    return query.where(FeedBatch.imported_by_id == user_id) if user_id else query.where(False)
+
+
+def batch_rows_count(batch: FeedBatch) -> int:
+    model = FEED_MODELS[batch.source]
+    return db.session.scalar(select(db.func.count()).select_from(model).where(model.batch_id == batch.id))
+
+
+@transaction
+def undo_batch(batch_id: int, *, jurisdiction: Optional[str], user_id: Optional[int],
+               now: Optional[dt.datetime] = None) -> FeedBatch:
+    """Delete the batch's rows and the findings it caused (their escalations resolve),
+    then match again: a finding another batch also supports comes back from that one."""
+    from app.crossmatch.escalation import withdraw_findings
+    from app.crossmatch.matching import match
+
+    now = now or utcnow()
+    batch = db.session.scalar(visible_batches(select(FeedBatch), jurisdiction, user_id)
+                              .where(FeedBatch.id == batch_id).with_for_update(of=FeedBatch))
+    if batch is None:
+        raise NotFound()
+    if batch.status != "imported":
+        raise Conflict(_l("Only an imported batch can be undone."))
+    caused = select(Finding.id).where(Finding.batch_id == batch.id)
+    withdraw_findings(caused, now)
+    db.session.execute(delete(Finding).where(Finding.batch_id == batch.id))
+    model = FEED_MODELS[batch.source]
+    db.session.execute(delete(model).where(model.batch_id == batch.id))
+    db.session.execute(update(FeedBatch).where(FeedBatch.id == batch.id).values(
+        status="undone", undone_at=now, undone_by_id=user_id))
+    match(now, jurisdiction=None)
+    audit.record(db.session, "undo", "FeedBatch", batch.id, batch.region_code, {"source": batch.source})
+    db.session.refresh(batch)
+    return batch
+
+
+def rejected_rows(batch: FeedBatch) -> list[dict]:
+    return json.loads(batch.rejected) if batch.rejected else []
+
+
+def batch_summary(batch: FeedBatch) -> dict:
+    return {"batch": batch.id, "source": batch.source, "status": batch.status, "rows": batch.row_count,
+            "accepted": batch.accepted, "rejected": rejected_rows(batch), "findings": batch.findings_raised,
+            "imported_at": clock.iso_local(batch.imported_at)}
+
+
+
+# ---- the registry of risk areas, kept in a screen ------------------------------------------
+
+def check_risk_area_keeper(jurisdiction: Optional[str]) -> None:
+    if not province_level(jurisdiction):
+        message = _l("Risk areas are kept by the province.")
+        raise ValidationFailed(message, {"region_code": [message]})
+
+
+def check_risk_area(item, jurisdiction: Optional[str], user_id: Optional[int]) -> None:
+    """A risk area entered in the screen: by the province, a county or township that
+    exists, a level, an end after its start."""
+    check_risk_area_keeper(jurisdiction)
+    errors = FieldErrors()
+    code = (item.region_code or "").strip()
+    if len(code) not in (6, 9) or db.session.get(Region, code) is None:
+        errors.add("region_code", _l("Enter a county or township code."))
+    if item.level not in RISK_LEVELS:
+        errors.add("level", _l("Choose high or medium."))
+    if item.effective_from is None:
+        errors.add("effective_from", _l("Required."))
+    elif item.effective_until is not None and item.effective_until <= item.effective_from:
+        errors.add("effective_until", _l("Must be after the start."))
+    errors.raise_if_any()
+    item.region_code = code
+    item.created_by_id = item.created_by_id or user_id

@@ -1,0 +1,60 @@
+"""Findings 比对发现 in the hands of people: the owner's officer (or the township, county,
+city it escalated to) resolves one with an outcome and a note; its escalations resolve
+with it."""
+import datetime as dt
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.jurisdiction import code_within
+from app.core.scoped_rows import clean_note
+from app.core.transaction import transaction
+from app.crossmatch.escalation import FINDING_UNRESOLVED
+from app.reporting.escalations import resolve_subject
+from models.base import utcnow
+from models.crossmatch import FINDING_KINDS, OUTCOME_LABELS, OUTCOMES, Finding
+
+
+def scoped_finding(finding_id, jurisdiction: Optional[str], for_update=False) -> Finding:
+    """Finding ``finding_id`` within ``jurisdiction``; NotFound outside, as when missing."""
+    try:
+        finding_id = int(finding_id)
+    except (TypeError, ValueError):
+        raise NotFound()
+    if not 0 < finding_id < 2 ** 63:  # no row can have it
+        raise NotFound()
+    query = select(Finding).where(Finding.id == finding_id, code_within(Finding.region_code, jurisdiction))
+    finding = db.session.scalar(query.with_for_update(of=Finding) if for_update else query)
+    if finding is None:
+        raise NotFound()
+    return finding
+
+
+@transaction
+def resolve(finding_id, outcome: str, note: Optional[str], *, jurisdiction: Optional[str],
+            user_id: Optional[int], now: Optional[dt.datetime] = None) -> Finding:
+    if outcome not in OUTCOMES:
+        message = _l("Choose one of: %(values)s.", values="、".join(str(v) for v in OUTCOME_LABELS.values()))
+        raise ValidationFailed(message, {"outcome": [message]})
+    note = clean_note(note)
+    finding = scoped_finding(finding_id, jurisdiction, for_update=True)
+    if finding.status != "open":
+        raise Conflict(_l("This finding is already resolved."))
+    now = now or utcnow()
+    finding.status, finding.outcome, finding.note = "resolved", outcome, note
+    finding.resolved_at, finding.resolved_by_id = now, user_id
+    # The change itself is audited as every ORM update is (app.core.audit).
+    resolve_subject(FINDING_UNRESOLVED.subject_type, finding.id, now, FINDING_UNRESOLVED.resolution, by_id=user_id)
+    return finding
+
+
+def open_counts(jurisdiction: Optional[str]) -> dict[str, int]:
+    """Open findings per kind within a jurisdiction (the officer's tab)."""
+    rows = db.session.execute(select(Finding.kind, func.count()).where(
+        Finding.status == "open", code_within(Finding.region_code, jurisdiction)).group_by(Finding.kind))
+    counts = {kind: 0 for kind in FINDING_KINDS}
+    counts.update({kind: count for kind, count in rows})
+    return counts
