@@ -230,6 +230,7 @@ def enable_second_factor(user, secret: str, code: Optional[str],
     return True
 
 
+@transaction
 def disable_second_factor(user) -> None:
     """An operator's remedy for a lost phone (`flask users reset-second-factor`)."""
     user.totp_secret_enc = user.totp_last_step = None

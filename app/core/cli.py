@@ -76,7 +76,6 @@ def users_unlock(username):
     from app.core.extensions import db
 
     unlock(db.session, _account(username))
-    db.session.commit()
     click.echo(f"unlocked {username}")
 
 
@@ -85,10 +84,8 @@ def users_unlock(username):
 def users_reset_second_factor(username):
     """Turn the second factor off (a lost phone); the account sets it up again."""
     from app.core.accounts import disable_second_factor
-    from app.core.extensions import db
 
     disable_second_factor(_account(username))
-    db.session.commit()
     click.echo(f"second factor of {username} is off")
 
 

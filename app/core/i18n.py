@@ -4,6 +4,7 @@ The catalogues live in babel/translations (ours, merged after FAB's so ours win)
 ``compile_catalogues`` turns each .po into .mo when it changed, failing loudly on a
 broken catalogue (FAB's ``flask fab babel-compile`` ignores failures)."""
 from functools import lru_cache
+import os
 from pathlib import Path
 
 from babel import Locale
@@ -26,7 +27,8 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) 
         if errors:
             problems = "; ".join(f"{msg.id!r}: {err}" for msg, err in errors[:5])
             raise RuntimeError(f"{po_path}: {problems}")
-        tmp = mo_path.with_suffix(".mo.tmp")
+        # Each process its own file: test workers may compile at the same moment.
+        tmp = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")
         with open(tmp, "wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
         tmp.replace(mo_path)

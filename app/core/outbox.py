@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.core import dialects
 from app.core import identity
 from app.core.extensions import db
+from app.core.transaction import transaction
 from models import Notification
 from models.base import utcnow
 
@@ -76,6 +77,7 @@ def enqueue(kind: str, body: str, **kwargs) -> None:
     db.session.add(Notification(**notification_values(kind, body, **kwargs)))
 
 
+@transaction
 def deliver_pending(limit: int = 500, sender: Optional[str] = None) -> int:
     """Send pending SMS messages; failures are retried up to MAX_ATTEMPTS. Returns
     how many were sent. Safe to run from several processes: rows are claimed with
@@ -96,5 +98,4 @@ def deliver_pending(limit: int = 500, sender: Optional[str] = None) -> int:
         else:
             message.status, message.sent_at, message.attempts = "sent", utcnow(), message.attempts + 1
             sent += 1
-    db.session.commit()
     return sent

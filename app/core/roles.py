@@ -9,6 +9,8 @@ this table; what a role may see *within* a resource is the jurisdiction rule's b
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app.core.transaction import transaction
+
 # Resources (FAB "view menus"). Later parts of the domain add theirs here.
 REGION = "Region"
 USER = "User"
@@ -133,6 +135,7 @@ def every_registered_permission(appbuilder) -> set[tuple[str, str]]:
     return found
 
 
+@transaction
 def sync_roles(appbuilder, menu_entries) -> None:
     """Create the roles and give each exactly the permissions of the matrix.
 
@@ -149,4 +152,3 @@ def sync_roles(appbuilder, menu_entries) -> None:
             granted += [sm.add_permission_view_menu(permission, view)
                         for permission, view in sorted(every_registered_permission(appbuilder))]
         role.permissions = [pv for pv in granted if pv is not None]
-    sm.session.commit()

@@ -16,6 +16,7 @@ from app.ledgers import rewards
 from app.ledgers import roster
 from app.core.extensions import db
 from app.core.identity import decrypt, resident_id_check_char
+from app.core.transaction import transaction
 from models import Region
 from models.ledger import Building, Grid, Household, Resident, Unit
 from models.rewards import RewardPenalty
@@ -41,6 +42,7 @@ def imei(seq: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
+@transaction
 def create_demo_ledgers() -> None:
     """Grids, buildings, units, households and residents of three communities."""
     communities = [c for c in COMMUNITIES if db.session.get(Region, c) is not None]
@@ -58,7 +60,6 @@ def create_demo_ledgers() -> None:
                     unit = _saved(Unit(building=building, name=f"{unit_number}单元"))
                     for floor in (1, 2, 3):
                         seq = _demo_household(unit, f"{floor}01", seq)
-    db.session.commit()
     counts = {m.__name__: db.session.query(m).count() for m in (Grid, Building, Unit, Household, Resident)}
     click.echo(f"demo ledgers: {counts}")
     away = db.session.scalar(select(Resident).where(Resident.category == "away").order_by(Resident.id))
@@ -98,6 +99,7 @@ def _saved(item):
     return item
 
 
+@transaction
 def create_demo_roster() -> None:
     """Officers, a task force, grid members and heads; a device per community; a few
     rewards and penalties."""
@@ -126,7 +128,6 @@ def create_demo_roster() -> None:
                                role="building_head"))
     _demo_rewards(accounts)
     returning = _demo_returning()
-    db.session.commit()
     click.echo(f"demo returning residents: {returning} recorded as away have filed a report (来返人员)")
     click.echo(f"demo roster: {db.session.query(StaffMember).count()} staff, "
                f"{db.session.query(Device).count()} devices, {db.session.query(RewardPenalty).count()} "

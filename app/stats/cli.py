@@ -10,22 +10,18 @@ stats_cli = AppGroup("stats", help="The statistics' summary tables.")
 @stats_cli.command("rebuild")
 def stats_rebuild():
     """Recount the summary tables from the filings."""
-    from app.core.extensions import db
-    from app.stats.summary import rebuild_summaries
+    from app.stats.summary import rebuild_all_summaries
 
-    rebuild_summaries(db.session, Progress("summaries"))
-    db.session.commit()
+    rebuild_all_summaries(Progress("summaries"))
 
 
 @stats_cli.command("fold")
 def stats_fold():
     """Add the pending new filings to the summary tables now (the scheduler does it
     every SUMMARY_FOLD_SECONDS)."""
-    from app.core.extensions import db
-    from app.stats.summary import fold_pending
+    from app.stats.summary import fold_pending_summaries
 
-    folded = fold_pending(db.session)
-    db.session.commit()
+    folded = fold_pending_summaries()
     click.echo(f"{folded} pending filings folded into the summaries")
 
 

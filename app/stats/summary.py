@@ -168,6 +168,12 @@ def fold_pending(conn) -> int:
 
 
 @transaction
+def rebuild_all_summaries(progress=None) -> None:
+    """``rebuild_summaries`` as a unit of work (``flask stats rebuild``)."""
+    rebuild_summaries(db.session, progress)
+
+
+@transaction
 def fold_pending_summaries() -> int:
     """``fold_pending`` as a unit of work (the scheduler's job)."""
     return fold_pending(db.session)
