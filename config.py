@@ -139,6 +139,9 @@ AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 FAB_API_SWAGGER_UI = True
+# The spec and Swagger UI are registered by views.core.api_spec under the resource ApiDocs
+# of the permission matrix (FAB's own would answer 403 to every role but the Admin).
+FAB_ADD_OPENAPI_VIEWS = False
 # FAB's menu API (/api/v1/menu/) serves no screen here; its answers break its own schema.
 FAB_ADD_MENU_API = False
 FAB_ADD_SECURITY_API = False  # FAB's user/role APIs are not scoped; ours are

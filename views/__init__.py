@@ -101,5 +101,5 @@ def init_views(app, appbuilder) -> Registry:
     account_views.register(app)
     home.register(app, appbuilder)
     public.register(app)
-    appbuilder.add_api(api_spec.ConsoleApiSpec)
+    api_spec.register_api_docs(appbuilder)
     return registry

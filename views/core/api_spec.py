@@ -15,7 +15,10 @@ import re
 from apispec import yaml_utils
 from flask import current_app
 from flask_appbuilder.api import BaseApi
+from flask_appbuilder.api.manager import OpenApi, SwaggerView
 from sqlalchemy import inspect
+
+from app.core import roles
 
 
 PUBLIC_PREFIX = "/api/v1/public"
@@ -81,6 +84,27 @@ class ConsoleApiSpec(BaseApi):
                 paths.setdefault(path, {})[method.lower()] = operation
         for path, operations in paths.items():
             api_spec.path(path=path, operations=operations)
+
+
+class ConsoleOpenApi(OpenApi):
+    """FAB's ``/api/<version>/_openapi`` under the resource ``ApiDocs`` of the permission
+    matrix (FAB's own is granted to the Admin alone)."""
+
+    class_permission_name = roles.API_DOCS
+    method_permission_name = roles.METHOD_PERMISSIONS
+
+
+class ConsoleSwaggerView(SwaggerView):
+    """FAB's Swagger UI (``/swagger/<version>``), under ``ApiDocs`` too."""
+
+    class_permission_name = roles.API_DOCS
+    method_permission_name = roles.METHOD_PERMISSIONS
+
+
+def register_api_docs(appbuilder) -> None:
+    appbuilder.add_api(ConsoleApiSpec)
+    appbuilder.add_api(ConsoleOpenApi)
+    appbuilder.add_view_no_menu(ConsoleSwaggerView)
 
 
 def correct_operation(operation: dict, integer_key: bool) -> None:
