@@ -65,6 +65,11 @@ class Filing(ScopedMixin, Model):
         Index("ix_filing_proxy_phone_hash", "proxy_phone_hash",
               postgresql_where=text("proxy_phone_hash IS NOT NULL"),
               sqlite_where=text("proxy_phone_hash IS NOT NULL")),
+        # An integrator's filings by the id its local system gave them (app.filings.importer):
+        # sending a batch again finds them here and stores nothing twice, even when two race.
+        Index("uq_filing_external_id", "filed_by_id", "external_id", unique=True,
+              postgresql_where=text("external_id IS NOT NULL"),
+              sqlite_where=text("external_id IS NOT NULL")),
         Index("ix_filing_open_dest_arrival", "destination_region_code", "expected_arrival_at",
               postgresql_where=text("status IN ('submitted', 'not_arrived')"),
               sqlite_where=text("status IN ('submitted', 'not_arrived')")),
@@ -131,6 +136,9 @@ class Filing(ScopedMixin, Model):
     filed_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     filed_by_id = Column(Integer)  # staff who entered it (paper, checkpoint), else null
+    # The id a local system gave the filing it sent in a batch (channel import, by the
+    # integrator account filed_by_id), else null.
+    external_id = Column(String(64))
     # When its personal data was overwritten, RETENTION_DAYS after it finished (app.filings.retention).
     anonymised_at = Column(DateTime)
 

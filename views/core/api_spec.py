@@ -41,6 +41,10 @@ RECEIPT_SCHEMA = {"type": "object", "required": ["receipt", "token", "status", "
                   "properties": {"receipt": {"type": "string"}, "token": {"type": "string"},
                                  "status": {"type": "string"}, "edits_left": {"type": "integer"},
                                  "late_notice": {"type": "boolean"}, "community_code": {"type": "string"}}}
+# What a filing import answers per row (views.filings.staff.FilingImportApi).
+IMPORTED_SCHEMA = {"type": "object", "required": ["index", "external_id", "id", "receipt"],
+                   "properties": {"index": {"type": "integer"}, "external_id": {"type": "string"},
+                                  "id": {"type": "integer"}, "receipt": {"type": "string"}}}
 
 
 class ConsoleApiSpec(BaseApi):
@@ -55,6 +59,7 @@ class ConsoleApiSpec(BaseApi):
         super().add_apispec_components(api_spec)
         api_spec.components.schema("PublicError", ERROR_SCHEMA)
         api_spec.components.schema("FilingReceipt", RECEIPT_SCHEMA)
+        api_spec.components.schema("ImportedFiling", IMPORTED_SCHEMA)
         for status, description in PUBLIC_ERRORS.items():
             api_spec.components.response(f"Public{status}", {
                 "description": description,

@@ -480,6 +480,69 @@ class FilingActionApi(BaseApi):
                               key="code", with_level=True, scope=lambda: current_app.config["PROVINCE_CODE"])
 
 
+class FilingImportApi(BaseApi):
+    """``POST /api/v1/filing/import``: an integrator's local system sends its filings in
+    batches (app.filings.importer.import_batch)."""
+
+    resource_name = "filing"
+    class_permission_name = roles.FILING_IMPORT
+    method_permission_name = {"import_batch": roles.WRITE}
+    openapi_spec_tag = "Filing import"
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    def import_batch(self):
+        """Import a batch of filings from a local system, all or nothing, channel
+        ``import``. Each row is a filing of the public form plus ``external_id`` (the id in
+        the sending system, unique per integrator account): a row sent again changes
+        nothing and is listed in ``unchanged``. Destinations must lie within the
+        account's jurisdiction.
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [filings]
+                  properties:
+                    filings:
+                      type: array
+                      maxItems: 5000
+                      items:
+                        allOf:
+                        - $ref: '#/components/schemas/FilingInput'
+                        - type: object
+                          required: [external_id]
+                          properties:
+                            external_id: {type: string, maxLength: 64}
+          responses:
+            200:
+              description: stored (or already there); nothing was refused
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      created: {type: array, items: {$ref: '#/components/schemas/ImportedFiling'}}
+                      unchanged: {type: array, items: {$ref: '#/components/schemas/ImportedFiling'}}
+                      errors: {type: array, items: {type: object}}
+            400:
+              description: 'nothing was stored; errors lists the problems by the index of the
+                row (from 0): {"3": ["transport_mode: ..."]}'
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/PublicError'}
+            409:
+              description: a concurrent batch stored the same person; send the batch again
+        """
+        return self.response(200, **filing_import.import_batch(
+            _conn(), request.get_json(silent=True), now=utcnow(), jurisdiction=current_jurisdiction(),
+            user_id=_user_id()))
+
+
 def register(registry):
     registry.add_view("Officer's queue", _l("Officer's queue"), FILINGS, "fa-inbox", FilingDeskView,
                       roles.FILING_CHECK)
@@ -488,3 +551,4 @@ def register(registry):
     registry.add_hidden_view(FilingUnmaskView)
     registry.add_api(FilingApi)
     registry.add_api(FilingActionApi)
+    registry.add_api(FilingImportApi)
