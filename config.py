@@ -77,6 +77,9 @@ SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
 # closed or its control ended (app.filings.retention), nightly at RETENTION_TIME (local).
 RETENTION_DAYS = int(_env("RETENTION_DAYS", "28"))
 RETENTION_TIME = _env("RETENTION_TIME", "02:30")
+# The change feed (GET /api/v1/changes, app.filings.changes) lists changes older than this,
+# so a write transaction still running cannot be passed over: keep it above the longest.
+CHANGES_LAG_SECONDS = int(_env("CHANGES_LAG_SECONDS", "60"))
 # New audit entries join the audit log's hash chain this often (app.core.audit_chain.seal).
 AUDIT_SEAL_SECONDS = int(_env("AUDIT_SEAL_SECONDS", "10"))
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))

@@ -50,6 +50,8 @@ class Filing(ScopedMixin, Model):
         Index("ix_filing_dest_status", "destination_region_code", "status"),
         Index("ix_filing_id_hash_arrival", "id_number_hash", "expected_arrival_at"),
         Index("ix_filing_filed_at", "filed_at"),
+        # The change feed (app.filings.changes) reads each table by (time of change, id).
+        Index("ix_filing_updated_at", "updated_at", "id"),
         # The same person files once per arrival day: a repeated submission (a double
         # tap, a second family member's phone) fails here even when two race.
         Index("uq_filing_person_day", "id_number_hash", "arrival_day", unique=True,
@@ -169,7 +171,8 @@ class FilingCheck(ScopedMixin, Model):
     """One verification by the community officer (核查); a filing may have several."""
 
     __tablename__ = "filing_check"
-    __table_args__ = (Index("ix_filing_check_filing", "filing_id"),)
+    __table_args__ = (Index("ix_filing_check_filing", "filing_id"),
+                      Index("ix_filing_check_checked_at", "checked_at", "id"))  # the change feed
 
     id = Column(BigId, primary_key=True, autoincrement=True)
     filing_id = Column(BigId, ForeignKey("filing.id"), nullable=False)
@@ -195,7 +198,8 @@ class FilingTransfer(ScopedMixin, Model):
     """A filing handed to another community (转办), with the reason; history is kept."""
 
     __tablename__ = "filing_transfer"
-    __table_args__ = (Index("ix_filing_transfer_filing", "filing_id"),)
+    __table_args__ = (Index("ix_filing_transfer_filing", "filing_id"),
+                      Index("ix_filing_transfer_at", "at", "id"))  # the change feed
     jurisdiction_column = "to_region_code"
 
     id = Column(BigId, primary_key=True, autoincrement=True)

@@ -1,8 +1,13 @@
 """Integrators: the API docs, the import of filings from a local system, the change feed."""
+import datetime as dt
+
 from app.core.extensions import db
-from models import Filing
+from app.filings import changes as change_feed
+from app.filings import service as filings
+from models import Filing, Finding
+from models.base import utcnow
 from tests.conftest import user_id
-from tests.filing_data import NEIGHBOUR_COMMUNITY, count_filings, report
+from tests.filing_data import NEIGHBOUR_COMMUNITY, OWN_COMMUNITY, count_filings, report, store
 
 
 def test_the_integrator_opens_the_spec_and_swagger_ui(api, web):
@@ -94,3 +99,100 @@ def test_a_person_already_filed_for_that_day_is_a_row_error(app, api):
 def test_only_integrators_and_admins_import(api):
     assert api("officer").post("/api/v1/filing/import", json=_batch(("O", {}))).status_code == 403
     assert api("city").post("/api/v1/filing/import", json=_batch(("O", {}))).status_code == 403
+
+
+# ---- GET /api/v1/changes ------------------------------------------------------------------
+
+OTHER_CITY_COMMUNITY = "410202001009"  # in 4102: integrator2's, never integrator's
+
+
+def _history(app, start):
+    """A filing of each city; a check, a transfer and a finding raised then resolved in
+    4101, a finding in 4102: each a minute after the one before, from ``start``."""
+    mine = store(app, now=start)
+    theirs = store(app, now=start, destination_region_code=OTHER_CITY_COMMUNITY)
+    with app.test_request_context():
+        minute = dt.timedelta(minutes=1)
+        check_id, _row = filings.record_check(db.session.connection(), mine.id, {
+            "method": "phone", "arrived": False}, now=start + minute, jurisdiction=None)
+        transfer_id, _row = filings.transfer_filing(db.session.connection(), mine.id, {
+            "to_region_code": NEIGHBOUR_COMMUNITY, "reason": "搬家"}, now=start + 2 * minute, jurisdiction=None)
+        found = [Finding(kind="positive", priority=1, person_hash=f"p{n}", episode="e", region_code=code,
+                         name_masked="张*", raised_at=start + (3 + n) * minute, status="open")
+                 for n, code in enumerate((OWN_COMMUNITY, OTHER_CITY_COMMUNITY))]
+        db.session.add_all(found)
+        db.session.flush()
+        found[0].status, found[0].resolved_at = "resolved", start + 5 * minute
+        db.session.commit()
+        return mine.id, theirs.id, check_id, transfer_id, found[0].id, found[1].id
+
+
+def _follow(api, username, limit, since=None):
+    """Every change the feed lists, page by page, and the cursors it gave."""
+    seen, cursors = [], []
+    while True:
+        query = f"?limit={limit}" + (f"&since={since}" if since else "")
+        page = api(username).get(f"/api/v1/changes{query}")
+        assert page.status_code == 200, page.json
+        seen += page.json["changes"]
+        cursors.append(page.json["next"])
+        if len(page.json["changes"]) < limit:
+            return seen, cursors
+        since = page.json["next"]
+
+
+def test_the_feed_lists_the_changes_of_the_jurisdiction_in_order(app, api):
+    start = utcnow().replace(microsecond=0) - dt.timedelta(hours=2)
+    mine, theirs, check_id, transfer_id, finding_id, other_finding = _history(app, start)
+    seen, cursors = _follow(api, "integrator", limit=2)
+    assert [(c["kind"], c["id"]) for c in seen] == [
+        ("check", check_id), ("filing", mine), ("transfer", transfer_id), ("finding", finding_id),
+        ("finding", finding_id)]
+    assert [c["status"] for c in seen if c["kind"] == "finding"] == ["resolved", "resolved"]
+    assert seen[1]["region_code"] == NEIGHBOUR_COMMUNITY and seen[1]["receipt"]
+    assert all(c["at"].endswith("+08:00") for c in seen)
+    assert "name" not in seen[1] and "id_number_masked" not in seen[1]
+    positions = [change_feed.parse_cursor(cursor) for cursor in cursors]
+    assert sorted(positions) == positions  # monotonic
+    # Followed to the end: nothing more, and the cursor stays.
+    again = api("integrator").get(f"/api/v1/changes?since={cursors[-1]}")
+    assert again.json["changes"] == [] and change_feed.parse_cursor(again.json["next"]) >= positions[-1]
+    # The other city sees its own rows only.
+    theirs_seen, _cursors = _follow(api, "integrator2", limit=100)
+    assert [(c["kind"], c["id"]) for c in theirs_seen] == [("filing", theirs), ("finding", other_finding)]
+
+
+def test_a_row_of_another_jurisdiction_never_appears(app, api):
+    start = utcnow() - dt.timedelta(hours=1)
+    _mine, theirs, *_ids, other_finding = _history(app, start)
+    seen, _cursors = _follow(api, "integrator", limit=1)
+    assert ("filing", theirs) not in [(c["kind"], c["id"]) for c in seen]
+    assert ("finding", other_finding) not in [(c["kind"], c["id"]) for c in seen]
+    assert all(c["region_code"].startswith("4101") for c in seen)
+
+
+def test_changes_younger_than_the_lag_wait_for_a_later_call(app):
+    start = dt.datetime(2026, 5, 1, 2, 0)
+    lag = dt.timedelta(seconds=60)
+    first = store(app, now=start)
+    with app.app_context():
+        def feed(since, now):
+            return change_feed.changes(db.session.connection(), since, now=now, lag=lag, limit=10,
+                                       jurisdiction="4101")
+        early = feed(None, start + dt.timedelta(seconds=30))
+        assert early["changes"] == []
+        # A write whose transaction began at ``start`` may commit only now: still listed.
+        listed = feed(early["next"], start + dt.timedelta(seconds=61))
+        assert [c["id"] for c in listed["changes"]] == [first.id]
+        assert change_feed.parse_cursor(listed["next"]) > change_feed.parse_cursor(early["next"])
+        assert feed(listed["next"], start + dt.timedelta(seconds=90))["changes"] == []
+        # A clock going back never moves the cursor back.
+        assert feed(listed["next"], start)["next"] == listed["next"]
+
+
+def test_a_bad_cursor_or_limit_answers_400_and_only_integrators_follow(api):
+    for query in ("?since=abc", "?since=1-9-1", "?limit=0", "?limit=5000", "?limit=x"):
+        response = api("integrator").get(f"/api/v1/changes{query}")
+        assert response.status_code == 400 and response.json["errors"], query
+    assert api("officer").get("/api/v1/changes").status_code == 403
+    assert api("city").get("/api/v1/changes").status_code == 403
