@@ -196,3 +196,21 @@ def test_a_bad_cursor_or_limit_answers_400_and_only_integrators_follow(api):
         assert response.status_code == 400 and response.json["errors"], query
     assert api("officer").get("/api/v1/changes").status_code == 403
     assert api("city").get("/api/v1/changes").status_code == 403
+
+
+# ---- times with their offset, JWT errors, no verbs that always answer 403 -------------------
+
+def test_api_times_carry_their_offset_and_the_spec_says_so(app, api):
+    created = store(app, now=dt.datetime(2026, 5, 1, 2, 0, 0, 123456))
+    shown = api("integrator").get(f"/api/v1/filing/{created.id}").json["result"]
+    assert shown["filed_at"] == "2026-05-01T02:00:00.123456+00:00"
+    assert dt.datetime.fromisoformat(shown["expected_arrival_at"]).utcoffset() == dt.timedelta(0)
+    listed = api("integrator").get("/api/v1/filing/").json["result"][0]
+    assert listed["updated_at"].endswith("+00:00")
+    chosen = api("integrator").get("/api/v1/filing/?q=(columns:!(id,filed_at))").json["result"][0]
+    assert chosen["filed_at"].endswith("+00:00")
+    history = api("officer").get(f"/api/v1/filing/{created.id}/history").json["revisions"][0]
+    assert history["at"].endswith("+00:00")
+    schema = api("integrator").get("/api/v1/_openapi").json["components"]["schemas"]["FilingApi.get"]
+    assert schema["properties"]["filed_at"]["format"] == "date-time"
+    assert "offset" in schema["properties"]["filed_at"]["description"]

@@ -130,15 +130,14 @@ def correct_operation(operation: dict, integer_key: bool) -> None:
 
 
 def correct_read_schema(schema: dict | None, model) -> None:
-    """What a model API's answers hold that FAB's declaration of them misses: times
-    stored UTC without an offset, which the ``date-time`` format (RFC 3339) does not
-    allow; a related row that may be absent (null)."""
+    """What a model API's answers hold that FAB's declaration of them misses: times are
+    UTC with their offset (``+00:00``, views.core.scoped.OffsetTimesConverter); a related
+    row that may be absent (null)."""
     optional = {relation.key for relation in inspect(model).relationships
                 if relation.direction.name == "MANYTOONE" and any(c.nullable for c in relation.local_columns)}
     properties = (schema or {}).get("properties") or {}
     for name, prop in properties.items():
         if prop.get("format") == "date-time":
-            del prop["format"]
-            prop["description"] = "UTC, ISO 8601 without an offset"
+            prop["description"] = "UTC, ISO 8601 with its offset (+00:00)"
         elif "$ref" in prop and name in optional:
             properties[name] = {"allOf": [prop], "nullable": True}

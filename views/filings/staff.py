@@ -27,7 +27,7 @@ from app.core.errors import ImportRejected, NotFound, ValidationFailed
 from app.core.excel import XLSX_MIMETYPE
 from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction
-from app.core.clock import format_local, input_local
+from app.core.clock import format_local, input_local, iso_utc
 from app.regions.service import label as region_label, labels_for, region_path, search_regions
 from models import Filing
 from models.base import utcnow
@@ -404,6 +404,9 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
 
 
 def _json_value(value):
+    """A value of a stored row as JSON: a time in UTC with its offset, a day as a day."""
+    if isinstance(value, dt.datetime):
+        return iso_utc(value)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
