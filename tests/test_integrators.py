@@ -1,6 +1,8 @@
 """Integrators: the API docs, the import of filings from a local system, the change feed."""
 import datetime as dt
 
+from flask_jwt_extended import create_access_token
+
 from app.core.extensions import db
 from app.filings import changes as change_feed
 from app.filings import service as filings
@@ -214,3 +216,18 @@ def test_api_times_carry_their_offset_and_the_spec_says_so(app, api):
     schema = api("integrator").get("/api/v1/_openapi").json["components"]["schemas"]["FilingApi.get"]
     assert schema["properties"]["filed_at"]["format"] == "date-time"
     assert "offset" in schema["properties"]["filed_at"]["description"]
+
+
+def test_token_errors_answer_in_the_error_shape_translated(app):
+    with app.test_request_context():
+        expired = create_access_token(str(user_id(app, "integrator")), expires_delta=dt.timedelta(seconds=-10))
+    client = app.test_client()
+    cases = [({"Authorization": f"Bearer {expired}"}, 401, "Your sign-in has expired; sign in again."),
+             ({"Authorization": "Bearer garbage"}, 422, "The access token is not valid; sign in again."),
+             ({}, 401, "Send the access token of a sign-in: Authorization: Bearer <token>.")]
+    for headers, status, english in cases:
+        response = client.get("/api/v1/changes", headers={**headers, "Accept-Language": "en"})
+        assert response.status_code == status
+        assert response.json["message"] == english and response.json["errors"] == {"token": [english]}
+        chinese = client.get("/api/v1/changes", headers=headers).json
+        assert chinese["message"] != english and chinese["errors"]["token"] == [chinese["message"]]

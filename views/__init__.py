@@ -75,7 +75,8 @@ def security_views() -> dict:
     return dict(userdbmodelview=ConsoleUserView, authdbview=account_views.AuthDBView,
                 resetmypasswordview=account_views.ResetMyPasswordView,
                 resetpasswordview=account_views.ResetPasswordView,
-                security_api=account_views.SecurityApi, token_refused=account_views.token_refused)
+                security_api=account_views.SecurityApi, token_refused=account_views.token_refused,
+                token_errors=account_views.TOKEN_ERRORS)
 
 
 def init_views(app, appbuilder) -> Registry:
