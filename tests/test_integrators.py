@@ -231,3 +231,20 @@ def test_token_errors_answer_in_the_error_shape_translated(app):
         assert response.json["message"] == english and response.json["errors"] == {"token": [english]}
         chinese = client.get("/api/v1/changes", headers=headers).json
         assert chinese["message"] != english and chinese["errors"]["token"] == [chinese["message"]]
+
+
+def test_the_spec_offers_only_what_the_role_may_use(api):
+    paths = api("integrator").get("/api/v1/_openapi").json["paths"]
+    assert set(paths["/api/v1/filing/"]) == {"get"}
+    assert set(paths["/api/v1/filing/{pk}"]) == {"get"}
+    assert "post" in paths["/api/v1/filing/import"] and "get" in paths["/api/v1/changes"]
+    assert "post" in paths["/api/v1/filing/{pk}/check"]  # FILING_CHECK: RW
+    assert set(paths["/api/v1/region/"]) == {"get"}
+    assert "post" in paths["/api/v1/public/filings"] and "post" in paths["/api/v1/security/login"]
+    for operations in paths.values():
+        for operation in operations.values():
+            assert set(operation.get("responses", {})) != {"403"}
+    admin = api("admin").get("/api/v1/_openapi").json["paths"]
+    assert {"get", "post"} <= set(admin["/api/v1/filing/"]) and "delete" in admin["/api/v1/filing/{pk}"]
+    hidden = set(admin) - set(paths)  # whole resources the integrator may not use
+    assert "/api/v1/audit_log/" in hidden and "/api/v1/building/" in hidden

@@ -14,7 +14,7 @@ import re
 
 from apispec import yaml_utils
 from flask import current_app
-from flask_appbuilder.api import BaseApi
+from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_appbuilder.api.manager import OpenApi, SwaggerView
 from sqlalchemy import inspect
 
@@ -93,10 +93,59 @@ class ConsoleApiSpec(BaseApi):
 
 class ConsoleOpenApi(OpenApi):
     """FAB's ``/api/<version>/_openapi`` under the resource ``ApiDocs`` of the permission
-    matrix (FAB's own is granted to the Admin alone)."""
+    matrix (FAB's own is granted to the Admin alone). The spec lists only the operations
+    the caller's role may use: none that would always answer 403 to them."""
 
     class_permission_name = roles.API_DOCS
     method_permission_name = roles.METHOD_PERMISSIONS
+
+    @expose("/<version>/_openapi")
+    @protect()
+    @safe
+    def get(self, version):
+        """The OpenAPI spec of an API version, as far as your role may use it
+        ---
+        get:
+          parameters:
+          - {in: path, name: version, schema: {type: string}, required: true}
+          responses:
+            200:
+              description: The OpenAPI spec
+              content:
+                application/json:
+                  schema:
+                    type: object
+            404:
+              $ref: '#/components/responses/404'
+        """
+        apis = [view for view in current_app.appbuilder.baseviews
+                if isinstance(view, BaseApi) and view.version == version]
+        if not apis:
+            return self.response_404()
+        api_spec = self._create_api_spec(version)
+        for api in apis:
+            api.add_api_spec(api_spec)
+            for path, method in refused_operations(api):
+                api_spec._paths.get(path, {}).pop(method, None)
+        for path in [path for path, operations in api_spec._paths.items() if not operations]:
+            del api_spec._paths[path]
+        return self.response(200, **api_spec.to_dict())
+
+
+def refused_operations(api: BaseApi):
+    """(path, method) of ``api``'s protected operations the caller's role may not use:
+    FAB's own check (``protect``), made before the call."""
+    sm = current_app.appbuilder.sm
+    for name in dir(api):
+        function = getattr(api, name)
+        if not hasattr(function, "_urls") or not hasattr(function, "_permission_name"):
+            continue
+        permission = (api.method_permission_name or {}).get(name) or function._permission_name
+        if sm.has_access(f"can_{permission}", api.class_permission_name):
+            continue
+        for url, methods in function._urls:
+            for method in methods:
+                yield api.path_helper(path=url, operations={}), method.lower()
 
 
 class ConsoleSwaggerView(SwaggerView):
