@@ -77,6 +77,9 @@ SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
 # closed or its control ended (app.filings.retention), nightly at RETENTION_TIME (local).
 RETENTION_DAYS = int(_env("RETENTION_DAYS", "28"))
 RETENTION_TIME = _env("RETENTION_TIME", "02:30")
+# The change feed (GET /api/v1/changes, app.filings.changes) lists changes older than this,
+# so a write transaction still running cannot be passed over: keep it above the longest.
+CHANGES_LAG_SECONDS = int(_env("CHANGES_LAG_SECONDS", "60"))
 # New audit entries join the audit log's hash chain this often (app.core.audit_chain.seal).
 AUDIT_SEAL_SECONDS = int(_env("AUDIT_SEAL_SECONDS", "10"))
 DISTRIBUTION_INTERVAL_MINUTES = int(_env("DISTRIBUTION_INTERVAL_MINUTES", "30"))
@@ -139,6 +142,9 @@ AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 FAB_API_SWAGGER_UI = True
+# The spec and Swagger UI are registered by views.core.api_spec under the resource ApiDocs
+# of the permission matrix (FAB's own would answer 403 to every role but the Admin).
+FAB_ADD_OPENAPI_VIEWS = False
 # FAB's menu API (/api/v1/menu/) serves no screen here; its answers break its own schema.
 FAB_ADD_MENU_API = False
 FAB_ADD_SECURITY_API = False  # FAB's user/role APIs are not scoped; ours are

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import relationship
 
@@ -192,6 +193,10 @@ class Finding(ScopedMixin, Model):
         Index("ix_finding_region_status", "region_code", "status"),
         Index("ix_finding_status_raised", "status", "raised_at"),
         Index("ix_finding_batch", "batch_id"),
+        # The change feed (app.filings.changes): findings raised, and resolved, by time.
+        Index("ix_finding_raised_at", "raised_at", "id"),
+        Index("ix_finding_resolved_at", "resolved_at", "id",
+              postgresql_where=text("resolved_at IS NOT NULL"), sqlite_where=text("resolved_at IS NOT NULL")),
     )
 
     id = Column(BigId, primary_key=True, autoincrement=True)

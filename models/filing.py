@@ -50,6 +50,8 @@ class Filing(ScopedMixin, Model):
         Index("ix_filing_dest_status", "destination_region_code", "status"),
         Index("ix_filing_id_hash_arrival", "id_number_hash", "expected_arrival_at"),
         Index("ix_filing_filed_at", "filed_at"),
+        # The change feed (app.filings.changes) reads each table by (time of change, id).
+        Index("ix_filing_updated_at", "updated_at", "id"),
         # The same person files once per arrival day: a repeated submission (a double
         # tap, a second family member's phone) fails here even when two race.
         Index("uq_filing_person_day", "id_number_hash", "arrival_day", unique=True,
@@ -65,6 +67,11 @@ class Filing(ScopedMixin, Model):
         Index("ix_filing_proxy_phone_hash", "proxy_phone_hash",
               postgresql_where=text("proxy_phone_hash IS NOT NULL"),
               sqlite_where=text("proxy_phone_hash IS NOT NULL")),
+        # An integrator's filings by the id its local system gave them (app.filings.importer):
+        # sending a batch again finds them here and stores nothing twice, even when two race.
+        Index("uq_filing_external_id", "filed_by_id", "external_id", unique=True,
+              postgresql_where=text("external_id IS NOT NULL"),
+              sqlite_where=text("external_id IS NOT NULL")),
         Index("ix_filing_open_dest_arrival", "destination_region_code", "expected_arrival_at",
               postgresql_where=text("status IN ('submitted', 'not_arrived')"),
               sqlite_where=text("status IN ('submitted', 'not_arrived')")),
@@ -131,6 +138,9 @@ class Filing(ScopedMixin, Model):
     filed_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     filed_by_id = Column(Integer)  # staff who entered it (paper, checkpoint), else null
+    # The id a local system gave the filing it sent in a batch (channel import, by the
+    # integrator account filed_by_id), else null.
+    external_id = Column(String(64))
     # When its personal data was overwritten, RETENTION_DAYS after it finished (app.filings.retention).
     anonymised_at = Column(DateTime)
 
@@ -161,7 +171,8 @@ class FilingCheck(ScopedMixin, Model):
     """One verification by the community officer (核查); a filing may have several."""
 
     __tablename__ = "filing_check"
-    __table_args__ = (Index("ix_filing_check_filing", "filing_id"),)
+    __table_args__ = (Index("ix_filing_check_filing", "filing_id"),
+                      Index("ix_filing_check_checked_at", "checked_at", "id"))  # the change feed
 
     id = Column(BigId, primary_key=True, autoincrement=True)
     filing_id = Column(BigId, ForeignKey("filing.id"), nullable=False)
@@ -187,7 +198,8 @@ class FilingTransfer(ScopedMixin, Model):
     """A filing handed to another community (转办), with the reason; history is kept."""
 
     __tablename__ = "filing_transfer"
-    __table_args__ = (Index("ix_filing_transfer_filing", "filing_id"),)
+    __table_args__ = (Index("ix_filing_transfer_filing", "filing_id"),
+                      Index("ix_filing_transfer_at", "at", "id"))  # the change feed
     jurisdiction_column = "to_region_code"
 
     id = Column(BigId, primary_key=True, autoincrement=True)

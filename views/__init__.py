@@ -75,7 +75,8 @@ def security_views() -> dict:
     return dict(userdbmodelview=ConsoleUserView, authdbview=account_views.AuthDBView,
                 resetmypasswordview=account_views.ResetMyPasswordView,
                 resetpasswordview=account_views.ResetPasswordView,
-                security_api=account_views.SecurityApi, token_refused=account_views.token_refused)
+                security_api=account_views.SecurityApi, token_refused=account_views.token_refused,
+                token_errors=account_views.TOKEN_ERRORS)
 
 
 def init_views(app, appbuilder) -> Registry:
@@ -101,5 +102,5 @@ def init_views(app, appbuilder) -> Registry:
     account_views.register(app)
     home.register(app, appbuilder)
     public.register(app)
-    appbuilder.add_api(api_spec.ConsoleApiSpec)
+    api_spec.register_api_docs(appbuilder)
     return registry

@@ -121,6 +121,12 @@ def iso_local(utc_naive: Optional[dt.datetime]) -> Optional[str]:
     return to_local(utc_naive).isoformat() if utc_naive else None
 
 
+def iso_utc(utc_naive: Optional[dt.datetime]) -> Optional[str]:
+    """``2026-05-01T02:00:00+00:00``: a stored time as the staff API answers it (UTC with
+    its offset, RFC 3339)."""
+    return utc_naive.replace(tzinfo=dt.timezone.utc).isoformat() if utc_naive else None
+
+
 def input_local(utc_naive: Optional[dt.datetime]) -> str:
     """The value of an ``<input type="datetime-local">``."""
     return to_local(utc_naive).strftime("%Y-%m-%dT%H:%M") if utc_naive else ""

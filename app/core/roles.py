@@ -30,9 +30,12 @@ CHECKPOINT_LOG = "CheckpointLog"
 FEED = "Feed"                        # cross-matching feeds: import (write), undo (delete)
 FINDING = "Finding"                  # cross-matching findings: resolve (write)
 RISK_AREA = "RiskArea"               # the registry of risk areas
+API_DOCS = "ApiDocs"                 # the OpenAPI spec and Swagger UI
+FILING_IMPORT = "FilingImport"       # an integrator's batches of filings from a local system
+CHANGES = "Changes"                  # the change feed of filings, checks, transfers, findings
 
 READ, WRITE, DELETE = "read", "write", "delete"
-R, RW, RWD = {READ}, {READ, WRITE}, {READ, WRITE, DELETE}
+R, W, RW, RWD = {READ}, {WRITE}, {READ, WRITE}, {READ, WRITE, DELETE}
 
 # FAB method name -> permission. Views (list, show, add, edit, delete, download, action)
 # and APIs (get, get_list, info, post, put, delete) map onto read / write / delete.
@@ -62,7 +65,8 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, FILING_UNMASK: R,
               NOTIFICATION: R,
               DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
-              REWARD: RWD, CHECKPOINT_LOG: RWD, FEED: RWD, FINDING: RW, RISK_AREA: RWD},
+              REWARD: RWD, CHECKPOINT_LOG: RWD, FEED: RWD, FINDING: RW, RISK_AREA: RWD,
+              API_DOCS: R, CHANGES: R, FILING_IMPORT: W},
     "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
                 REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD},
@@ -79,7 +83,7 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R},
     "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW},
     "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
-                   STATS: R, FEED: RWD, FINDING: R, RISK_AREA: R},
+                   STATS: R, FEED: RWD, FINDING: R, RISK_AREA: R, API_DOCS: R, CHANGES: R, FILING_IMPORT: W},
 }
 
 

@@ -38,11 +38,13 @@ class ConsoleSecurityManager(SecurityManager):
     # the Content-Security-Policy refuses (and that would not load offline anyway).
     userstatschartview = None
 
-    # What an API call with a refused token answers (a view's; set by ``use_views``).
+    # What an API call with a refused token answers (a view's; set by ``use_views``), and
+    # with a token missing, expired or malformed: flask-jwt-extended's loader name -> answer.
     token_refused = None
+    token_errors: dict = {}
 
     @classmethod
-    def use_views(cls, *, token_refused, **views) -> None:
+    def use_views(cls, *, token_refused, token_errors=None, **views) -> None:
         """The screens and API of accounts, which live in views/ (views -> app -> models):
         ``userdbmodelview``, ``authdbview``, ... as FAB names them. The factory calls
         this before FAB builds the manager."""
@@ -51,6 +53,7 @@ class ConsoleSecurityManager(SecurityManager):
                 raise AttributeError(f"FAB's security manager has no view {name}")
             setattr(cls, name, view)
         cls.token_refused = staticmethod(token_refused)
+        cls.token_errors = dict(token_errors or {})
 
     def __init__(self, appbuilder):
         super().__init__(appbuilder)
@@ -125,6 +128,8 @@ class ConsoleSecurityManager(SecurityManager):
         jwt_manager = super().create_jwt_manager(app)
         jwt_manager.additional_claims_loader(self.token_claims)
         jwt_manager.user_lookup_error_loader(self.token_refused)
+        for loader, answer in self.token_errors.items():
+            getattr(jwt_manager, loader)(answer)
         return jwt_manager
 
     def token_claims(self, identity):

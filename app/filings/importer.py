@@ -7,6 +7,7 @@ coded values may be codes or labels too (``火车`` or ``train``), yes/no as 是
 from typing import Callable, Optional
 
 from flask_babel import force_locale, lazy_gettext as _l
+from sqlalchemy import select
 
 from app.filings import labels
 from app.filings import service as filings
@@ -15,6 +16,9 @@ from app.core.errors import ImportRejected, Problem, ValidationFailed
 from app.core.transaction import transaction
 from app.core.excel import TableRefused, read_table, to_xlsx
 from app.filings.rules import INPUT_FIELDS
+from models.filing import Filing
+
+FILING = Filing.__table__
 
 MAX_ROWS = 20000
 LANGUAGES = ("zh", "en")
@@ -129,3 +133,91 @@ def _problems(errors: dict) -> list[Problem]:
         column = str(labels.FIELD_LABELS.get(field, field))
         problems.extend(Problem(int(row) if row.isdigit() else 0, column, str(m)) for m in messages)
     return sorted(problems, key=lambda p: p.row)
+
+
+# ---- batches from an integrator's local system (POST /api/v1/filing/import) ----------------
+
+MAX_BATCH = 5000
+EXTERNAL_ID_LENGTH = 64
+NOT_A_BATCH = _l("Send {\"filings\": [...]}, a list of filings, each with its external_id.")
+NOT_A_FILING = _l("Each filing must be a JSON object.")
+NEED_EXTERNAL_ID = _l("Give the id of this filing in your system (at most 64 characters).")
+REPEATED_EXTERNAL_ID = _l("This external_id is already in this batch.")
+TOO_MANY = _l("Send at most %(n)s filings in one batch.")
+BATCH_REFUSED = _l("The batch has errors; nothing was imported.")
+
+
+@transaction
+def import_batch(conn, body, *, now, jurisdiction: Optional[str], user_id: int) -> dict:
+    """An integrator's batch ``{"filings": [{"external_id", ...filing fields}]}``, channel
+    ``import``: each new row checked like the public form (app.filings.service), all
+    stored or none. A row whose ``external_id`` this account sent before changes nothing
+    and is answered as ``unchanged``. ImportRejected lists every problem by the row's
+    index (from 0) and field."""
+    rows = body.get("filings") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise ValidationFailed(NOT_A_BATCH, {"filings": [NOT_A_BATCH]})
+    if len(rows) > MAX_BATCH:
+        raise ValidationFailed(TOO_MANY % {"n": MAX_BATCH}, {"filings": [TOO_MANY % {"n": MAX_BATCH}]})
+    problems, external_ids = _external_ids(rows)
+    if problems:
+        raise _batch_refused(problems)
+    known = _known_external_ids(conn, user_id, list(external_ids.values()))
+    new = [index for index in range(len(rows)) if external_ids[index] not in known]
+    inputs = [{k: v for k, v in rows[index].items() if k != "external_id"} for index in new]
+    try:
+        prepared = filings.prepare_filings(conn, inputs, now=now, jurisdiction=jurisdiction,
+                                           prefix=lambda position: f"{new[position]}|")
+    except ValidationFailed as error:
+        raise _batch_refused([Problem(int(key.partition("|")[0]), key.partition("|")[2], str(m))
+                              for key, messages in error.errors.items() for m in messages])
+    for index, item in zip(new, prepared):
+        item.columns = {"external_id": external_ids[index]}
+    existing = filings.find_existing(conn, [(identity.lookup_hash(p.values["id_number"]),
+                                             p.values["arrival_day"]) for p in prepared])
+    repeated = [Problem(index, "id_number", str(filings.ALREADY_FILED)) for index, p in zip(new, prepared)
+                if (identity.lookup_hash(p.values["id_number"]), p.values["arrival_day"]) in existing]
+    if repeated:
+        raise _batch_refused(repeated)
+    created = filings.store_filings(conn, prepared, now=now, channel="import", user_id=user_id) if prepared else []
+    return {"created": [_answer(index, external_ids[index], c.id, c.receipt) for index, c in zip(new, created)],
+            "unchanged": [_answer(index, external_ids[index], *known[external_ids[index]])
+                          for index in range(len(rows)) if external_ids[index] in known],
+            "errors": []}
+
+
+def _batch_refused(problems: list[Problem]) -> ImportRejected:
+    return ImportRejected(sorted(problems, key=lambda p: p.row), BATCH_REFUSED)
+
+
+def _answer(index: int, external_id: str, filing_id: int, receipt: str) -> dict:
+    return {"index": index, "external_id": external_id, "id": filing_id, "receipt": receipt}
+
+
+def _external_ids(rows: list) -> tuple[list[Problem], dict[int, str]]:
+    """Every row's external_id (stripped), and the problems of the rows without a usable one."""
+    problems, found, seen = [], {}, set()
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            problems.append(Problem(index, "-", str(NOT_A_FILING)))
+            continue
+        value = row.get("external_id")
+        value = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        if not value or len(value) > EXTERNAL_ID_LENGTH:
+            problems.append(Problem(index, "external_id", str(NEED_EXTERNAL_ID)))
+        elif value in seen:
+            problems.append(Problem(index, "external_id", str(REPEATED_EXTERNAL_ID)))
+        seen.add(value)
+        found[index] = value
+    return problems, found
+
+
+def _known_external_ids(conn, user_id: int, external_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """``{external_id: (id, receipt)}`` of the filings this account imported before."""
+    known = {}
+    for start in range(0, len(external_ids), 1000):
+        chunk = external_ids[start:start + 1000]
+        known.update((external_id, (filing_id, receipt)) for external_id, filing_id, receipt in conn.execute(
+            select(FILING.c.external_id, FILING.c.id, FILING.c.receipt).where(
+                FILING.c.filed_by_id == user_id, FILING.c.external_id.in_(chunk))))
+    return known

@@ -16,7 +16,7 @@ import json
 import secrets
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Optional
 
@@ -236,6 +236,7 @@ def resend_receipts(receipts: list[str], *, now: dt.datetime) -> int:
 class Prepared:
     values: dict        # the checked plain values
     destination: rules.RegionInfo
+    columns: dict = field(default_factory=dict)  # stored as given (an import's external_id)
 
 
 def prepare_filings(conn, inputs: list, *, now, jurisdiction: Optional[str],
@@ -284,6 +285,7 @@ def store_filings(conn, prepared: list[Prepared], *, now, channel, user_id=None,
         token = identity.new_token()
         row = _new_row(item.values, now=now, channel=channel, user_id=user_id, batch_id=batch_id,
                        token=token)
+        row.update(item.columns)
         tokens[id(row)] = token
         receivers[id(row)] = item
         rows.append(row)

@@ -212,7 +212,7 @@ class Compliance:
 
     def as_dict(self) -> dict:
         return {"region": {"code": self.region.code, "name": self.region.name, "level": self.region.level},
-                "date": self.report_date.isoformat(), "due_at": self.due_at.isoformat(),
+                "date": self.report_date.isoformat(), "due_at": clock.iso_utc(self.due_at),
                 "total": self.total.as_dict(), "children": [c.as_dict() for c in self.children],
                 "not_reported": [{"code": c.code, "name": c.name, "report_id": c.report_id,
                                   "status": c.status, "escalated_to": c.escalated_to}

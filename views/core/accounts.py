@@ -6,7 +6,7 @@ The classes keep FAB's names so endpoints (``AuthDBView.login``) and permissions
 """
 import time
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.const import API_SECURITY_ACCESS_TOKEN_KEY, API_SECURITY_REFRESH_TOKEN_KEY
@@ -320,6 +320,31 @@ class SecurityApi(fab_api.SecurityApi):
 def token_refused(_jwt_header, _jwt_data):
     """A token of an ended session (logout, password or access changed, deactivated)."""
     return json_error(401, _l("Please sign in."))
+
+
+TOKEN_EXPIRED = _l("Your sign-in has expired; sign in again.")
+TOKEN_INVALID = _l("The access token is not valid; sign in again.")
+TOKEN_MISSING = _l("Send the access token of a sign-in: Authorization: Bearer <token>.")
+
+
+def _token_error(status: int, message, detail: str):
+    """The error shape of shared/API.md; ``msg`` keeps flask-jwt-extended's own words
+    (English), which clients read before."""
+    response = jsonify({"message": str(message), "errors": {"token": [str(message)]}, "msg": detail})
+    response.status_code = status
+    return response
+
+
+# flask-jwt-extended's loaders (app.core.security); their statuses stay its own.
+TOKEN_ERRORS = {
+    "expired_token_loader": lambda _header, _data: _token_error(401, TOKEN_EXPIRED, "Token has expired"),
+    "invalid_token_loader": lambda reason: _token_error(422, TOKEN_INVALID, reason),
+    "unauthorized_loader": lambda reason: _token_error(401, TOKEN_MISSING, reason),
+    "needs_fresh_token_loader": lambda _header, _data: _token_error(401, TOKEN_EXPIRED, "Fresh token required"),
+    "revoked_token_loader": lambda _header, _data: _token_error(401, TOKEN_INVALID, "Token has been revoked"),
+    "token_verification_failed_loader": lambda _header, _data: _token_error(
+        400, TOKEN_INVALID, "User claims verification failed"),
+}
 
 
 def register(app):

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, pre_load
+from marshmallow import ValidationError, fields, post_dump, pre_load
 from marshmallow_sqlalchemy.fields import Related, RelatedList
 from sqlalchemy import BigInteger, Integer, Numeric, SmallInteger, inspect
 from sqlalchemy.exc import DataError, IntegrityError
@@ -103,6 +103,27 @@ def checked_schema(schema, model):
     checked = type(base.__name__, (base,), {"Meta": type("Meta", (base.Meta,), {}),
                                             "_refuse_what_columns_cannot_hold": _refuse_what_columns_cannot_hold})
     return checked()
+
+
+def with_time_offsets(schema):
+    """The schema, answering its date-time fields (naive UTC as stored) with ``+00:00``."""
+    names = tuple(name for name, field in schema.dump_fields.items() if isinstance(field, fields.DateTime))
+    if not names:
+        return schema
+    base = type(schema)
+
+    @post_dump
+    def _utc_offsets(self, data, **kwargs):
+        for name in names:
+            value = data.get(name)
+            if isinstance(value, str) and "T" in value and not value.endswith(("Z", "+00:00")) \
+                    and value[-6] not in "+-":
+                data[name] = value + "+00:00"
+        return data
+
+    offsets = type(base.__name__, (base,), {"Meta": type("Meta", (base.Meta,), {}),
+                                            "_utc_offsets": _utc_offsets})
+    return offsets()
 
 
 def refusal(error: Exception) -> DomainError | None:

@@ -14,8 +14,11 @@ import re
 
 from apispec import yaml_utils
 from flask import current_app
-from flask_appbuilder.api import BaseApi
+from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_appbuilder.api.manager import OpenApi, SwaggerView
 from sqlalchemy import inspect
+
+from app.core import roles
 
 
 PUBLIC_PREFIX = "/api/v1/public"
@@ -38,6 +41,10 @@ RECEIPT_SCHEMA = {"type": "object", "required": ["receipt", "token", "status", "
                   "properties": {"receipt": {"type": "string"}, "token": {"type": "string"},
                                  "status": {"type": "string"}, "edits_left": {"type": "integer"},
                                  "late_notice": {"type": "boolean"}, "community_code": {"type": "string"}}}
+# What a filing import answers per row (views.filings.staff.FilingImportApi).
+IMPORTED_SCHEMA = {"type": "object", "required": ["index", "external_id", "id", "receipt"],
+                   "properties": {"index": {"type": "integer"}, "external_id": {"type": "string"},
+                                  "id": {"type": "integer"}, "receipt": {"type": "string"}}}
 
 
 class ConsoleApiSpec(BaseApi):
@@ -52,6 +59,7 @@ class ConsoleApiSpec(BaseApi):
         super().add_apispec_components(api_spec)
         api_spec.components.schema("PublicError", ERROR_SCHEMA)
         api_spec.components.schema("FilingReceipt", RECEIPT_SCHEMA)
+        api_spec.components.schema("ImportedFiling", IMPORTED_SCHEMA)
         for status, description in PUBLIC_ERRORS.items():
             api_spec.components.response(f"Public{status}", {
                 "description": description,
@@ -83,6 +91,76 @@ class ConsoleApiSpec(BaseApi):
             api_spec.path(path=path, operations=operations)
 
 
+class ConsoleOpenApi(OpenApi):
+    """FAB's ``/api/<version>/_openapi`` under the resource ``ApiDocs`` of the permission
+    matrix (FAB's own is granted to the Admin alone). The spec lists only the operations
+    the caller's role may use: none that would always answer 403 to them."""
+
+    class_permission_name = roles.API_DOCS
+    method_permission_name = roles.METHOD_PERMISSIONS
+
+    @expose("/<version>/_openapi")
+    @protect()
+    @safe
+    def get(self, version):
+        """The OpenAPI spec of an API version, as far as your role may use it
+        ---
+        get:
+          parameters:
+          - {in: path, name: version, schema: {type: string}, required: true}
+          responses:
+            200:
+              description: The OpenAPI spec
+              content:
+                application/json:
+                  schema:
+                    type: object
+            404:
+              $ref: '#/components/responses/404'
+        """
+        apis = [view for view in current_app.appbuilder.baseviews
+                if isinstance(view, BaseApi) and view.version == version]
+        if not apis:
+            return self.response_404()
+        api_spec = self._create_api_spec(version)
+        for api in apis:
+            api.add_api_spec(api_spec)
+            for path, method in refused_operations(api):
+                api_spec._paths.get(path, {}).pop(method, None)
+        for path in [path for path, operations in api_spec._paths.items() if not operations]:
+            del api_spec._paths[path]
+        return self.response(200, **api_spec.to_dict())
+
+
+def refused_operations(api: BaseApi):
+    """(path, method) of ``api``'s protected operations the caller's role may not use:
+    FAB's own check (``protect``), made before the call."""
+    sm = current_app.appbuilder.sm
+    for name in dir(api):
+        function = getattr(api, name)
+        if not hasattr(function, "_urls") or not hasattr(function, "_permission_name"):
+            continue
+        permission = (api.method_permission_name or {}).get(name) or function._permission_name
+        if sm.has_access(f"can_{permission}", api.class_permission_name):
+            continue
+        for url, methods in function._urls:
+            for method in methods:
+                yield api.path_helper(path=url, operations={}), method.lower()
+
+
+class ConsoleSwaggerView(SwaggerView):
+    """FAB's Swagger UI (``/swagger/<version>``), under ``ApiDocs`` too."""
+
+    class_permission_name = roles.API_DOCS
+    method_permission_name = roles.METHOD_PERMISSIONS
+
+
+def register_api_docs(appbuilder) -> None:
+    appbuilder.add_api(ConsoleApiSpec)
+    appbuilder.add_api(ConsoleOpenApi)
+    appbuilder.add_view_no_menu(ConsoleSwaggerView)
+
+
 def correct_operation(operation: dict, integer_key: bool) -> None:
     """FAB's declarations of its generated operations that its answers contradict:
     the ``id`` and ``ids`` it answers are the key's type (FAB says string), and
@@ -101,15 +179,14 @@ def correct_operation(operation: dict, integer_key: bool) -> None:
 
 
 def correct_read_schema(schema: dict | None, model) -> None:
-    """What a model API's answers hold that FAB's declaration of them misses: times
-    stored UTC without an offset, which the ``date-time`` format (RFC 3339) does not
-    allow; a related row that may be absent (null)."""
+    """What a model API's answers hold that FAB's declaration of them misses: times are
+    UTC with their offset (``+00:00``, views.core.scoped.OffsetTimesConverter); a related
+    row that may be absent (null)."""
     optional = {relation.key for relation in inspect(model).relationships
                 if relation.direction.name == "MANYTOONE" and any(c.nullable for c in relation.local_columns)}
     properties = (schema or {}).get("properties") or {}
     for name, prop in properties.items():
         if prop.get("format") == "date-time":
-            del prop["format"]
-            prop["description"] = "UTC, ISO 8601 without an offset"
+            prop["description"] = "UTC, ISO 8601 with its offset (+00:00)"
         elif "$ref" in prop and name in optional:
             properties[name] = {"allOf": [prop], "nullable": True}

@@ -15,10 +15,12 @@ from flask_appbuilder.actions import action
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, inspect
 
+from flask_appbuilder.api.convert import Model2SchemaConverter
+
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
 from app.core.jurisdiction import current_jurisdiction, ensure_within
 from app.regions.service import check_assignable_region
-from views.core.api_input import checked_schema, refusing_bad_input
+from views.core.api_input import checked_schema, refusing_bad_input, with_time_offsets
 from views.core.api_spec import correct_operation, correct_read_schema
 
 
@@ -103,10 +105,20 @@ class ScopedViewMixin(ExcelExportMixin, ScopedWriteMixin):
         return action.func(items[0] if single else items)
 
 
+class OffsetTimesConverter(Model2SchemaConverter):
+    """FAB's schemas, answering the stored (naive UTC) times with their offset."""
+
+    def convert(self, *args, **kwargs):
+        return with_time_offsets(super().convert(*args, **kwargs))
+
+
 class ScopedApiMixin(ScopedWriteMixin):
     """For ModelRestApi subclasses: a refused write answers 400 with the field errors
     (``{"message", "errors"}``) and writes nothing; an impossible id answers 404; the
-    write schemas refuse what the columns cannot hold (views.core.api_input)."""
+    write schemas refuse what the columns cannot hold (views.core.api_input); times are
+    answered in UTC with their offset (``+00:00``)."""
+
+    model2schemaconverter = OffsetTimesConverter
 
     def _init_model_schemas(self):
         super()._init_model_schemas()

@@ -2,9 +2,10 @@
 views/core/base.py), the officer's queue with the check and transfer forms, paper entry,
 the Excel import, revealing an ID number (audited), and the staff REST endpoints of
 shared/API.md. Every rule is in app.filings.service; these are thin."""
+import datetime as dt
 import io
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.api import BaseApi, protect
 from flask_appbuilder.forms import DynamicForm
@@ -15,6 +16,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from app.filings import changes as change_feed
 from app.filings import importer as filing_import
 from app.filings import labels
 from app.filings import service as filings
@@ -25,7 +27,7 @@ from app.core.errors import ImportRejected, NotFound, ValidationFailed
 from app.core.excel import XLSX_MIMETYPE
 from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction
-from app.core.clock import format_local, input_local
+from app.core.clock import format_local, input_local, iso_utc
 from app.regions.service import label as region_label, labels_for, region_path, search_regions
 from models import Filing
 from models.base import utcnow
@@ -83,8 +85,6 @@ def served(records: list[dict]) -> list[dict]:
 
 
 def _can(permission, resource) -> bool:
-    from flask import current_app
-
     return current_app.appbuilder.sm.has_access(f"can_{permission}", resource)
 
 
@@ -404,6 +404,9 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
 
 
 def _json_value(value):
+    """A value of a stored row as JSON: a time in UTC with its offset, a day as a day."""
+    if isinstance(value, dt.datetime):
+        return iso_utc(value)
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -474,10 +477,130 @@ class FilingActionApi(BaseApi):
     @safe
     @search_doc("Communities of the province matching ``q`` (any may receive a transfer).")
     def transfer_targets(self):
-        from flask import current_app
-
         return select2_search(lambda term, province: search_regions(term, province, level=5), each(region_label),
                               key="code", with_level=True, scope=lambda: current_app.config["PROVINCE_CODE"])
+
+
+class FilingImportApi(BaseApi):
+    """``POST /api/v1/filing/import``: an integrator's local system sends its filings in
+    batches (app.filings.importer.import_batch)."""
+
+    resource_name = "filing"
+    class_permission_name = roles.FILING_IMPORT
+    method_permission_name = {"import_batch": roles.WRITE}
+    openapi_spec_tag = "Filing import"
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    def import_batch(self):
+        """Import a batch of filings from a local system, all or nothing, channel
+        ``import``. Each row is a filing of the public form plus ``external_id`` (the id in
+        the sending system, unique per integrator account): a row sent again changes
+        nothing and is listed in ``unchanged``. Destinations must lie within the
+        account's jurisdiction.
+        ---
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [filings]
+                  properties:
+                    filings:
+                      type: array
+                      maxItems: 5000
+                      items:
+                        allOf:
+                        - $ref: '#/components/schemas/FilingInput'
+                        - type: object
+                          required: [external_id]
+                          properties:
+                            external_id: {type: string, maxLength: 64}
+          responses:
+            200:
+              description: stored (or already there); nothing was refused
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      created: {type: array, items: {$ref: '#/components/schemas/ImportedFiling'}}
+                      unchanged: {type: array, items: {$ref: '#/components/schemas/ImportedFiling'}}
+                      errors: {type: array, items: {type: object}}
+            400:
+              description: 'nothing was stored; errors lists the problems by the index of the
+                row (from 0): {"3": ["transport_mode: ..."]}'
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/PublicError'}
+            409:
+              description: a concurrent batch stored the same person; send the batch again
+        """
+        return self.response(200, **filing_import.import_batch(
+            _conn(), request.get_json(silent=True), now=utcnow(), jurisdiction=current_jurisdiction(),
+            user_id=_user_id()))
+
+
+class ChangesApi(BaseApi):
+    """``GET /api/v1/changes?since=<cursor>&limit=``: the change feed of the caller's
+    jurisdiction (app.filings.changes)."""
+
+    route_base = "/api/v1/changes"
+    class_permission_name = roles.CHANGES
+    method_permission_name = {"changes": roles.READ}
+    openapi_spec_tag = "Changes"
+
+    @expose("", methods=["GET"])
+    @protect()
+    @safe
+    def changes(self):
+        """Filings, checks, transfers and findings changed after ``since`` (a cursor this
+        feed returned as ``next``; none: from the start), oldest first, within your
+        jurisdiction. Changes younger than CHANGES_LAG_SECONDS are listed on a later
+        call, so a cursor never passes over a write still in progress; call again with
+        ``next`` (a page shorter than ``limit`` means you are up to date). Times are
+        local, ISO 8601 with their offset. No personal data: follow ``id`` to the
+        resource's own endpoint (``/api/v1/filing/<id>``, ``/api/v1/finding/<id>``).
+        ---
+        get:
+          parameters:
+          - {in: query, name: since, schema: {type: string}, required: false}
+          - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}, required: false}
+          responses:
+            200:
+              description: the changes and the cursor to send next
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [changes, next]
+                    properties:
+                      next: {type: string}
+                      changes:
+                        type: array
+                        items:
+                          type: object
+                          required: [kind, id, at]
+                          properties:
+                            kind: {type: string, enum: [filing, check, transfer, finding]}
+                            id: {type: integer}
+                            at: {type: string, format: date-time}
+                            region_code: {type: string}
+                            filing_id: {type: integer, nullable: true}
+                            status: {type: string}
+            400:
+              description: a cursor or limit this feed never gives
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/PublicError'}
+        """
+        lag = dt.timedelta(seconds=current_app.config["CHANGES_LAG_SECONDS"])
+        return self.response(200, **change_feed.changes(
+            _conn(), request.args.get("since"), now=utcnow(), lag=lag,
+            limit=change_feed.parse_limit(request.args.get("limit")), jurisdiction=current_jurisdiction()))
 
 
 def register(registry):
@@ -488,3 +611,5 @@ def register(registry):
     registry.add_hidden_view(FilingUnmaskView)
     registry.add_api(FilingApi)
     registry.add_api(FilingActionApi)
+    registry.add_api(FilingImportApi)
+    registry.add_api(ChangesApi)
