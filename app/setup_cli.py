@@ -60,6 +60,10 @@ def setup(demo):
         create_demo_users()
         added = load_demo_filings(Progress("demo filings"))
         click.echo(f"demo filings: added {added}" if added else "demo filings: present")
+        from app.reporting.demo import load_demo_reports
+
+        reports = load_demo_reports()
+        click.echo(f"demo daily reports: added {reports}" if reports else "demo daily reports: present")
         for hook in current_app.extensions.get("demo_hooks", []):
             hook()
 
