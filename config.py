@@ -54,7 +54,9 @@ SQLALCHEMY_DATABASE_URI = _env(
     "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'console.db'}"
 )
 SQLALCHEMY_TRACK_MODIFICATIONS = False
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# hide_parameters: a database error never carries row values (personal data) into a log
+# or a terminal, only the statement.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 SECRET_KEY = _env("SECRET_KEY") or _instance_secret(
     INSTANCE_DIR, "secret_key", lambda: secrets.token_hex(32)

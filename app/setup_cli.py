@@ -6,10 +6,12 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.accounts import create_user
 from app.core.cli import Progress
 from app.core.errors import DomainError
+from app.core.sqltools import database_error_line
 
 demo_cli = AppGroup("demo", help="Demo and benchmark data.")
 
@@ -90,5 +92,8 @@ def demo_generate(count, seed, add):
         added = generate_filings(count, Progress("filings"), seed=DEFAULT_SEED if seed is None else seed, add=add)
     except DomainError as error:
         raise click.ClickException(str(error.message))
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"the filings could not be written, nothing of the failing batch "
+                                   f"was kept: {database_error_line(error)}")
     click.echo(f"added {added} filings" if added or not count else
                "demo filings exist already: nothing added (--add adds more)")
