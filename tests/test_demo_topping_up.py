@@ -1,7 +1,6 @@
 """Topping demo data up (flask demo generate --add, bench/rollups.py): new people never
 collide with those of earlier runs, and a failure says so in one line without row values."""
 import sqlalchemy
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from app import demo
@@ -38,7 +37,7 @@ def test_a_database_failure_prints_one_line_without_row_values(app, monkeypatch)
         raise error
 
     monkeypatch.setattr(demo, "generate_filings", fail)
-    result = CliRunner().invoke(app.cli, ["demo", "generate", "--filings", "10", "--add"], obj=None)
+    result = app.test_cli_runner().invoke(args=["demo", "generate", "--filings", "10", "--add"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "UNIQUE constraint failed: filing.id_number_hash" in lines[0]
