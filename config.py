@@ -54,7 +54,9 @@ SQLALCHEMY_DATABASE_URI = _env(
     "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'console.db'}"
 )
 SQLALCHEMY_TRACK_MODIFICATIONS = False
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# hide_parameters: a database error never carries row values (personal data) into a log
+# or a terminal, only the statement.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 SECRET_KEY = _env("SECRET_KEY") or _instance_secret(
     INSTANCE_DIR, "secret_key", lambda: secrets.token_hex(32)
@@ -68,6 +70,9 @@ FIELD_ENCRYPTION_KEY = _env("FIELD_ENCRYPTION_KEY") or _instance_secret(
 TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
 DAILY_REPORT_TIME = _env("DAILY_REPORT_TIME", "08:00")  # local time, previous day's report
 DAILY_REPORT_DEADLINE = _env("DAILY_REPORT_DEADLINE", "10:00")
+# The first report day of every community (YYYY-MM-DD); unset: each community's own first
+# report. Days before it are not expected (app.reporting.compliance).
+GO_LIVE_DATE = dt.date.fromisoformat(_env("GO_LIVE_DATE")) if _env("GO_LIVE_DATE") else None
 # Nightly ANALYZE of the big tables (app.core.sqltools.refresh_planner_statistics), local time.
 PLANNER_STATISTICS_TIME = _env("PLANNER_STATISTICS_TIME", "03:30")
 # New filings reach the summary tables in batches this often (app.stats.summary.fold_pending);

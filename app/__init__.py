@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         init_input_checks(app)
         init_errors(app)
         init_security_headers(app)
+        init_static_files(app)
         init_cli(app)
     return app
 
@@ -138,6 +139,12 @@ def init_errors(app: Flask) -> None:
 
 def init_security_headers(app: Flask) -> None:
     from app.core.http_headers import init_security_headers as _init
+
+    _init(app)
+
+
+def init_static_files(app: Flask) -> None:
+    from app.core.static_files import init_static_files as _init
 
     _init(app)
 

@@ -14,7 +14,10 @@ generate --filings N``).
   FilingCheck rows; revisions are not generated.
 - People: a pool of distinct people (at most ``PEOPLE_POOL``; encrypting and hashing ID
   numbers and phones once per person through app.core.identity keeps millions of filings
-  fast), handed out so nobody files twice for the same day. Receipts come from
+  fast), handed out so nobody files twice for the same day. Each person's ID number is
+  derived from a sequence number (``identity_of``: one number, one ID number) that
+  starts past the filings already stored, so topping a database up (``--add``, the
+  benchmarks) never repeats a person of an earlier run. Receipts come from
   app.core.identity.new_receipt.
 - Rows are written in batches (PostgreSQL COPY, executemany elsewhere), each batch
   committed; the summaries follow through the filing-change hook per batch, or for large
@@ -29,6 +32,7 @@ import queue
 import random
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Optional
 
 from flask import current_app
@@ -258,9 +262,9 @@ class _Dice:
 class _World:
     """Everything drawn from: communities, origin counties, days, people."""
 
-    def __init__(self, dice: _Dice, now, communities, counties_by_province, home_counties, people):
-        self.dice, self.now, self.people_size = dice, now, people
-        self.id_numbers = set()  # the pool's people are distinct: two may not share an ID
+    def __init__(self, dice: _Dice, now, communities, counties_by_province, home_counties, people,
+                 first_person: int = 0):
+        self.dice, self.now, self.people_size, self.first_person = dice, now, people, first_person
         self.communities = communities  # [(code, name)]
         self.counties = counties_by_province
         self.provinces = list(counties_by_province)
@@ -295,7 +299,8 @@ class _World:
         for code in db.session.scalars(select(Region.code).where(Region.level == LEVEL_COUNTY).order_by(Region.code)):
             counties.setdefault(code[:2], []).append(code)
         home = counties.get(province) or [c for codes in counties.values() for c in codes]
-        return cls(dice, now, [tuple(c) for c in communities], counties, home, people)
+        stored = db.session.scalar(select(func.count()).select_from(Filing))
+        return cls(dice, now, [tuple(c) for c in communities], counties, home, people, first_person=stored)
 
     def person(self, day: dt.date) -> Person:
         """The next person of the day's turn: nobody files twice for one day (as long as
@@ -303,20 +308,19 @@ class _World:
         index = self.day_cursor[day] % self.people_size
         self.day_cursor[day] += 1
         while len(self.people) <= index:
-            self.people.append(self._new_person())
+            self.people.append(self._new_person(self.first_person + len(self.people)))
         return self.people[index]
 
-    def _new_person(self) -> Person:
+    @cached_property
+    def _id_counties(self) -> tuple[list[str], list[str]]:
+        home = sorted(set(self.home_counties))
+        others = sorted({c for codes in self.counties.values() for c in codes} - set(home))
+        return home, others or home
+
+    def _new_person(self, number: int) -> Person:
         dice = self.dice
-        county = dice.pick(self.home_counties) if dice.chance(0.7) else dice.pick(
-            self.counties[dice.pick(self.provinces)])
-        while True:
-            birth = dt.date(1950, 1, 1) + dt.timedelta(days=dice.integer(0, 60 * 365))
-            sequence = dice.integer(0, 999)
-            first17 = f"{county}{birth:%Y%m%d}{sequence:03d}"
-            if first17 not in self.id_numbers:
-                break
-        self.id_numbers.add(first17)
+        county, birth, sequence = identity_of(number, *self._id_counties)
+        first17 = f"{county}{birth:%Y%m%d}{sequence:03d}"
         id_number = first17 + identity.resident_id_check_char(first17)
         phone = f"1{dice.pick('3456789')}{dice.integer(0, 10**9 - 1):09d}"
         name = dice.pick(SURNAMES) + "".join(dice.pick(GIVEN) for _ in range(dice.integer(1, 2)))
@@ -437,6 +441,26 @@ class _World:
                 control_end=f.get("control_end") if last else None,
                 note=None, checked_by_id=None, checked_at=at))
         return checks
+
+
+BIRTH_DAYS, SEQUENCES = 60 * 365, 1000
+HOME_SHARE = 7  # of 10 people born in the province
+
+
+def identity_of(number: int, home: list[str], others: list[str]) -> tuple[str, dt.date, int]:
+    """(county, birth date, sequence) of the ID number of person ``number``: distinct for
+    distinct numbers (below 2 x 21,900,000 x the counties), 7 in 10 born in ``home``,
+    birth dates spread over 1950-2009 from the first numbers on."""
+    tenth, digit = divmod(number, 10)
+    if digit < HOME_SHARE:
+        counties, index = home, tenth * HOME_SHARE + digit
+    else:
+        counties, index = others, tenth * (10 - HOME_SHARE) + digit - HOME_SHARE
+    cycle, slot = divmod(index, BIRTH_DAYS)
+    birth = (slot * 7919) % BIRTH_DAYS  # 7919 is prime to BIRTH_DAYS: each day once per cycle
+    round_, county = divmod(cycle + slot, len(counties))
+    sequence = (round_ + slot) % SEQUENCES
+    return counties[county], dt.date(1950, 1, 1) + dt.timedelta(days=birth), sequence
 
 
 def _day_weight(day: dt.date) -> float:

@@ -6,10 +6,12 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.accounts import create_user
 from app.core.cli import Progress
 from app.core.errors import DomainError
+from app.core.sqltools import database_error_line
 
 demo_cli = AppGroup("demo", help="Demo and benchmark data.")
 
@@ -60,6 +62,10 @@ def setup(demo):
         create_demo_users()
         added = load_demo_filings(Progress("demo filings"))
         click.echo(f"demo filings: added {added}" if added else "demo filings: present")
+        from app.reporting.demo import load_demo_reports
+
+        reports = load_demo_reports()
+        click.echo(f"demo daily reports: added {reports}" if reports else "demo daily reports: present")
         for hook in current_app.extensions.get("demo_hooks", []):
             hook()
 
@@ -86,5 +92,8 @@ def demo_generate(count, seed, add):
         added = generate_filings(count, Progress("filings"), seed=DEFAULT_SEED if seed is None else seed, add=add)
     except DomainError as error:
         raise click.ClickException(str(error.message))
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"the filings could not be written, nothing of the failing batch "
+                                   f"was kept: {database_error_line(error)}")
     click.echo(f"added {added} filings" if added or not count else
                "demo filings exist already: nothing added (--add adds more)")

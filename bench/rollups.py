@@ -84,9 +84,11 @@ def main() -> None:
 
 def prepare(app, args):
     from sqlalchemy import func, select
+    from sqlalchemy.exc import SQLAlchemyError
 
     from app.core.accounts import create_user
     from app.core.cli import Progress
+    from app.core.sqltools import database_error_line
     from app.demo import generate_filings
     from app.core.extensions import db
     from app.regions.service import load_seed_regions
@@ -99,8 +101,11 @@ def prepare(app, args):
     if have < args.filings:
         started = time.monotonic()
         # A mostly new table loads faster with its search indexes built once at the end.
-        generate_filings(args.filings - have, Progress("filings"), seed=have, add=True,
-                         defer_indexes=have < args.filings // 2)
+        try:
+            generate_filings(args.filings - have, Progress("filings"), seed=have, add=True,
+                             defer_indexes=have < args.filings // 2)
+        except SQLAlchemyError as error:
+            raise SystemExit(f"topping up to {args.filings} filings failed: {database_error_line(error)}")
         print(f"generated {args.filings - have} filings in {time.monotonic() - started:.0f}s")
         vacuum(db.engine)
     sm = app.appbuilder.sm

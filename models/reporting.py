@@ -192,3 +192,15 @@ class JobRun(Model):
 # Unchecked filings past their deadline are looked for on every escalation run: an
 # index on (status, expected arrival) keeps that off a scan of all filings.
 Index("ix_filing_status_arrival", Filing.status, Filing.expected_arrival_at)
+
+
+class ReportReminder(Model):
+    """A 催报: the reminder sent to a community's officers that its report of ``report_date``
+    is not in (app.reporting.reminders); one per community and report day."""
+
+    __tablename__ = "report_reminder"
+
+    region_code = Column(String(12), primary_key=True)
+    report_date = Column(Date, primary_key=True)
+    reminded_at = Column(DateTime, nullable=False, default=utcnow)
+    reminded_by_id = Column(Integer)

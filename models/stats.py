@@ -106,3 +106,14 @@ class ReportCompliance(Model):
     reports = _counter()
     on_time = _counter()
     late = _counter()
+
+
+class ReportStart(Model):
+    """The first report day of each community (``region_code``): the days before it (and
+    before GO_LIVE_DATE, when set) are not expected of it (app.reporting.compliance keeps
+    it with every write of a report)."""
+
+    __tablename__ = "report_start"
+
+    region_code = Column(String(12), primary_key=True)
+    day = Column(Date, nullable=False)

@@ -2,6 +2,7 @@
 temporary folder by default), a small real region tree, an account per role, and a
 clean slate of domain rows after each test."""
 import base64
+import datetime as dt
 import os
 import re
 import tempfile
@@ -235,3 +236,13 @@ def api(app):
 def user_id(app, username):
     with app.app_context():
         return app.appbuilder.sm.find_user(username=username).id
+
+
+@pytest.fixture
+def go_live(app):
+    """Every community live since GO_LIVE_DATE (2026-01-01), so each one is expected to
+    report every day of a test's dates (without it, from its first report only)."""
+    before = app.config.get("GO_LIVE_DATE")
+    app.config["GO_LIVE_DATE"] = dt.date(2026, 1, 1)
+    yield
+    app.config["GO_LIVE_DATE"] = before

@@ -169,7 +169,7 @@ def test_compliance_counts_reports_submitted_before_the_deadline(app):
         assert (total["reports_expected"], total["reports_on_time"]) == (6, 2)
 
 
-def test_compliance_above_the_county_comes_from_the_summary_and_follows_every_write(app):
+def test_compliance_above_the_county_comes_from_the_summary_and_follows_every_write(app, go_live):
     with app.app_context():
         _reports()
         day = DateRange(REPORT_DAY, REPORT_DAY)
@@ -198,3 +198,43 @@ def test_heatmap_of_a_township(app):
         assert cells["410105001006"] == {REPORT_DAY: "late", dt.date(2026, 2, 11): "not_due"}
         assert cells["410105001007"][REPORT_DAY] == "missing"
         assert rollups.report_heatmap("410105", DateRange(REPORT_DAY, REPORT_DAY), NOW, jurisdiction=None) is None
+
+
+def test_days_before_a_community_went_live_are_not_expected(app):
+    """Without GO_LIVE_DATE a community is expected from its first report; the days
+    before are neither expected nor missing, in the rollups and in the heat map."""
+    with app.app_context():
+        add_report("410105001003", REPORT_DAY, dt.datetime(2026, 2, 11, 1, 59))
+        add_report("410105001006", dt.date(2026, 2, 11))  # its first: the 11th, not submitted
+        db.session.commit()
+        week = DateRange(dt.date(2026, 2, 4), dt.date(2026, 2, 11))
+        now = dt.datetime(2026, 2, 12, 3, 0)
+        total = rollups.rollup("41", week, now, jurisdiction=None)["total"]
+        # 410105001003: 10th and 11th; 410105001006: the 11th; others: not live.
+        assert (total["reports_expected"], total["reports_on_time"]) == (3, 1)
+        township = rollups.rollup("410105001", week, now, jurisdiction=None)
+        assert {c["code"]: c["reports_expected"] for c in township["children"]} == {
+            "410105001003": 2, "410105001006": 1, "410105001007": 0}
+        figures = rollups.key_figures("41", now, jurisdiction=None)
+        assert (figures["reports_expected"], figures["reports_on_time"]) == (2, 0)
+        _communities, _days, cells = rollups.report_heatmap("410105001", week, now, jurisdiction=None)
+        assert cells["410105001003"][dt.date(2026, 2, 9)] == "not_live"
+        assert cells["410105001003"][REPORT_DAY] == "on_time"
+        assert cells["410105001003"][dt.date(2026, 2, 11)] == "missing"
+        assert cells["410105001006"][REPORT_DAY] == "not_live"
+        assert cells["410105001006"][dt.date(2026, 2, 11)] == "missing"
+        assert set(cells["410105001007"].values()) == {"not_live"}
+        # A report written for an earlier day moves the start back; a recount agrees.
+        add_report("410105001006", dt.date(2026, 2, 8), dt.datetime(2026, 2, 9, 1, 0))
+        db.session.commit()
+        assert rollups.rollup("410105001", week, now, jurisdiction=None)["total"]["reports_expected"] == 6
+        compliance.recount_report_compliance()
+        assert rollups.rollup("410105001", week, now, jurisdiction=None)["total"]["reports_expected"] == 6
+
+
+def test_go_live_date_makes_every_community_expected_from_that_day(app, go_live):
+    with app.app_context():
+        app.config["GO_LIVE_DATE"] = dt.date(2026, 2, 10)
+        week = DateRange(dt.date(2026, 2, 4), dt.date(2026, 2, 11))
+        total = rollups.rollup("410105001", week, dt.datetime(2026, 2, 12, 3, 0), jurisdiction=None)["total"]
+        assert total["reports_expected"] == 3 * 2  # three communities, the 10th and 11th

@@ -21,6 +21,15 @@ def sql_int(value: int):
     return literal_column(str(int(value)))
 
 
+def database_error_line(error: BaseException) -> str:
+    """One line saying what the database refused, without the statement or its values
+    (the driver's first line: ``UNIQUE constraint failed: filing.id_number_hash, ...``,
+    ``duplicate key value violates unique constraint "..."``)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
 def database_unavailable(error: BaseException) -> bool:
     """True when ``error`` says the database cannot be reached now (down, restarting,
     the connection dropped, the pool exhausted): the request may succeed later, so it

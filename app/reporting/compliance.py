@@ -4,8 +4,10 @@ dashboard's key figures, its compliance chart and the heat map all count here.
 
 The counts of a region (or of each child region one level down) over report days:
 
-- ``communities``: its communities; ``expected`` = communities x days (every community
-  reports every day, a zero report too);
+- ``communities``: its communities; ``expected``: the community-days of the range on
+  which a community was live (every live community reports every day, a zero report
+  too). A community is live from its first report (``ReportStart``, kept below), or from
+  GO_LIVE_DATE when that is earlier: the days before are not expected, so not missing;
 - ``on_time``: reports submitted by their own deadline (``due_at``, fixed when the report
   was prepared: DAILY_REPORT_DEADLINE the next morning, later for a report prepared after
   downtime; ``late`` is decided on submission against it); ``late``: submitted after it;
@@ -39,20 +41,21 @@ from app.core.errors import NotFound
 from app.core import dialects
 from app.core.extensions import db
 from app.core.jurisdiction import code_within, is_within
-from app.core.sqltools import sql_int as _n
+from app.core.sqltools import insert_ignoring_conflicts, sql_int as _n
 from app.core.transaction import transaction
 from app.regions.service import get_region
 from app.reporting.escalations import escalation_levels_of_reports
 from models import DailyReport, Region
 from models.base import utcnow
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY, LEVEL_COUNTY
-from models.stats import ReportCompliance
+from models.stats import ReportCompliance, ReportStart
 
 REPORT = DailyReport.__table__
 SUMMARY = ReportCompliance.__table__
+STARTS = ReportStart.__table__
 SUMMARY_COUNTS = ("reports", "on_time", "late")
 COUNTY_LENGTH = CODE_LENGTH_BY_LEVEL[LEVEL_COUNTY]
-ON_TIME, LATE, MISSING, NOT_DUE = "on_time", "late", "missing", "not_due"
+ON_TIME, LATE, MISSING, NOT_DUE, NOT_LIVE = "on_time", "late", "missing", "not_due", "not_live"
 REPORT_FIELDS = ("reports_expected", "reports_on_time", "report_compliance")  # in every rollup
 
 
@@ -71,6 +74,19 @@ def last_due_day(now: Optional[dt.datetime] = None) -> dt.date:
     return clock.latest_day_due(now or utcnow(), current_app.config["DAILY_REPORT_DEADLINE"])
 
 
+def live_from(first_report) -> Optional[dt.date]:
+    """The first day a community with its first report on ``first_report`` (None: no
+    report yet) is expected to report: that day or GO_LIVE_DATE, the earlier; None when
+    neither (never expected yet)."""
+    days = [d for d in (first_report and _as_date(first_report), current_app.config.get("GO_LIVE_DATE")) if d]
+    return min(days) if days else None
+
+
+def live_days(start: Optional[dt.date], first: dt.date, last: dt.date) -> int:
+    """How many days of first..last a community live from ``start`` was expected to report."""
+    return 0 if start is None else max(0, (last - max(first, start)).days + 1)
+
+
 def due_days(first: dt.date, last: dt.date, now: Optional[dt.datetime] = None) -> tuple[dt.date, dt.date]:
     """The days of ``first``..``last`` that are due by ``now`` (an empty range when none)."""
     return first, min(last, last_due_day(now))
@@ -87,10 +103,7 @@ class ReportCounts:
     reports: int = 0           # prepared, submitted or not
     on_time: int = 0
     late: int = 0
-
-    @property
-    def expected(self) -> int:
-        return self.communities * self.days
+    expected: int = 0          # community-days live (see the module's docstring)
 
     @property
     def submitted(self) -> int:
@@ -118,6 +131,7 @@ class ReportCounts:
 
     def add(self, other: "ReportCounts") -> None:
         self.communities += other.communities
+        self.expected += other.expected
         self.reports, self.on_time, self.late = (
             self.reports + other.reports, self.on_time + other.on_time, self.late + other.late)
 
@@ -167,10 +181,14 @@ def counts_by_child(region: Region, first: dt.date, last: dt.date) -> tuple[Repo
         select(Region).where(code_within(Region.code, region.code), Region.level == level)
         .order_by(Region.code))}
     key = _group_key(Region.code, length)
-    for code, count in db.session.execute(
-            select(key, func.count()).where(Region.level == LEVEL_COMMUNITY,
-                                            code_within(Region.code, region.code)).group_by(key)):
-        rows.setdefault(code, ReportCounts(code, code, days=days)).communities = count
+    for code, start, count in db.session.execute(
+            select(key, STARTS.c.day, func.count())
+            .select_from(Region.__table__.outerjoin(STARTS, STARTS.c.region_code == Region.code))
+            .where(Region.level == LEVEL_COMMUNITY, code_within(Region.code, region.code))
+            .group_by(key, STARTS.c.day)):
+        row = rows.setdefault(code, ReportCounts(code, code, days=days))
+        row.communities += count
+        row.expected += count * live_days(live_from(start), first, last)
     if days:
         for code, (reports, on_time, late) in _tallies(region, length, first, last).items():
             row = rows.setdefault(code, ReportCounts(code, code, days=days))
@@ -261,23 +279,34 @@ def _community_statuses(region: Region, day: dt.date, only_missing: bool):
 
 def heatmap(region: Region, communities: list[Region], days: list[dt.date], now=None) -> dict:
     """``cells[community code][day]``: on_time, late, missing (not submitted, the day is
-    due) or not_due, by the rules of the counts above."""
+    due), not_due, or not_live (before the community went live), by the rules of the
+    counts above."""
     submitted = {(code, _as_date(day)): late
                  for code, day, late in db.session.execute(
                      select(REPORT.c.region_code, REPORT.c.report_date, REPORT.c.late)
                      .where(code_within(REPORT.c.region_code, region.code), REPORT.c.report_date >= days[0],
                             REPORT.c.report_date <= days[-1], REPORT.c.status == "submitted"))}
     last_due = last_due_day(now)
+    starts = first_report_days(c.code for c in communities)
     cells = {}
     for community in communities:
         row = cells[community.code] = {}
+        start = live_from(starts.get(community.code))
         for day in days:
             late = submitted.get((community.code, day))
             if late is not None:
                 row[day] = LATE if late else ON_TIME
+            elif start is None or day < start:
+                row[day] = NOT_LIVE
             else:
                 row[day] = MISSING if day <= last_due else NOT_DUE
     return cells
+
+
+def first_report_days(codes: Iterable[str]) -> dict[str, dt.date]:
+    codes = list(codes)
+    return {code: _as_date(day) for code, day in db.session.execute(
+        select(STARTS.c.region_code, STARTS.c.day).where(STARTS.c.region_code.in_(codes)))} if codes else {}
 
 
 # ---- keeping the summary in step with the reports -------------------------------------
@@ -305,6 +334,31 @@ def keep_summary(conn, changes: Iterable[tuple[Optional[dict], Optional[dict]]])
     if rows:
         key = [column.name for column in SUMMARY.primary_key.columns]
         dialects.of(conn).upsert_adding(conn, [(SUMMARY, key, SUMMARY_COUNTS, rows)])
+    _note_starts(conn, [(after["region_code"], after["report_date"]) for before, after in changes
+                        if after and (before is None or _place(before) != _place(after))])
+
+
+def _place(row: dict) -> tuple:
+    return row["region_code"], _as_date(row["report_date"])
+
+
+STARTS_BY_LIST = 500  # more communities of one day than this: matched by the day's reports
+
+
+def _note_starts(conn, reports: list[tuple[str, dt.date]]) -> None:
+    """Move each community's first report day back to the day of a report just written
+    (set-based per day: a preparation writes every community's report of one day)."""
+    by_day = defaultdict(set)
+    for code, day in reports:
+        by_day[_as_date(day)].add(code)
+    for day, codes in sorted(by_day.items()):
+        communities = select(REPORT.c.region_code).where(REPORT.c.report_date == day)
+        if len(codes) <= STARTS_BY_LIST:
+            communities = communities.where(REPORT.c.region_code.in_(sorted(codes)))
+        conn.execute(STARTS.update().where(STARTS.c.day > day, STARTS.c.region_code.in_(communities))
+                     .values(day=day))
+        conn.execute(insert_ignoring_conflicts(STARTS, conn).from_select(
+            ["region_code", "day"], communities.add_columns(REPORT.c.report_date)))
 
 
 def prepared_reports_added(conn, inserted: Iterable[tuple[str, dt.date]]) -> None:
@@ -363,6 +417,13 @@ def recount_report_compliance(days: Optional[Iterable[dt.date]] = None) -> None:
         statement = statement.where(SUMMARY.c.day.in_(days))
     db.session.execute(statement)
     db.session.execute(SUMMARY.insert().from_select(["region_code", "day", *SUMMARY_COUNTS], _recount(days)))
+    db.session.execute(STARTS.delete())
+    db.session.execute(STARTS.insert().from_select(["region_code", "day"], first_reports()))
+
+
+def first_reports():
+    """(community, its first report day), counted from the reports."""
+    return select(REPORT.c.region_code, func.min(REPORT.c.report_date)).group_by(REPORT.c.region_code)
 
 
 def summary_differences() -> list[str]:

@@ -110,10 +110,10 @@ def report_deadline(day: dt.date, prepared_at: dt.datetime) -> dt.datetime:
 
 
 @transaction
-def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
-    """Prepare the report of ``day`` for every community that has none yet, in one
-    INSERT ... SELECT, and count them into the compliance summary. Returns how many were
-    prepared (0 when run again)."""
+def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None, within: Optional[list[str]] = None) -> int:
+    """Prepare the report of ``day`` for every community that has none yet (of the
+    regions ``within``, default the province), in one INSERT ... SELECT, and count them
+    into the compliance summary. Returns how many were prepared (0 when run again)."""
     now = now or utcnow()
     start, end = clock.day_window(day)
     new, people, checked = _counts_of_day(start, end)
@@ -133,7 +133,8 @@ def prepare_daily_reports(day: dt.date, now: dt.datetime | None = None) -> int:
                            .outerjoin(people, people.c.community == region.c.code)
                            .outerjoin(checked, checked.c.community == region.c.code))
               .where(region.c.level == LEVEL_COMMUNITY,
-                     code_within(region.c.code, current_app.config["PROVINCE_CODE"])))
+                     or_(*(code_within(region.c.code, code)
+                           for code in within or [current_app.config["PROVINCE_CODE"]]))))
     columns = ["region_code", "report_date", *counts, "zero_report", "status", "prepared_at",
                "due_at", "late"]
     # Counted from RETURNING: the driver's rowcount of INSERT ... SELECT is not reliable.

@@ -15,7 +15,7 @@ from app.core import roles
 from app.core.errors import NotFound, ValidationFailed
 from app.core.jurisdiction import current_jurisdiction
 from app.regions.service import region_path
-from app.reporting import compliance, escalations
+from app.reporting import compliance, escalations, reminders
 from app.reporting import daily_reports as reporting
 from models.base import utcnow
 from models.reporting import ESCALATION_LEVEL_LABELS, REPORT_STATUS_LABELS, DailyReport, Escalation
@@ -165,8 +165,8 @@ class DailyReportApi(ScopedModelRestApi):
         return self.response(200, **result.as_dict())
 
 
-def _requested_day() -> dt.date:
-    value = request.args.get("date")
+def _requested_day(values=None) -> dt.date:
+    value = (request.args if values is None else values).get("date")
     if not value:
         return reporting.default_report_date()
     try:
@@ -234,7 +234,37 @@ class ComplianceView(_Page):
         return self.render_template(
             "compliance.html", result=result, path=region_path(result.region.code),
             level_labels=ESCALATION_LEVEL_LABELS, status_labels=REPORT_STATUS_LABELS,
-            local=clock.format_local, now=utcnow())
+            local=clock.format_local, now=utcnow(),
+            can_remind=self.appbuilder.sm.has_access("can_write", roles.ESCALATION))
+
+
+class ReportReminderView(BaseView):
+    """催报 on the compliance screen: one POST reminds the communities of a region that
+    have not reported the day (app.reporting.reminders)."""
+
+    route_base = "/reportreminder"
+    class_permission_name = roles.ESCALATION
+    method_permission_name = {"remind": roles.WRITE}
+
+    @expose("/", methods=["POST"])
+    @has_access
+    def remind(self):
+        day = _requested_day(request.form)
+        user = self.appbuilder.sm.current_user
+        try:
+            result = reminders.remind_not_reported(
+                request.form.get("region"), day, jurisdiction=current_jurisdiction(), by_id=user.id,
+                by_name=" ".join(filter(None, (user.first_name, user.last_name))) or user.username)
+        except NotFound:
+            abort(404)
+        if not result.not_reported:
+            flash(_("Every community has reported: nobody to remind."), "info")
+        else:
+            flash(_("Reminded %(reminded)s communities (%(messages)s messages to their officers); "
+                    "%(already)s had been reminded already for this day.", reminded=result.reminded,
+                    messages=result.messages, already=result.already), "success")
+        return redirect(url_for("ComplianceView.index", region=request.form.get("region") or None,
+                                date=day.isoformat()))
 
 
 class InboxView(_Page):
@@ -328,6 +358,7 @@ def register(registry):
                       DailyReportView, roles.DAILY_REPORT)
     registry.add_view("Report compliance", _l("Report compliance"), CATEGORY, "fa-tasks",
                       ComplianceView, roles.DAILY_REPORT)
+    registry.add_hidden_view(ReportReminderView)
     registry.add_view("Escalations", _l("Escalations"), CATEGORY, "fa-bell",
                       EscalationView, roles.ESCALATION)
     registry.add_view("Messages", _l("My messages"), CATEGORY, "fa-envelope",

@@ -27,7 +27,8 @@ COUNT_LABELS = {
     "report_compliance": _l("On-time rate"),
 }
 REPORT_STATE_LABELS = {compliance.ON_TIME: _l("On time"), compliance.LATE: _l("Late"),
-                       compliance.MISSING: _l("Missing"), compliance.NOT_DUE: _l("Not due yet")}
+                       compliance.MISSING: _l("Missing"), compliance.NOT_DUE: _l("Not due yet"),
+                       compliance.NOT_LIVE: _l("Not live yet")}
 REPORT_STATE_VALUES = {compliance.MISSING: 0, compliance.LATE: 1, compliance.ON_TIME: 2}
 TOP_ORIGINS = 15
 COLORS = {"checked": "#2e7d32", "pending": "#f9a825", "overdue": "#c62828", "filings": "#1565c0",
@@ -250,7 +251,7 @@ def compliance_chart(ctx: ChartContext) -> Chart:
     figure.update_xaxes(tickformat=DAY_TICKS)
     rows = [[c.code, c.name, *[str(REPORT_STATE_LABELS[cells[c.code][d]]) for d in days]] for c in communities]
     return Chart("compliance", title, [_("Code"), _("Name"), *day_labels], rows, figure,
-                 note=_("Green: on time; orange: late; red: missing; blank: not due yet."))
+                 note=_("Green: on time; orange: late; red: missing; blank: not due yet, or before the community went live."))
 
 
 def _origin_provinces(ctx):

@@ -5,12 +5,13 @@ import io
 from pathlib import Path
 
 import plotly
-from flask import abort, flash, request, send_file
+from flask import abort, flash, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.api import BaseApi, protect
 from flask_babel import lazy_gettext as _l
 
 from app.core import roles
+from app.core.static_files import serves_files
 from app.stats import rollups
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
@@ -62,7 +63,7 @@ class StatsDashboardView(BaseView):
         path = [r for r in region_path(ctx.region.code) if is_within(r.code, ctx.jurisdiction)]
         return self.render_template(
             "stats_dashboard.html", ctx=ctx, charts=charts, figures=ctx.key_figures, path=path,
-            level_label=LEVEL_LABELS.get(ctx.region.level), plotly_js=self.route_base + "/plotly.min.js")
+            level_label=LEVEL_LABELS.get(ctx.region.level), plotly_js=url_for("StatsDashboardView.plotly_js"))
 
     @expose("/export/<name>")
     @has_access
@@ -77,9 +78,11 @@ class StatsDashboardView(BaseView):
                          download_name=f"{name}-{ctx.region.code}.xlsx")
 
     @expose("/plotly.min.js")
+    @serves_files(PLOTLY_JS)
     def plotly_js(self):
-        """Plotly's own file from the installed package: the charts work offline."""
-        return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+        """Plotly's own file from the installed package: the charts work offline (a
+        year in the browser's cache, compressed: app.core.static_files)."""
+        return send_file(PLOTLY_JS, mimetype="text/javascript")
 
 
 class StatsApi(BaseApi):
