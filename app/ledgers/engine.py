@@ -125,6 +125,7 @@ def _plan(checked: CheckedFile, progress) -> bulk.Plan:
             progress(number // 2, total)
     plan, row_problems = bulk.plan_residents(ctx, placed, lambda number, error: _row_problems(table, number, error),
                                              progress, total // 2, total)
+    progress and progress(total, total)
     problems = sorted(problems + row_problems, key=lambda problem: problem[0])
     if problems:
         raise ImportRejected(problems)

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
-from flask_babel import force_locale, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import or_, select, update
 
 from app.core.errors import ImportRejected
@@ -41,7 +41,6 @@ LEASE_SECONDS = 120        # a runner silent this long is taken for dead
 QUEUED_GRACE_SECONDS = 30  # a queued job no thread took by then is run by the scheduler
 MAX_ATTEMPTS = 3
 PROGRESS_EVERY_SECONDS = 0.5
-INTERRUPTED = _l("The import was interrupted; upload the file again.")
 FINISHED = ("done", "rejected", "failed")
 
 
@@ -81,6 +80,21 @@ def result_of(job: ImportJob) -> Optional[ImportResult]:
     return ImportResult(job.created, job.updated, job.unchanged) if job.status == "done" else None
 
 
+def progress_of(job: ImportJob) -> dict:
+    """What a person is told while the job runs (in their language)."""
+    percent = min(100, 100 * job.done // job.total) if job.total else 0
+    if job.status == "queued":
+        label = _("Waiting to start…")
+    elif job.status == "running" and job.total and job.done >= job.total:
+        label = _("All %(n)s rows checked; writing them…", n=job.total)
+    elif job.status == "running":
+        label = _("Checking the rows: %(done)s of %(total)s…", done=job.done, total=job.total or "?")
+    else:
+        label = _("Finished.")
+    return {"status": job.status, "done": job.done, "total": job.total, "percent": percent, "label": label,
+            "finished": job.status in FINISHED}
+
+
 # ---- running a job ---------------------------------------------------------------
 
 @transaction
@@ -115,8 +129,7 @@ def run(job_id: int, now=None) -> Optional[str]:
         except Exception:
             db.session.rollback()
             log.exception("ledger import job %s failed", job_id)
-            return _finish(job_id, token, "failed", problems=json.dumps([[1, "", str(INTERRUPTED)]],
-                                                                        ensure_ascii=False))
+            return _finish(job_id, token, "failed")
 
 
 @transaction
@@ -180,4 +193,4 @@ def _give_up(now) -> None:
     stale = now - timedelta(seconds=LEASE_SECONDS)
     db.session.execute(update(ImportJob).where(
         ImportJob.status == "running", ImportJob.heartbeat_at < stale, ImportJob.attempts >= MAX_ATTEMPTS,
-    ).values(status="failed", finished_at=now, problems=json.dumps([[1, "", str(INTERRUPTED)]], ensure_ascii=False)))
+    ).values(status="failed", finished_at=now))
