@@ -241,7 +241,7 @@ class ImportJob(Model):
     id = Column(BigId, primary_key=True, autoincrement=True)
     ledger = Column(String(20), nullable=False)
     filename = Column(String(200))
-    data = Column(LargeBinary, nullable=False)
+    data = Column(LargeBinary, nullable=False)  # the file, encrypted; emptied when the job ends
     jurisdiction = Column(String(MAX_CODE_LENGTH))  # the importer's; null: the whole system
     user_id = Column(Integer)
     locale = Column(String(8), nullable=False, default="zh")

@@ -117,8 +117,11 @@ def test_a_large_upload_runs_as_a_job_the_page_follows(app, web, world, monkeypa
 
 def _enqueue(app, rows, jurisdiction="410105001") -> int:
     with app.app_context():
-        return ledger_jobs.enqueue("resident", to_xlsx(RESIDENT_HEADERS, rows), "r.xlsx",
-                                   jurisdiction=jurisdiction, user_id=None, locale="en")
+        data = "\n".join(",".join(row) for row in [RESIDENT_HEADERS, *rows]).encode("utf-8-sig")
+        job_id = ledger_jobs.enqueue("resident", data, "r.csv", jurisdiction=jurisdiction, user_id=None,
+                                     locale="en")
+        assert resident_id(100).encode() not in db.session.get(ImportJob, job_id).data  # kept encrypted
+        return job_id
 
 
 def test_a_job_with_bad_rows_lists_every_one_and_writes_nothing(app, world):
@@ -142,7 +145,7 @@ def test_a_job_whose_worker_died_is_run_again_by_the_scheduler(app, world):
         assert dead and ledger_jobs.resume_stalled_jobs(now - dt.timedelta(hours=1, seconds=-30)) == []
         assert ledger_jobs.resume_stalled_jobs(now) == [job_id]
         job = db.session.get(ImportJob, job_id)
-        assert (job.status, job.created, job.attempts) == ("done", 9, 2)
+        assert (job.status, job.created, job.attempts, job.data) == ("done", 9, 2, b"")  # the file is gone
         assert ledger_jobs._finish(job_id, dead, "failed") is None  # the dead runner's lease is gone
     assert _count(app, Resident) == 13
 

@@ -12,6 +12,13 @@ reported; if any row was bad the whole transaction is rolled back, so nothing is
 imported. Masked values (``410105********1234``) in an exported file mean "keep what
 is stored".
 
+Residents, the ledger a township keeps by the tens of thousands, are checked and
+written set-based instead (app.ledgers.bulk): every row parsed and placed, then checked
+in file order against a few bulk loads, then written with a few statements; same
+messages, same all or nothing. ``check_file`` (reads only) and ``write_checked`` are
+the two halves, so an import job (app.ledgers.jobs) can check with progress reports
+and write in a transaction of its own.
+
 Places are written as people write them: a region as ``name (code)``, its code or its
 exact name; a grid, building or unit by its name, number or code.
 """

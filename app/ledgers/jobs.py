@@ -1,7 +1,7 @@
 """Ledger imports off the web request: a job row in the database that the page polls.
 
 The upload is stored as a job (``enqueue``, with the importer's jurisdiction and
-language) and the web worker that took it starts a thread running it (``start``), so
+language; the file encrypted, as it holds ID numbers, and emptied once the job ends) and the web worker that took it starts a thread running it (``start``), so
 the request answers at once and gunicorn's timeout never applies. Any worker answers
 the page's polls: the state is in the job row, not in a process.
 
@@ -30,6 +30,7 @@ from sqlalchemy import or_, select, update
 
 from app.core.errors import ImportRejected
 from app.core.extensions import db
+from app.core.identity import decrypt_bytes, encrypt_bytes
 from app.core.transaction import transaction
 from app.ledgers.engine import ImportResult, check_file, write_checked
 from app.ledgers.tables import TABLES
@@ -47,7 +48,7 @@ FINISHED = ("done", "rejected", "failed")
 @transaction
 def enqueue(ledger: str, data: bytes, filename: str, *, jurisdiction: Optional[str], user_id: Optional[int],
             locale: str = "zh") -> int:
-    job = ImportJob(ledger=ledger, data=data, filename=(filename or "")[:200], jurisdiction=jurisdiction,
+    job = ImportJob(ledger=ledger, data=encrypt_bytes(data), filename=(filename or "")[:200], jurisdiction=jurisdiction,
                     user_id=user_id, locale=locale, status="queued")
     db.session.add(job)
     db.session.flush()
@@ -114,7 +115,8 @@ def run(job_id: int, now=None) -> Optional[str]:
     if token is None:
         return None
     job = db.session.get(ImportJob, job_id)
-    ledger, data, filename, jurisdiction, locale = job.ledger, job.data, job.filename, job.jurisdiction, job.locale
+    ledger, filename, jurisdiction, locale = job.ledger, job.filename, job.jurisdiction, job.locale
+    data = decrypt_bytes(job.data)
     db.session.rollback()  # end the read: the check runs in a transaction of its own
     with force_locale(locale):
         try:
@@ -140,13 +142,13 @@ def _write(job_id: int, token: str, checked) -> str:
         raise RuntimeError("the lease of the import job was lost")
     result = write_checked(checked, verify=True)
     _mine(job_id, token, status="done", created=result.created, updated=result.updated,
-          unchanged=result.unchanged, finished_at=utcnow())
+          unchanged=result.unchanged, finished_at=utcnow(), data=b"")
     return "done"
 
 
 @transaction
 def _finish(job_id: int, token: str, status: str, **values) -> Optional[str]:
-    return status if _mine(job_id, token, status=status, finished_at=utcnow(), **values) else None
+    return status if _mine(job_id, token, status=status, finished_at=utcnow(), data=b"", **values) else None
 
 
 def _mine(job_id: int, token: str, **values) -> bool:
@@ -193,4 +195,4 @@ def _give_up(now) -> None:
     stale = now - timedelta(seconds=LEASE_SECONDS)
     db.session.execute(update(ImportJob).where(
         ImportJob.status == "running", ImportJob.heartbeat_at < stale, ImportJob.attempts >= MAX_ATTEMPTS,
-    ).values(status="failed", finished_at=now))
+    ).values(status="failed", finished_at=now, data=b""))
