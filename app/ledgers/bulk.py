@@ -31,7 +31,7 @@ from app.ledgers.cells import Masked
 from models.base import utcnow
 from models.ledger import COMMUNITY_CODE_LENGTH, Household, Resident
 
-CHUNK = 500
+CHUNK = 2000  # keys per IN list (SQLite allows 32,766 parameters)
 HOUSEHOLD = Household.__table__
 RESIDENT = Resident.__table__
 # What an import may change in a kept resident (and what a new one is written with).
@@ -80,6 +80,7 @@ class ResidentPlanner:
         self.by_person: dict = {}    # (community, id hash) -> namespace (kept or new)
         self.placements: dict = {}   # place code -> namespace or the problem raised
         self.new_by_key: dict = {}   # ("new", n) -> namespace of a resident this file adds
+        self.hashes: dict = {}       # ID number as written -> its keyed hash
 
     # ---- loading what the rows name, a few queries for the whole file ---------------
 
@@ -92,7 +93,7 @@ class ResidentPlanner:
                 self.households[(household.region_code, household.door_number)] = household
                 self.by_ref[household.id] = household
                 self.plan.versions[("household", household.id)] = household.updated_at
-        hashes = {lookup_hash(normalize_id_number(values["id_number"]))
+        hashes = {self._hash(values["id_number"])
                   for _number, values, _place in rows if not isinstance(values["id_number"], Masked)}
         found = []
         for chunk in _chunks(hashes):
@@ -106,6 +107,11 @@ class ResidentPlanner:
             self.plan.versions[("resident", resident.id)] = resident.updated_at
             self.by_person[(resident.community_code, resident.id_number_hash)] = resident
             self.members.setdefault(resident.household_id, set()).add(resident.id)
+
+    def _hash(self, number: str) -> str:
+        if number not in self.hashes:
+            self.hashes[number] = lookup_hash(normalize_id_number(number))
+        return self.hashes[number]
 
     # ---- each row, in file order -------------------------------------------------
 
@@ -126,7 +132,7 @@ class ResidentPlanner:
                 if resident.name == values["name"] and resident.id_number_masked == number.shown:
                     return resident
             raise ValidationFailed(errors={"id_number": [MASKED_MESSAGE]})
-        found = self.by_person.get((place[:COMMUNITY_CODE_LENGTH], lookup_hash(normalize_id_number(number))))
+        found = self.by_person.get((place[:COMMUNITY_CODE_LENGTH], self._hash(number)))
         # One recorded outside the jurisdiction is not found: adding it is refused below.
         return found if found is not None and is_within(found.region_code, self.prefix) else None
 
