@@ -115,6 +115,9 @@ IMPORT_MAX_CONTENT_LENGTH = int(_env("IMPORT_MAX_CONTENT_LENGTH", str(10 * 1024 
 MAX_CONTENT_LENGTH = max(PUBLIC_MAX_CONTENT_LENGTH, IMPORT_MAX_CONTENT_LENGTH)  # Flask's, the outer bound
 # An .xlsx is a zip: one whose members unpack to more than this is refused unread.
 IMPORT_MAX_UNCOMPRESSED_MB = int(_env("IMPORT_MAX_UNCOMPRESSED_MB", "100"))
+# A ledger file uploaded on a web page larger than this is imported as a job off the
+# request, with a progress bar (app.ledgers.jobs); a smaller one answers at once.
+LEDGER_IMPORT_INLINE_BYTES = int(_env("LEDGER_IMPORT_INLINE_BYTES", str(100 * 1024)))
 
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
 SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")

@@ -11,7 +11,7 @@ from models.outbox import Notification  # noqa: F401
 from models.filing import Filing, FilingCheck, FilingTransfer, FilingRevision, FilerCode  # noqa: F401
 from models.stats import StatsDaily, StatsBreakdown, StatsPending, ReportCompliance, ReportStart  # noqa: F401
 from models.reporting import DailyReport, Escalation, DistributionRound, JobRun, ReportReminder  # noqa: F401
-from models.ledger import Grid, Building, Unit, Household, Resident  # noqa: F401
+from models.ledger import Grid, Building, Unit, Household, Resident, ImportJob  # noqa: F401
 from models.staff import StaffMember, Device, DeviceService  # noqa: F401
 from models.rewards import RewardPenalty  # noqa: F401
 from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArrivalPush, RiskArea, Finding  # noqa: F401

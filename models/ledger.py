@@ -19,6 +19,8 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -223,4 +225,38 @@ Household.resident_count = column_property(
     select(func.count(Resident.id)).where(Resident.household_id == Household.id)
     .correlate_except(Resident).scalar_subquery(), deferred=False)
 
-__all__ = ["Grid", "Building", "Unit", "Household", "Resident"]
+
+IMPORT_JOB_STATUSES = ("queued", "running", "done", "rejected", "failed")
+
+
+class ImportJob(Model):
+    """A ledger file imported off the web request (app.ledgers.jobs): the file, who
+    imported it within which jurisdiction, how far it is, and its result or problems.
+    ``claim`` and ``heartbeat_at`` are the lease of the thread running it: a job whose
+    runner died (a restarted worker) is taken over when the lease runs out."""
+
+    __tablename__ = "ledger_import_job"
+    __table_args__ = (Index("ix_ledger_import_job_status", "status", "heartbeat_at"),)
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    ledger = Column(String(20), nullable=False)
+    filename = Column(String(200))
+    data = Column(LargeBinary, nullable=False)  # the file, encrypted; emptied when the job ends
+    jurisdiction = Column(String(MAX_CODE_LENGTH))  # the importer's; null: the whole system
+    user_id = Column(Integer)
+    locale = Column(String(8), nullable=False, default="zh")
+    status = Column(String(10), nullable=False, default="queued")
+    total = Column(Integer, nullable=False, default=0)
+    done = Column(Integer, nullable=False, default=0)
+    created = Column(Integer, nullable=False, default=0)
+    updated = Column(Integer, nullable=False, default=0)
+    unchanged = Column(Integer, nullable=False, default=0)
+    problems = Column(Text)  # JSON: [[row, column, message], ...]
+    claim = Column(String(32))
+    attempts = Column(Integer, nullable=False, default=0)
+    heartbeat_at = Column(DateTime)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    finished_at = Column(DateTime)
+
+
+__all__ = ["Grid", "Building", "Unit", "Household", "Resident", "ImportJob"]

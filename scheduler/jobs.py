@@ -26,6 +26,7 @@ from app.core.extensions import db
 from app.crossmatch.escalation import propose_finding_penalties
 from app.crossmatch.matching import match
 from app.filings.retention import anonymise_finished_filings
+from app.ledgers.jobs import resume_stalled_jobs
 from app.reporting.daily_reports import prepare_daily_reports, propose_report_penalties
 from app.core.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
 from app.core.transaction import transaction
@@ -126,6 +127,15 @@ def matching_job(now: dt.datetime) -> dict:
     raised = match(now)
     log.info("matching at %s: new findings %s", clock.format_local(now), raised)
     return raised
+
+
+def ledger_imports_job(now: dt.datetime) -> list:
+    """Every minute: the ledger import jobs whose web worker died or never started them
+    (app.ledgers.jobs), run again here."""
+    resumed = resume_stalled_jobs(now)
+    if resumed:
+        log.info("ledger import jobs resumed at %s: %s", clock.format_local(now), resumed)
+    return resumed
 
 
 def distribution_job(now: dt.datetime) -> RoundResult:

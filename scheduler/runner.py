@@ -29,6 +29,7 @@ from scheduler.lock import lock_for
 
 log = logging.getLogger("console.scheduler")
 OUTBOX_INTERVAL_SECONDS = 60
+LEDGER_IMPORTS_INTERVAL_SECONDS = 60
 
 
 class Guard:
@@ -103,6 +104,8 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
     add("matching", IntervalTrigger(minutes=config["MATCHING_INTERVAL_MINUTES"], timezone=zone), jobs.matching_job)
     add("distribution", IntervalTrigger(minutes=config["DISTRIBUTION_INTERVAL_MINUTES"], timezone=zone),
         jobs.distribution_job)
+    add("ledger_imports", IntervalTrigger(seconds=LEDGER_IMPORTS_INTERVAL_SECONDS, timezone=zone),
+        jobs.ledger_imports_job)
     add("fold_summaries", IntervalTrigger(seconds=config["SUMMARY_FOLD_SECONDS"], timezone=zone),
         jobs.fold_summaries_job)
     add("retention", daily(config["RETENTION_TIME"]), jobs.retention_job)

@@ -17,7 +17,9 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 import config
 
@@ -145,7 +147,7 @@ def _xlsx_lines(data: bytes) -> Iterator[list]:
         path = next(rel.target for _sheet, rel in reader.parser.find_sheets()
                     if rel.target in reader.valid_files and "chartsheet" not in rel.Type)
         with reader.archive.open(path) as source:
-            parser = WorkSheetParser(source, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
+            parser = _SheetParser(source, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
                                      date_formats=reader.wb._date_formats,
                                      timedelta_formats=reader.wb._timedelta_formats)
             width = None
@@ -162,6 +164,39 @@ def _xlsx_lines(data: bytes) -> Iterator[list]:
                 yield values
     finally:
         reader.archive.close()
+
+
+_TEXT, _RUN = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
+
+
+class _SheetParser(WorkSheetParser):
+    """openpyxl's parser, with the text of an inline string (what openpyxl writes, and
+    so every export and template) read directly: its generic reading of the string's
+    XML costs most of a large file's reading time. The text is the same: the plain
+    ``t``, then each run's ``t`` (phonetic runs left out)."""
+
+    def parse_cell(self, element):
+        if element.get("t") != "inlineStr":
+            return super().parse_cell(element)
+        coordinate = element.get("r")
+        if coordinate:
+            row, column = coordinate_to_tuple(coordinate)
+            self.col_counter = column
+        else:
+            self.col_counter += 1
+            row, column = self.row_counter, self.col_counter
+        child, value, data_type = element.find(INLINE_STRING), None, "inlineStr"
+        if child is not None:
+            plain = child.find(_TEXT)
+            if plain is not None and len(child) == 1:
+                value = plain.text or ""
+            else:
+                parts = [plain.text or ""] if plain is not None else []
+                value = "".join(parts + [run.findtext(_TEXT) or "" for run in child.iterfind(_RUN)])
+            data_type = "s"
+        style_id = element.get("s", 0)
+        return {"row": row, "column": column, "value": value, "data_type": data_type,
+                "style_id": int(style_id) if style_id else 0}
 
 
 def _text(value):

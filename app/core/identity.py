@@ -81,17 +81,25 @@ def _current_keys():
 def encrypt(value: Optional[str]) -> Optional[str]:
     if value is None or value == "":
         return None
-    aead, _ = _current_keys()
-    nonce = os.urandom(12)
-    return base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), None)).decode()
+    return base64.b64encode(encrypt_bytes(value.encode())).decode()
 
 
 def decrypt(token: Optional[str]) -> Optional[str]:
     if not token:
         return None
+    return decrypt_bytes(base64.b64decode(token)).decode()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """``data`` encrypted (nonce first), for a whole file kept a while (an import job's)."""
     aead, _ = _current_keys()
-    raw = base64.b64decode(token)
-    return aead.decrypt(raw[:12], raw[12:], None).decode()
+    nonce = os.urandom(12)
+    return nonce + aead.encrypt(nonce, data, None)
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    aead, _ = _current_keys()
+    return aead.decrypt(blob[:12], blob[12:], None)
 
 
 def lookup_hash(value: Optional[str]) -> Optional[str]:

@@ -12,6 +12,13 @@ reported; if any row was bad the whole transaction is rolled back, so nothing is
 imported. Masked values (``410105********1234``) in an exported file mean "keep what
 is stored".
 
+Residents, the ledger a township keeps by the tens of thousands, are checked and
+written set-based instead (app.ledgers.bulk): every row parsed and placed, then checked
+in file order against a few bulk loads, then written with a few statements; same
+messages, same all or nothing. ``check_file`` (reads only) and ``write_checked`` are
+the two halves, so an import job (app.ledgers.jobs) can check with progress reports
+and write in a transaction of its own.
+
 Places are written as people write them: a region as ``name (code)``, its code or its
 exact name; a grid, building or unit by its name, number or code.
 """
@@ -22,7 +29,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
-from app.ledgers import choices
+from app.ledgers import bulk, choices
 from app.ledgers import units as ledgers
 from app.ledgers.cells import CellError, both_languages
 from app.ledgers.tables import Column, ImportContext, Table
@@ -43,6 +50,18 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
 
+
+@dataclass
+class CheckedFile:
+    """A file read and, for a ledger imported set-based (residents), checked: its plan
+    (app.ledgers.bulk). Others are checked row by row as they are written."""
+    table: Table
+    filename: str
+    ctx: ImportContext
+    positions: dict
+    rows: list
+    plan: Optional[bulk.Plan] = None
+
 # ---- import ------------------------------------------------------------------------
 
 @transaction
@@ -50,25 +69,74 @@ def import_file(table: Table, data: bytes, filename: str, progress=None, *,
                 jurisdiction: Optional[str]) -> ImportResult:
     """Import a whole file within ``jurisdiction`` (the importer's): all rows or none.
     Raises ImportRejected listing every bad row."""
+    return write_checked(check_file(table, data, filename, progress, jurisdiction=jurisdiction), progress)
+
+
+def check_file(table: Table, data: bytes, filename: str, progress=None, *,
+               jurisdiction: Optional[str]) -> CheckedFile:
+    """Read ``data`` and check what can be checked before writing (writes nothing);
+    raises ImportRejected listing every bad row."""
     try:
         headers, rows = read_table(data, filename or "", MAX_IMPORT_ROWS)
     except TableRefused as refused:
         raise ImportRejected([(1, "", refused.message)])
-    positions = _read_headers(table, headers)
-    ctx, result, problems, seen = ImportContext(jurisdiction), ImportResult(), [], {}
-    for number, row in enumerate(rows, start=2):
-        problems += _import_row(table, ctx, number, row, positions, seen, result)
-        progress and progress(number - 1, len(rows))
-    if problems:
-        raise ImportRejected(problems)
+    checked = CheckedFile(table, filename, ImportContext(jurisdiction), _read_headers(table, headers), rows)
+    if table.bulk:
+        checked.plan = _plan(checked, progress)
+    return checked
+
+
+def write_checked(checked: CheckedFile, progress=None, verify: bool = False) -> ImportResult:
+    """Write a checked file in the current transaction (``verify``: it was checked in
+    another one, so refuse it if what it changes changed meanwhile)."""
+    table, ctx = checked.table, checked.ctx
+    if checked.plan is not None:
+        bulk.write(checked.plan, verify)
+        plan = checked.plan
+        result = ImportResult(plan.created, plan.updated, plan.unchanged)
+    else:
+        result, problems, seen, rows = ImportResult(), [], {}, checked.rows
+        for number, row in enumerate(rows, start=2):
+            problems += _import_row(table, ctx, number, row, checked.positions, seen, result)
+            progress and progress(number - 1, len(rows))
+        if problems:
+            raise ImportRejected(problems)
     audit.record(db.session, "import", table.model.__name__, region_code=ctx.prefix, changes={
-        "file": filename, "created": result.created, "updated": result.updated})
+        "file": checked.filename, "created": result.created, "updated": result.updated})
     try:
         db.session.flush()
     except IntegrityError:
-        raise ImportRejected([(1, "", _l("Someone changed the same records meanwhile; import again."))])
+        raise ImportRejected([(1, "", bulk.CHANGED_MEANWHILE)])
     return result
 
+
+def _plan(checked: CheckedFile, progress) -> bulk.Plan:
+    """Parse and place every row, then plan them all at once (app.ledgers.bulk)."""
+    table, ctx, problems, seen, placed = checked.table, checked.ctx, [], {}, []
+    total = len(checked.rows)
+    for number, row in enumerate(checked.rows, start=2):
+        values, row_problems = _parse_row(table, number, row, checked.positions)
+        if not row_problems:
+            try:
+                key, place = table.key(values, ctx), ctx.place(values)
+            except DomainError as error:
+                row_problems = _row_problems(table, number, error)
+            else:
+                if key in seen:
+                    row_problems = [(number, "", _l("Repeats row %(row)s.", row=seen[key]))]
+                else:
+                    seen[key] = number
+                    placed.append((number, values, place))
+        problems += row_problems
+        if progress and number % 1000 == 0:
+            progress(number // 2, total)
+    plan, row_problems = bulk.plan_residents(ctx, placed, lambda number, error: _row_problems(table, number, error),
+                                             progress, total // 2, total)
+    progress and progress(total, total)
+    problems = sorted(problems + row_problems, key=lambda problem: problem[0])
+    if problems:
+        raise ImportRejected(problems)
+    return plan
 
 def _read_headers(table, headers) -> dict:
     by_name = {name: column for column in table.columns for name in both_languages(column.header)}
@@ -88,7 +156,7 @@ def _read_headers(table, headers) -> dict:
     return positions
 
 
-def _import_row(table, ctx, number, row, positions, seen, result) -> list:
+def _parse_row(table, number, row, positions) -> tuple[dict, list]:
     values, problems = {}, []
     for column in table.import_columns:
         if column.key not in positions:
@@ -101,6 +169,11 @@ def _import_row(table, ctx, number, row, positions, seen, result) -> list:
             continue
         if column.required and values[column.key] in (None, ""):
             problems.append((number, str(column.header), _l("Required.")))
+    return values, problems
+
+
+def _import_row(table, ctx, number, row, positions, seen, result) -> list:
+    values, problems = _parse_row(table, number, row, positions)
     if problems:
         return problems
     try:

@@ -80,6 +80,7 @@ class Table:
     model: type
     columns: list[Column]
     prepare: Callable
+    bulk = False  # checked and written set-based (app.ledgers.bulk), not row by row
 
     def key(self, values, ctx):
         """What identifies the row's record (a repeated key is a repeated row)."""
@@ -252,6 +253,7 @@ class HouseholdTable(Table):
 
 class ResidentTable(Table):
     name, title, model = "resident", _l("Residents"), Resident
+    bulk = True
     prepare = staticmethod(ledgers.prepare)
     columns = [
         *place_columns(_l("Community"), COMMUNITY_NOTE),

@@ -172,7 +172,7 @@ def prepare_household(household: Household, jurisdiction: Optional[str]) -> None
     """Place the household (community, grid, building, unit derived from its code),
     check the door number and protect the contact phone."""
     errors = FieldErrors()
-    place = _check_placement(household, errors, jurisdiction)
+    place = check_placement(household, errors, jurisdiction)
     household.door_number = (household.door_number or "").strip()
     if not household.door_number or len(household.door_number) > DOOR_MAX:
         errors.add("door_number", _l("Enter the door number (at most %(n)s characters).", n=DOOR_MAX))
@@ -187,7 +187,10 @@ def prepare_household(household: Household, jurisdiction: Optional[str]) -> None
         _move_residents(household)
 
 
-def _check_placement(household, errors, jurisdiction):
+def check_placement(household, errors, jurisdiction):
+    """Derive a household's community, grid, building and unit from its ``region_code``
+    (which must be a community or a ledger unit within ``jurisdiction``); the Region or
+    ledger unit, or None after adding the problem to ``errors``."""
     try:
         place = check_assignable_region(household.region_code, "region_code", ANY_JURISDICTION,
                                         jurisdiction=jurisdiction)
@@ -214,6 +217,17 @@ def prepare_resident(resident: Resident, jurisdiction: Optional[str]) -> None:
     """Check a resident and protect the ID number and phone given in plain."""
     errors = FieldErrors()
     household = resident.household
+    check_resident(resident, household, jurisdiction, errors)
+    if household is not None and not errors:
+        _check_unique_in_household(resident, household, errors)
+    errors.raise_if_any()
+
+
+def check_resident(resident, household, jurisdiction: Optional[str], errors: FieldErrors) -> None:
+    """The checks of a resident that need no query (an import makes the others for all
+    its rows at once): placement within ``jurisdiction``, name, coded values, the ID
+    number and phone (protected when given in plain). ``resident`` and ``household``
+    may be any objects with the models' attributes."""
     if household is None:
         errors.add("household", _l("Choose the household."))
     else:
@@ -231,9 +245,6 @@ def prepare_resident(resident: Resident, jurisdiction: Optional[str]) -> None:
     _check_choice(resident, "id_type", ID_TYPES, errors)
     _set_id_number(resident, errors)
     set_phone(resident, errors)
-    if household is not None and not errors:
-        _check_unique_in_household(resident, household, errors)
-    errors.raise_if_any()
 
 
 def _check_choice(item, field, allowed, errors) -> None:

@@ -4,13 +4,13 @@ upload, row-by-row report), export of the selected rows and of the whole filtere
 and a searchable ``lookup`` for the pickers of related fields."""
 import io
 
-from flask import abort, g, request, send_file
+from flask import abort, current_app, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import protect
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget, Select2Widget
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,13 +24,15 @@ from app.core.excel import XLSX_MIMETYPE, to_xlsx
 from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction
 from app.core.search import search_scoped_rows
+from app.ledgers import jobs as ledger_jobs
 from app.ledgers.engine import Exporter, export_all, import_file, template
 from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
 from views.core.scoped import _column_value
 from views.core.search import each, search_doc, select2_search
 
-EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE,
+EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE, "import_job": roles.WRITE,
+                     "import_job_status": roles.WRITE,
                      "template_xlsx": roles.READ, "export_all": roles.READ, "lookup": roles.READ}
 
 
@@ -195,17 +197,48 @@ class LedgerViewMixin(_ServiceChecks):
     @expose("/import/", methods=["GET", "POST"])
     @has_access
     def import_xlsx(self):
+        """A small file is imported at once; a larger one as a job (app.ledgers.jobs),
+        whose page shows its progress."""
         table, form, result, problems = self._table(), ImportForm(), None, []
         if form.validate_on_submit():
             upload = form.file.data
+            data = upload.read()
+            if len(data) > current_app.config["LEDGER_IMPORT_INLINE_BYTES"]:
+                job_id = ledger_jobs.enqueue(table.name, data, upload.filename, jurisdiction=current_jurisdiction(),
+                                             user_id=g.user.id, locale=str(get_locale() or "zh"))
+                ledger_jobs.start(job_id)
+                return redirect(url_for(f"{self.__class__.__name__}.import_job", job_id=job_id))
             try:
-                result = import_file(table, upload.read(), upload.filename,
-                                     jurisdiction=current_jurisdiction())
+                result = import_file(table, data, upload.filename, jurisdiction=current_jurisdiction())
             except ImportRejected as rejected:
                 problems = rejected.problems
+        return self._import_page(form, result, problems)
+
+    def _import_page(self, form, result, problems, job=None):
+        table = self._table()
         return self.render_template(self.import_template, form=form, result=result, problems=problems,
-                                    table=table, title=_("Import: %(what)s", what=table.title),
+                                    table=table, title=_("Import: %(what)s", what=table.title), job=job,
                                     view_name=self.__class__.__name__)
+
+    def _job(self, job_id):
+        job = ledger_jobs.job_of(job_id, g.user.id)  # another's job: as if missing
+        if job is None or job.ledger != self._table().name:
+            abort(404)
+        return job
+
+    @expose("/import/<int:job_id>")
+    @has_access
+    def import_job(self, job_id):
+        """An import job: its progress while it runs, then its result or problems."""
+        job = self._job(job_id)
+        return self._import_page(ImportForm(), ledger_jobs.result_of(job), ledger_jobs.problems_of(job), job)
+
+    @expose("/import/<int:job_id>/status")
+    @has_access
+    def import_job_status(self, job_id):
+        """What the job page polls: ``{status, done, total, percent, label, finished}``."""
+        job = self._job(job_id)
+        return jsonify(ledger_jobs.progress_of(job))
 
 
 def _with_write_only(schema, names):

@@ -32,4 +32,21 @@
     });
   }
   $(function () { $("select.region-search").each(function () { initRegionSearch(this); }); });
+
+  /* A ledger import running as a job: poll its state, move the bar, and show the
+     result (the job's page again) when it has finished. */
+  $(function () {
+    var $job = $(".import-job[data-status-url]");
+    if (!$job.length) { return; }
+    var $bar = $job.find(".progress-bar"), $label = $job.find(".import-job-label");
+    function poll() {
+      $.getJSON($job.data("status-url")).done(function (state) {
+        if (state.finished) { window.location.replace($job.data("done-url")); return; }
+        $bar.css("width", state.percent + "%").attr("aria-valuenow", state.percent).text(state.percent + "%");
+        $label.text(state.label);
+        window.setTimeout(poll, 1000);
+      }).fail(function () { window.setTimeout(poll, 3000); });
+    }
+    poll();
+  });
 })(jQuery);

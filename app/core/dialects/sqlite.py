@@ -18,7 +18,9 @@ UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O e
 
 
 def configure_engine(engine) -> None:
-    """Python's sqlite3 starts a transaction only before a write, so a SAVEPOINT taken
+    """Write-ahead logging (WAL), and transactions begun by SQLAlchemy.
+
+    Python's sqlite3 starts a transaction only before a write, so a SAVEPOINT taken
     first (an import checks each row in one) opens and its RELEASE commits the whole
     transaction. Let SQLAlchemy begin transactions itself, as its documentation for
     pysqlite recommends, so savepoints nest and a rollback undoes everything."""
@@ -26,6 +28,9 @@ def configure_engine(engine) -> None:
     @event.listens_for(engine, "connect")
     def _no_driver_transactions(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
+        # Readers and the writer do not wait for each other: a long import checking its
+        # rows must not hold up the console's writes (nor its own progress reports).
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
