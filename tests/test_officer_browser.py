@@ -1,0 +1,112 @@
+"""The officer's day tried in headless Chromium on a 390 px phone: the start page with
+the role's to-dos, the menu in the order of the role's work, tap to call from the queue
+and the filing page, and the filing page's checks table on the phone.
+Screenshots go to bench/out/ (look at them)."""
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.core.extensions import db
+from app.reporting import daily_reports
+from models.base import utcnow
+from models.reporting import Escalation
+from tests.conftest import PASSWORD
+from tests.daily_reports import add_report
+from tests.filing_writes import create_filing
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "bench" / "out"
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+COMMUNITY, TOWNSHIP = "410105001003", "410105001"
+
+
+@pytest.fixture
+def server(app):
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+
+
+@pytest.fixture
+def phone_page():
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                      locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        browser.close()
+
+
+def sign_in(page, server, username):
+    page.context.clear_cookies()
+    page.goto(f"{server}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{server}/")
+
+
+def _officer_world(app):
+    """Two open filings of the officer's community (one overdue), today's report not yet
+    submitted, and two escalations that reached the township (one acknowledged already)."""
+    now = utcnow()
+    with app.app_context():
+        overdue = create_filing(expected_arrival_at=now - dt.timedelta(days=3), phone_enc=None)
+        later = create_filing(expected_arrival_at=now + dt.timedelta(days=4))
+        add_report(COMMUNITY, daily_reports.default_report_date(now))
+        db.session.add(Escalation(level="township", reason="check_overdue", subject_type="filing",
+                                  subject_id=overdue["id"], subject_ref=overdue["receipt"], region_code=COMMUNITY,
+                                  target_region_code=TOWNSHIP, deadline_at=now - dt.timedelta(days=2),
+                                  raised_at=now - dt.timedelta(days=1), due_at=now + dt.timedelta(hours=3)))
+        db.session.add(Escalation(level="township", reason="check_overdue", subject_type="filing",
+                                  subject_id=later["id"], subject_ref=later["receipt"], region_code=COMMUNITY,
+                                  target_region_code=TOWNSHIP, deadline_at=now - dt.timedelta(days=2),
+                                  raised_at=now - dt.timedelta(days=1), status="acknowledged"))
+        db.session.commit()
+        return overdue, later
+
+
+def _todo_counts(page) -> dict:
+    return {box.get_attribute("id")[len("todo-"):]: int(box.locator(".home-todo-count").inner_text())
+            for box in page.locator(".home-todo").all()}
+
+
+def _menu_categories(page) -> list[str]:
+    return [text.strip() for text in page.locator(".navbar-nav > li.dropdown > a").all_text_contents()]
+
+
+def test_each_role_lands_on_its_todos_and_its_menu(app, server, phone_page):
+    _officer_world(app)
+    page = phone_page
+    sign_in(page, server, "officer")
+    page.screenshot(path=str(SCREENSHOTS / "officer-home.png"), full_page=True)
+    assert _todo_counts(page) == {"awaiting_check": 2, "overdue_check": 1, "daily_report": 1}
+    assert "待核查" in page.inner_text("#todo-awaiting_check") and "超期" in page.inner_text("#todo-overdue_check")
+    menu = _menu_categories(page)
+    assert menu[:7] == ["报备", "日报告", "数据比对", "台账", "统计分析", "系统", "用户权限"], menu
+    page.click("#todo-overdue_check")
+    assert page.locator(".queue-item").count() == 1
+
+    sign_in(page, server, "township")
+    page.screenshot(path=str(SCREENSHOTS / "township-home.png"), full_page=True)
+    counts = _todo_counts(page)
+    assert counts["escalations"] == 1 and counts["awaiting_check"] == 2 and counts["daily_report"] == 1
+    page.click("#todo-escalations")
+    page.screenshot(path=str(SCREENSHOTS / "township-escalations.png"), full_page=True)
+    assert page.locator("input[name=rowid]").count() == 1   # the acknowledged one is not listed
+
+    sign_in(page, server, "leader")
+    assert _menu_categories(page)[0] == "统计分析"
+    assert "awaiting_check" not in _todo_counts(page)
