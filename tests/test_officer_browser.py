@@ -110,3 +110,58 @@ def test_each_role_lands_on_its_todos_and_its_menu(app, server, phone_page):
     sign_in(page, server, "leader")
     assert _menu_categories(page)[0] == "统计分析"
     assert "awaiting_check" not in _todo_counts(page)
+
+
+def _unmasked(app) -> list:
+    from models import AuditLog
+    import json
+
+    with app.app_context():
+        return [(entry.username, json.loads(entry.changes)["fields"])
+                for entry in db.session.query(AuditLog).filter(AuditLog.action == "unmask").order_by(AuditLog.id)]
+
+
+def _tap_to_call(page, link) -> str:
+    """Tap a call button; the answer sends the browser to the dialler (``tel:``): where
+    it sends it is read off the answer on its way to the page."""
+    answers = []
+
+    def watch(route):
+        answer = route.fetch(max_redirects=0)
+        answers.append(answer)
+        route.fulfill(response=answer)
+
+    page.route("**/call", watch)
+    link.click()
+    for _ in range(100):   # until the answer came (the page itself does not change)
+        if answers:
+            break
+        page.wait_for_timeout(50)
+    page.unroute("**/call")
+    assert [answer.status for answer in answers] == [303]
+    return answers[0].headers["location"]
+
+
+def test_tap_to_call_from_the_queue_and_the_filing_page(app, server, phone_page):
+    with app.app_context():
+        filing = create_filing(expected_arrival_at=utcnow() + dt.timedelta(hours=5))
+        db.session.commit()
+    page = phone_page
+    sign_in(page, server, "officer")
+    page.goto(f"{server}/filingdesk/queue?bucket=due")
+    call = page.locator(f'.queue-item[data-receipt="{filing["receipt"]}"] .call-link')
+    assert filing["phone_masked"] in call.inner_text() and "拨打" in call.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "officer-queue-call.png"), full_page=True)
+    from app.core import identity
+    with app.app_context():
+        number = identity.decrypt(filing["phone_enc"])
+    assert _tap_to_call(page, call) == f"tel:{number}"
+    assert _unmasked(app) == [("officer", ["phone"])]
+
+    page.goto(f"{server}/filingview/show/{filing['id']}")
+    assert _tap_to_call(page, page.locator("#phone .call-link")) == f"tel:{number}"
+    assert len(_unmasked(app)) == 2
+    # No call button for a role that may not unmask; its masked number stays as it is.
+    sign_in(page, server, "grid")
+    page.goto(f"{server}/filingview/show/{filing['id']}")
+    assert page.locator(".call-link").count() == 0 and filing["phone_masked"] in page.inner_text("#phone")
