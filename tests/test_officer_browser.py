@@ -165,3 +165,93 @@ def test_tap_to_call_from_the_queue_and_the_filing_page(app, server, phone_page)
     sign_in(page, server, "grid")
     page.goto(f"{server}/filingview/show/{filing['id']}")
     assert page.locator(".call-link").count() == 0 and filing["phone_masked"] in page.inner_text("#phone")
+
+
+def _checked_filing(app) -> dict:
+    """A filing of the officer's community with a full check (every column of the table)."""
+    from app.filings import service as filings
+    from tests.filing_data import iso, store
+
+    now = utcnow()
+    created = store(app)
+    hour_ago = iso(now - dt.timedelta(hours=1))
+    with app.test_request_context():
+        with db.engine.begin() as conn:
+            filings.record_check(conn, created.id, {
+                "method": "visit", "arrived": True, "arrived_at": hour_ago, "tested": True, "test_at": hour_ago,
+                "test_result": "negative", "control_measure": "home_quarantine", "control_start": hour_ago,
+                "control_end": iso(now + dt.timedelta(days=7)),
+                "note": "上门核查，本人在家，已告知居家观察要求并留下联系电话，社区每日随访两次"}, now=now, jurisdiction=None)
+    return created
+
+
+def test_the_checks_table_fits_a_phone(app, server, phone_page):
+    created = _checked_filing(app)
+    page = phone_page
+    sign_in(page, server, "officer")
+    page.goto(f"{server}/filingview/show/{created.id}")
+    page.locator("#checks").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "filing-checks-phone.png"), full_page=True)
+    table = page.locator("#checks").bounding_box()
+    assert table["x"] >= 0 and table["x"] + table["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert "居家隔离" in page.inner_text("#checks")
+    # Each line says what it is (the header row is hidden on a phone).
+    assert page.locator("#checks tr.stacked-head").is_hidden()
+    assert page.locator("#checks td[data-label]").nth(2).get_attribute("data-label") == "核查方式"
+
+
+def test_words_and_times_as_people_read_them(app, server, phone_page):
+    """Escalations 待处理, messages 未读 (not 新报备), dialogs in Chinese, refusals named by
+    community and reason (no codes), the audit log in local time to the minute."""
+    import re
+
+    from app.core.outbox import notification_values
+    from models import Notification
+    from tests.conftest import user_id
+
+    _officer_world(app)
+    with app.app_context():
+        db.session.add(Notification(**notification_values("escalation", "体育社区 昨日日报未提交",
+                                                          region_code=COMMUNITY, user_id=user_id(app, "officer"))))
+        db.session.commit()
+    page = phone_page
+    sign_in(page, server, "officer")
+    page.goto(f"{server}/inbox/")
+    assert page.inner_text(".inbox .label") == "未读"
+    page.screenshot(path=str(SCREENSHOTS / "officer-messages.png"), full_page=True)
+
+    sign_in(page, server, "township")
+    page.goto(f"{server}/escalationview/list/")
+    rows = page.locator("table tr").all_inner_texts()
+    assert any("待处理" in row for row in rows) and not any("打开" in row for row in rows)
+    # Acknowledge both: the one acknowledged already is refused, named as people name it.
+    page.locator("input[name=rowid]").nth(0).check()
+    page.locator("input[name=rowid]").nth(1).check()
+    page.click("text=操作")
+    page.click("text=解决")
+    dialog = page.locator("#modal-confirm")
+    dialog.wait_for(state="visible")
+    assert dialog.locator(".modal-footer").inner_text().split() == ["取消", "确定"]
+    page.screenshot(path=str(SCREENSHOTS / "confirm-dialog.png"))
+    dialog.locator("text=取消").click()
+    dialog.wait_for(state="hidden")
+    page.click("text=操作")
+    page.click("text=签收")
+    flashes = page.inner_text(".alert-warning")
+    assert "体育社区" in flashes and "报备未按时核查" in flashes, flashes
+    assert not re.search(r"township|check_overdue|410105", flashes), flashes
+
+    sign_in(page, server, "officer")
+    with app.app_context():
+        from app.core import audit
+        audit.record(db.session, "unmask", "Filing", 1, COMMUNITY, {"fields": ["phone"]})
+        db.session.commit()
+    page.goto(f"{server}/auditlogview/list/")
+    page.screenshot(path=str(SCREENSHOTS / "audit-log.png"), full_page=True)
+    header = page.locator("table tr").first.inner_text()
+    assert "UTC" not in header
+    listed = page.inner_text("body")
+    assert "查看明文号码" in listed and "unmask" not in listed
+    times = re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?:\.\d+)?", listed)
+    assert times and all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", t) for t in times), times
