@@ -7,7 +7,7 @@ import csv
 import io
 import re
 import zipfile
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,7 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.datavalidation import DataValidation
 
 import config
 
@@ -41,24 +42,53 @@ class TableRefused(Exception):
 
 # ---- writing -----------------------------------------------------------------------
 
-def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Sheet1") -> bytes:
-    return to_xlsx_sheets([(title, headers, rows)])
+def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Sheet1",
+            dropdowns: Optional[dict] = None) -> bytes:
+    return to_xlsx_sheets([(title, headers, rows)], dropdowns)
 
 
-def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]],
+                   dropdowns: Optional[dict] = None) -> bytes:
     """A workbook of several sheets ``(title, headers, rows)``; read_table reads the
-    first, so a template puts its data sheet first and its instructions after."""
+    first, so a template puts its data sheet first and its instructions after.
+    ``dropdowns`` ``{column index (0-based) of the first sheet: [values]}``: those
+    columns offer their values as an in-cell list (kept in a last, hidden sheet)."""
     workbook = Workbook(write_only=True)
-    for title, headers, rows in sheets:
+    for number, (title, headers, rows) in enumerate(sheets):
         sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:31])
+        if number == 0 and dropdowns:
+            _add_dropdowns(sheet, dropdowns)
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, 2 * len(str(header)) + 4))
         sheet.append([_cell(sheet, str(h)) for h in headers])
         for row in rows:
             sheet.append([_cell(sheet, value) for value in row])
+    if dropdowns:
+        lists = workbook.create_sheet(title=DROPDOWN_SHEET)
+        lists.sheet_state = "hidden"
+        values = [[str(v) for v in dropdowns[index]] for index in sorted(dropdowns)]
+        for row in range(max(len(v) for v in values)):
+            lists.append([_cell(lists, v[row]) if row < len(v) else None for v in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+DROPDOWN_SHEET = "lists"
+
+
+def _add_dropdowns(sheet, dropdowns: dict) -> None:
+    """A list validation per coded column, over every row an import reads, from the
+    hidden sheet's column of its values (no 255-character limit of an inline list)."""
+    for position, index in enumerate(sorted(dropdowns), start=1):
+        source = get_column_letter(position)
+        validation = DataValidation(
+            type="list", allow_blank=True, showErrorMessage=True, errorStyle="stop",
+            formula1=f"'{DROPDOWN_SHEET}'!${source}$1:${source}${max(1, len(dropdowns[index]))}",
+            error=str(_l("Choose a value from the list.")))
+        column = get_column_letter(index + 1)
+        validation.add(f"{column}2:{column}{DEFAULT_MAX_ROWS + 1}")
+        sheet.data_validations.append(validation)
 
 
 def _cell(sheet, value):
