@@ -58,6 +58,19 @@ ROLE_LABELS = {
 }
 ROLES = tuple(ROLE_LABELS)
 
+# The lengths of jurisdiction code each role's work is at (a role not listed: any).
+JURISDICTION_LENGTHS = {
+    "Command": (2, 4, 6), "Leader": (2, 4, 6), "Township": (9,), "Officer": (12,),
+    "GridMember": (14, 17, 19),
+}
+
+
+def misplaced_roles(role_names, code: str | None) -> list[str]:
+    """The roles whose work is not at the level of jurisdiction ``code`` (an Officer on
+    a township's code), for a warning when an account is saved."""
+    return [name for name in role_names
+            if name in JURISDICTION_LENGTHS and len(code or "") not in JURISDICTION_LENGTHS[name]]
+
 PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, FILING_UNMASK: R,
               NOTIFICATION: R,
