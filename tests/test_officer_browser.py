@@ -3,11 +3,9 @@ the role's to-dos, the menu in the order of the role's work, tap to call from th
 and the filing page, and the filing page's checks table on the phone.
 Screenshots go to bench/out/ (look at them)."""
 import datetime as dt
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.core.extensions import db
 from app.reporting import daily_reports
@@ -16,6 +14,7 @@ from models.reporting import Escalation
 from tests.conftest import PASSWORD
 from tests.daily_reports import add_report
 from tests.filing_writes import create_filing
+from tests.test_filing_browser import live_server  # noqa: F401  (fixture: the app served on a port)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "bench" / "out"
@@ -25,12 +24,8 @@ COMMUNITY, TOWNSHIP = "410105001003", "410105001"
 
 
 @pytest.fixture
-def server(app):
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+def server(live_server):
+    return live_server
 
 
 @pytest.fixture
