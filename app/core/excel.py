@@ -52,7 +52,8 @@ def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
     """A workbook of several sheets ``(title, headers, rows)``; read_table reads the
     first, so a template puts its data sheet first and its instructions after.
     ``dropdowns`` ``{column index (0-based) of the first sheet: [values]}``: those
-    columns offer their values as an in-cell list (kept in a last, hidden sheet)."""
+    columns offer their values as an in-cell list (written in the validation, or in a
+    last, hidden sheet when long)."""
     workbook = Workbook(write_only=True)
     for number, (title, headers, rows) in enumerate(sheets):
         sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:31])
@@ -63,10 +64,11 @@ def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
         sheet.append([_cell(sheet, str(h)) for h in headers])
         for row in rows:
             sheet.append([_cell(sheet, value) for value in row])
-    if dropdowns:
+    long_lists = {index: values for index, values in (dropdowns or {}).items() if not _inline_list(values)}
+    if long_lists:
         lists = workbook.create_sheet(title=DROPDOWN_SHEET)
         lists.sheet_state = "hidden"
-        values = [[str(v) for v in dropdowns[index]] for index in sorted(dropdowns)]
+        values = [[str(v) for v in long_lists[index]] for index in sorted(long_lists)]
         for row in range(max(len(v) for v in values)):
             lists.append([_cell(lists, v[row]) if row < len(v) else None for v in values])
     buffer = io.BytesIO()
@@ -75,17 +77,31 @@ def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]
 
 
 DROPDOWN_SHEET = "lists"
+INLINE_LIST_LIMIT = 255  # Excel's limit of a list written in the validation itself
+
+
+def _inline_list(values) -> str | None:
+    """``"a,b,c"`` when the values fit in the validation itself (no comma or quote in
+    them, 255 characters at most), else None (they go to the hidden sheet)."""
+    texts = [str(v) for v in values]
+    joined = ",".join(texts)
+    if any("," in t or '"' in t for t in texts) or len(joined) + 2 > INLINE_LIST_LIMIT:
+        return None
+    return f'"{joined}"'
 
 
 def _add_dropdowns(sheet, dropdowns: dict) -> None:
-    """A list validation per coded column, over every row an import reads, from the
-    hidden sheet's column of its values (no 255-character limit of an inline list)."""
-    for position, index in enumerate(sorted(dropdowns), start=1):
-        source = get_column_letter(position)
-        validation = DataValidation(
-            type="list", allow_blank=True, showErrorMessage=True, errorStyle="stop",
-            formula1=f"'{DROPDOWN_SHEET}'!${source}$1:${source}${max(1, len(dropdowns[index]))}",
-            error=str(_l("Choose a value from the list.")))
+    """A list validation per coded column, over every row an import reads: the values
+    in the validation when short, else a column of the hidden sheet."""
+    position = 0
+    for index in sorted(dropdowns):
+        source = _inline_list(dropdowns[index])
+        if source is None:
+            position += 1
+            letter = get_column_letter(position)
+            source = f"'{DROPDOWN_SHEET}'!${letter}$1:${letter}${max(1, len(dropdowns[index]))}"
+        validation = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
+                                    errorStyle="stop", error=str(_l("Choose a value from the list.")))
         column = get_column_letter(index + 1)
         validation.add(f"{column}2:{column}{DEFAULT_MAX_ROWS + 1}")
         sheet.data_validations.append(validation)
