@@ -92,6 +92,8 @@ def test_each_role_lands_on_its_todos_and_its_menu(app, server, phone_page):
     menu = _menu_categories(page)
     assert menu[:7] == ["报备", "日报告", "数据比对", "台账", "统计分析", "系统", "用户权限"], menu
     page.click("#todo-overdue_check")
+    page.wait_for_url("**/filingdesk/queue?bucket=overdue")
+    page.wait_for_selector(".queue-item")
     assert page.locator(".queue-item").count() == 1
 
     sign_in(page, server, "township")
