@@ -166,6 +166,7 @@ FAB_CREATE_DB = SETUP_ON_START
 FAB_SECURITY_MANAGER_CLASS = "app.core.security.ConsoleSecurityManager"
 FAB_BASE_TEMPLATE = "console_base.html"
 FAB_INDEX_VIEW = "views.core.home.HomeView"
+FAB_MENU = "app.core.roles.RoleMenu"  # categories in the order of what the role does
 # Every write by a session needs the CSRF token (views/core/csrf.py decides which request
 # does); the token lives as long as the session, so a page left open still submits.
 WTF_CSRF_ENABLED = True

@@ -33,7 +33,7 @@ ESCALATION_LEVELS = tuple(ESCALATION_REGION_LEVELS)
 TARGET_CODE_LENGTH = {name: CODE_LENGTH_BY_LEVEL[level] for name, level in ESCALATION_REGION_LEVELS.items()}
 ESCALATION_LEVEL_LABELS = {name: LEVEL_LABELS[level] for name, level in ESCALATION_REGION_LEVELS.items()}
 ESCALATION_STATUSES = ("open", "acknowledged", "resolved")
-ESCALATION_STATUS_LABELS = {"open": _l("Open"), "acknowledged": _l("Acknowledged"),
+ESCALATION_STATUS_LABELS = {"open": _l("Awaiting action"), "acknowledged": _l("Acknowledged"),
                             "resolved": _l("Resolved")}
 REASON_LABELS = {"report_missing": _l("Daily report not submitted"),
                  "check_overdue": _l("Filing not checked in time")}

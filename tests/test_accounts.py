@@ -430,3 +430,20 @@ def test_setup_without_demo_creates_no_account(app, monkeypatch):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert {u.username for u in app.appbuilder.sm.get_all_users()} == before
+
+
+def test_the_admin_user_screens_speak_chinese_and_warn_of_a_misplaced_role(app, web):
+    client = web("admin")
+    form = client.get("/users/add").get_data(as_text=True)
+    assert "姓名" in form and 'name="last_name"' not in form          # the name is one field
+    assert "专管员" in form and ">Officer<" not in form                # roles by their Chinese names
+    assert "Write the user" not in form and "登录时使用的用户名" in form   # help texts in Chinese
+    data = {**_add_form(app, "Strong-2026x"), "first_name": "王小明", "region_code": "410105001"}
+    del data["last_name"]
+    page = client.post("/users/add", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "专管员的管辖区域不应是 410105001 这一级" in page   # saved, with a warning
+    with app.app_context():
+        user = _user(app, "newguy")
+        assert (user.first_name, user.last_name) == ("王小明", "")
+    listed = client.get("/users/list/").get_data(as_text=True)
+    assert "社区（村）专管员" in listed and ">Officer<" not in listed and "[Officer]" not in listed

@@ -164,3 +164,13 @@ def test_a_file_over_the_import_size_is_refused_on_the_command_line_too(app, tmp
     path.write_bytes(b"a" * (1024 * 1024 + 1))
     result = app.test_cli_runner().invoke(args=["ledgers", "import", "household", str(path)])
     assert result.exit_code != 0 and "文件超过 1 MB，请拆分后导入。" in result.output
+
+
+def test_dropdowns_short_in_the_validation_long_in_a_hidden_sheet():
+    from tests.xlsx_dropdowns import dropdowns
+
+    long = [f"很长的选项{n:03d}" + "甲" * 20 for n in range(40)]
+    data = to_xlsx(["类别", "说明", "地区"], [], dropdowns={0: ["常住", "在外"], 2: long})
+    assert dropdowns(data) == {"类别": ["常住", "在外"], "地区": long}
+    assert [s.sheet_state for s in load_workbook(io.BytesIO(data)).worksheets] == ["visible", "hidden"]
+    assert len(load_workbook(io.BytesIO(to_xlsx(["类别"], [], dropdowns={0: ["是", "否"]}))).worksheets) == 1

@@ -90,6 +90,13 @@ def test_the_template_is_an_xlsx_with_every_column(app, web):
     assert len(headers) >= len(COLUMNS) and rows == []
 
 
+def test_the_template_offers_coded_columns_as_dropdowns(app, web):
+    from tests.xlsx_dropdowns import dropdowns
+
+    offered = dropdowns(web("officer").get("/filingentry/import/template.xlsx").data)
+    assert "火车" in offered["交通方式"] and "居民身份证" in offered["证件类型"]
+
+
 # ---- public pages ---------------------------------------------------------------------------
 
 def test_the_report_page_in_chinese_and_english(client):

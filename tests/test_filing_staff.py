@@ -174,6 +174,24 @@ def test_a_transfer_moves_the_filing_to_the_other_queue(app, api, web, heard):  
     assert [t["to_region_code"] for t in history["transfers"]] == [OTHER_COUNTY_COMMUNITY]
 
 
+def test_the_traveller_hears_of_a_transfer_by_sms(app, api):
+    from app.core import identity
+
+    created = store(app)
+    refused = api("officer").post(f"/api/v1/filing/{created.id}/transfer", json={"to_region_code": OWN_COMMUNITY,
+                                                                                 "reason": "x"})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert not db.session.scalars(select(Notification).where(Notification.kind == "transfer_sms")).all()
+    response = api("officer").post(f"/api/v1/filing/{created.id}/transfer", json={
+        "to_region_code": OTHER_COUNTY_COMMUNITY, "reason": "实际住在碧沙岗"})
+    assert response.status_code == 200
+    with app.app_context():
+        sms = db.session.scalars(select(Notification).where(Notification.kind == "transfer_sms")).one()
+        assert sms.channel == "sms" and sms.status == "pending" and identity.decrypt(sms.recipient) == "13812345678"
+        assert created.receipt in sms.body and "碧沙岗" in sms.body and "13812345678" not in sms.body
+
+
 @pytest.mark.parametrize("body, field", [
     ({"to_region_code": "410105001999", "reason": "x"}, "to_region_code"),   # unknown
     ({"to_region_code": "410102001", "reason": "x"}, "to_region_code"),      # a township

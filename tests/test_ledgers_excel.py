@@ -41,6 +41,15 @@ def test_templates_have_chinese_headers_and_instructions(web, api):
         assert api("township").get(f"/api/v1/{name}/template").status_code == 200
 
 
+def test_templates_offer_coded_columns_as_dropdowns(api):
+    from tests.xlsx_dropdowns import dropdowns
+
+    offered = dropdowns(api("township").get("/api/v1/resident/template").data)
+    assert offered["人员类别"] == ["常住", "在外", "流动", "来返"]
+    assert "户主" in offered["与户主关系"] and "居民身份证" in offered["证件类型"]
+    assert set(dropdowns(api("township").get("/api/v1/staff/template").data)) == {"角色"}
+
+
 def test_import_a_good_household_file(app, web, world):
     rows = [["体育社区居民居委会 (410105001003)", "网格A1", "A1号楼", "1单元", "201", "体育路3号", "张三", "13800001111", ""],
             ["410105001003", "网格A1", "", "", "平房1", "", "李四", "", "院内平房"],
@@ -73,7 +82,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_each(app, web, api, wo
     errors = response.json["errors"]
     assert sorted(errors, key=int) == ["3", "4", "5", "6", "7", "8"]
     assert "楼栋/村组" in " ".join(errors["5"]) and "与第 2 行重复" in " ".join(errors["7"])
-    assert errors["6"] == ["门牌号: 必填。"]  # its other cells are checked once it names its place
+    # Every mistake of a row at once: the missing door and the bad phone of the same row.
+    assert errors["6"] == ["门牌号: 必填。", "联系电话: 请填写电话号码（数字，最多 20 位）。"]
     assert errors["8"][0].startswith("联系电话: ")
     assert _count(app, Household) == before  # not even the good row
 

@@ -7,7 +7,7 @@ import csv
 import io
 import re
 import zipfile
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.worksheet.datavalidation import DataValidation
 
 import config
 
@@ -43,24 +44,69 @@ class TableRefused(Exception):
 
 # ---- writing -----------------------------------------------------------------------
 
-def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Sheet1") -> bytes:
-    return to_xlsx_sheets([(title, headers, rows)])
+def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Sheet1",
+            dropdowns: Optional[dict] = None) -> bytes:
+    return to_xlsx_sheets([(title, headers, rows)], dropdowns)
 
 
-def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+def to_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]],
+                   dropdowns: Optional[dict] = None) -> bytes:
     """A workbook of several sheets ``(title, headers, rows)``; read_table reads the
-    first, so a template puts its data sheet first and its instructions after."""
+    first, so a template puts its data sheet first and its instructions after.
+    ``dropdowns`` ``{column index (0-based) of the first sheet: [values]}``: those
+    columns offer their values as an in-cell list (written in the validation, or in a
+    last, hidden sheet when long)."""
     workbook = Workbook(write_only=True)
-    for title, headers, rows in sheets:
+    for number, (title, headers, rows) in enumerate(sheets):
         sheet = workbook.create_sheet(title=SHEET_TITLE_FORBIDDEN.sub("-", str(title))[:31])
+        if number == 0 and dropdowns:
+            _add_dropdowns(sheet, dropdowns)
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, 2 * len(str(header)) + 4))
         sheet.append([_cell(sheet, str(h)) for h in headers])
         for row in rows:
             sheet.append([_cell(sheet, value) for value in row])
+    long_lists = {index: values for index, values in (dropdowns or {}).items() if not _inline_list(values)}
+    if long_lists:
+        lists = workbook.create_sheet(title=DROPDOWN_SHEET)
+        lists.sheet_state = "hidden"
+        values = [[str(v) for v in long_lists[index]] for index in sorted(long_lists)]
+        for row in range(max(len(v) for v in values)):
+            lists.append([_cell(lists, v[row]) if row < len(v) else None for v in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+DROPDOWN_SHEET = "lists"
+INLINE_LIST_LIMIT = 255  # Excel's limit of a list written in the validation itself
+
+
+def _inline_list(values) -> str | None:
+    """``"a,b,c"`` when the values fit in the validation itself (no comma or quote in
+    them, 255 characters at most), else None (they go to the hidden sheet)."""
+    texts = [str(v) for v in values]
+    joined = ",".join(texts)
+    if any("," in t or '"' in t for t in texts) or len(joined) + 2 > INLINE_LIST_LIMIT:
+        return None
+    return f'"{joined}"'
+
+
+def _add_dropdowns(sheet, dropdowns: dict) -> None:
+    """A list validation per coded column, over every row an import reads: the values
+    in the validation when short, else a column of the hidden sheet."""
+    position = 0
+    for index in sorted(dropdowns):
+        source = _inline_list(dropdowns[index])
+        if source is None:
+            position += 1
+            letter = get_column_letter(position)
+            source = f"'{DROPDOWN_SHEET}'!${letter}$1:${letter}${max(1, len(dropdowns[index]))}"
+        validation = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
+                                    errorStyle="stop", error=str(_l("Choose a value from the list.")))
+        column = get_column_letter(index + 1)
+        validation.add(f"{column}2:{column}{DEFAULT_MAX_ROWS + 1}")
+        sheet.data_validations.append(validation)
 
 
 def _cell(sheet, value):

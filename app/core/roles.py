@@ -6,8 +6,10 @@ Every FAB view and API declares ``class_permission_name`` (a resource below) and
 this table; what a role may see *within* a resource is the jurisdiction rule's business
 (app.core.jurisdiction), not this table's.
 """
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_appbuilder.menu import Menu
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.core.transaction import transaction
 
@@ -60,6 +62,19 @@ ROLE_LABELS = {
     "Integrator": _l("Integrator (API)"),
 }
 ROLES = tuple(ROLE_LABELS)
+
+# The lengths of jurisdiction code each role's work is at (a role not listed: any).
+JURISDICTION_LENGTHS = {
+    "Command": (2, 4, 6), "Leader": (2, 4, 6), "Township": (9,), "Officer": (12,),
+    "GridMember": (14, 17, 19),
+}
+
+
+def misplaced_roles(role_names, code: str | None) -> list[str]:
+    """The roles whose work is not at the level of jurisdiction ``code`` (an Officer on
+    a township's code), for a warning when an account is saved."""
+    return [name for name in role_names
+            if name in JURISDICTION_LENGTHS and len(code or "") not in JURISDICTION_LENGTHS[name]]
 
 PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, FILING_UNMASK: R,
@@ -156,3 +171,35 @@ def sync_roles(appbuilder, menu_entries) -> None:
             granted += [sm.add_permission_view_menu(permission, view)
                         for permission, view in sorted(every_registered_permission(appbuilder))]
         role.permissions = [pv for pv in granted if pv is not None]
+
+# The menu's categories in the order of what each role does (its daily work first, the
+# system's screens last); a category not listed keeps its place after the listed ones.
+MENU_ORDER = {
+    "Admin": ("Security", "System", "Filings", "Reporting", "Statistics", "Ledgers", "Crossmatch"),
+    "Command": ("Statistics", "Reporting", "Crossmatch", "Filings", "Ledgers"),
+    "Township": ("Filings", "Reporting", "Ledgers", "Crossmatch", "Statistics"),
+    "Officer": ("Filings", "Reporting", "Crossmatch", "Ledgers", "Statistics"),
+    "GridMember": ("Ledgers", "Filings"),
+    "Leader": ("Statistics", "Reporting", "Crossmatch"),
+    "Checkpoint": ("Filings",),
+    "Integrator": ("Statistics", "Filings", "Reporting", "Crossmatch"),
+}
+LAST_IN_MENU = ("System", "Security")
+
+
+def menu_rank(role_names, category: str) -> tuple:
+    """Where a menu category goes for a user of these roles (the first role with an order)."""
+    order = next((MENU_ORDER[name] for name in role_names if name in MENU_ORDER), ())
+    if category in order:
+        return (0, order.index(category))
+    return (2, LAST_IN_MENU.index(category)) if category in LAST_IN_MENU else (1, 0)
+
+
+class RoleMenu(Menu):
+    """FAB's menu (FAB_MENU), its categories ordered for the signed-in user's role."""
+
+    def get_list(self):
+        if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+            return self.menu
+        names = [role.name for role in current_user.roles]
+        return sorted(self.menu, key=lambda item: menu_rank(names, item.name))

@@ -59,7 +59,10 @@ def template_columns() -> list[str]:
 
 
 def template_xlsx() -> bytes:
-    return to_xlsx(template_columns(), [], title="filings")
+    """The template; coded columns (transport, ID type, yes/no...) offer their labels as a dropdown."""
+    return to_xlsx(template_columns(), [], title="filings", dropdowns={
+        index: list(labels.CHOICE_LABELS[field].values())
+        for index, field in enumerate(IMPORT_FIELDS) if labels.CHOICE_LABELS.get(field)})
 
 
 def read_rows(data: bytes, filename: str) -> list[dict]:

@@ -606,7 +606,20 @@ def transfer_filing(conn, filing_id, data, *, now, jurisdiction, user_id=None) -
         "transfer", _("Filing %(receipt)s (%(name)s) was transferred to your community: %(reason)s",
                       receipt=before["receipt"], name=before["name"], reason=transfer["reason"]),
         region_code=target.code), filing_id=before["id"]))
+    _tell_traveller_of_transfer(conn, before, target.code)
     return transfer_id, after
+
+
+def _tell_traveller_of_transfer(conn, row: dict, community_code: str) -> None:
+    """An SMS (through the outbox, in the transfer's transaction) to the traveller, or to
+    whoever filed for them: which community takes their filing now."""
+    phone = _sms_phone({name: identity.decrypt(row[f"{name}_enc"]) for name in ("phone", "proxy_phone")})
+    if phone is None:
+        return
+    body = _("Your arrival report %(receipt)s (%(name)s) now goes to %(community)s; its officer will contact you.",
+             receipt=row["receipt"], name=row["name"], community=_path_name(conn, community_code))
+    conn.execute(Notification.__table__.insert().values(**notification_values(
+        "transfer_sms", body, region_code=community_code, phone=phone)))
 
 
 # ---- staff corrections and deletion (FAB's edit and delete, on the ORM row) --------------
@@ -737,11 +750,11 @@ def receipt_summary(row: dict) -> dict:
 
 
 @transaction
-def reveal(conn, filing_id, *, jurisdiction) -> dict:
-    """The plain ID number and phones of a filing, for a role allowed to see them;
-    every unmasking is written to the audit log."""
+def reveal(conn, filing_id, *, jurisdiction, fields: Iterable[str] = tuple(SENSITIVE)) -> dict:
+    """The plain ID number and phones of a filing (or only ``fields`` of them: the phone
+    to call it), for a role allowed to see them; every unmasking is written to the audit log."""
     row = scoped_row(conn, filing_id, jurisdiction)
-    plain = {name: identity.decrypt(row[f"{name}_enc"]) for name in SENSITIVE}
+    plain = {name: identity.decrypt(row[f"{name}_enc"]) for name in fields}
     audit.record(conn, "unmask", "Filing", row["id"], row["destination_region_code"],
                  {"fields": [name for name, value in plain.items() if value]})
     return plain

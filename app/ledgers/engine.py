@@ -157,6 +157,8 @@ def _read_headers(table, headers) -> dict:
 
 
 def _parse_row(table, number, row, positions) -> tuple[dict, list]:
+    """The row's values and the problems of its cells (a bad cell reads as None, so the
+    rules can still check the others)."""
     values, problems = {}, []
     for column in table.import_columns:
         if column.key not in positions:
@@ -165,6 +167,7 @@ def _parse_row(table, number, row, positions) -> tuple[dict, list]:
         try:
             values[column.key] = column.parse(cell)
         except CellError as error:
+            values[column.key] = None
             problems.append((number, str(column.header), error.args[0]))
             continue
         if column.required and values[column.key] in (None, ""):
@@ -173,32 +176,43 @@ def _parse_row(table, number, row, positions) -> tuple[dict, list]:
 
 
 def _import_row(table, ctx, number, row, positions, seen, result) -> list:
+    """The row's problems (every one: its cells', and the rules' checks of the cells that
+    did read), or none when it was written."""
     values, problems = _parse_row(table, number, row, positions)
-    if problems:
-        return problems
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested() as savepoint:
+            if problems:  # the rules' checks too, then undone: the row is refused anyway
+                _write_row(table, ctx, values)
+                savepoint.rollback()
+                return problems
             key = table.key(values, ctx)
             if key in seen:
                 return [(number, "", _l("Repeats row %(row)s.", row=seen[key]))]
             seen[key] = number
-            item = table.find(values, ctx)
-            created = item is None
-            item = item if item is not None else table.model()
-            table.apply(item, values, ctx)
-            table.prepare(item, ctx.prefix)
-            changed = created or db.session.is_modified(item)
-            if created:
-                db.session.add(item)
-            db.session.flush()
+            created, changed = _write_row(table, ctx, values)
     except DomainError as error:
-        return _row_problems(table, number, error)
+        reported = {header for _number, header, _message in problems}
+        return problems + [problem for problem in _row_problems(table, number, error) if problem[1] not in reported]
     except IntegrityError:
-        return [(number, "", _l("This row conflicts with a record saved meanwhile."))]
+        return problems or [(number, "", _l("This row conflicts with a record saved meanwhile."))]
     result.created += created
     result.updated += changed and not created
     result.unchanged += not changed
     return []
+
+
+def _write_row(table, ctx, values) -> tuple[bool, bool]:
+    """(created, changed) of the record the row describes, written and flushed."""
+    item = table.find(values, ctx)
+    created = item is None
+    item = item if item is not None else table.model()
+    table.apply(item, values, ctx)
+    table.prepare(item, ctx.prefix)
+    changed = created or db.session.is_modified(item)
+    if created:
+        db.session.add(item)
+    db.session.flush()
+    return created, changed
 
 
 def _row_problems(table, number, error: DomainError) -> list:
@@ -223,7 +237,7 @@ def template(table: Table) -> bytes:
     return to_xlsx_sheets([
         (str(table.title), [str(c.header) for c in columns], []),
         (_("Instructions"), [_("Column"), _("Required"), _("How to fill it in")], notes),
-    ])
+    ], dropdowns={index: list(c.options.values()) for index, c in enumerate(columns) if c.options})
 
 
 class Exporter:

@@ -179,6 +179,12 @@ def reports_awaiting(jurisdiction: Optional[str], limit: int = 14) -> list[Daily
     return _reports(jurisdiction, "prepared", limit)
 
 
+def count_awaiting(jurisdiction: Optional[str], day: dt.date) -> int:
+    """Reports of ``day`` within ``jurisdiction`` not yet submitted (the home's to-do)."""
+    query = scope_query(db.session.query(func.count(DailyReport.id)), DailyReport, jurisdiction)
+    return query.filter(DailyReport.status == "prepared", DailyReport.report_date == day).scalar()
+
+
 def reports_submitted(jurisdiction: Optional[str], limit: int = 7) -> list[DailyReport]:
     return _reports(jurisdiction, "submitted", limit)
 

@@ -22,12 +22,13 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from app.core import audit
 from app.core.errors import Conflict
 from app.core.extensions import db
+from app.core.jurisdiction import scope_query
 from app.filings.events import on_filing_change
 from app.core.recipients import (OFFICER_ROLES, accounts_at, escalation_handler_roles,
                             send_to_accounts, summarize)
@@ -228,6 +229,12 @@ def _scoped_escalation(escalation_id, jurisdiction: Optional[str]) -> Escalation
     if escalation.status == "resolved":
         raise Conflict(_l("This escalation is already resolved."))
     return escalation
+
+
+def count_to_acknowledge(jurisdiction: Optional[str]) -> int:
+    """Escalations that reached ``jurisdiction`` and nobody there has acknowledged yet."""
+    query = scope_query(db.session.query(func.count(Escalation.id)), Escalation, jurisdiction)
+    return query.filter(Escalation.status == "open").scalar()
 
 
 @transaction

@@ -3,7 +3,9 @@ from flask import flash, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import UserDBModelView
-from flask_babel import lazy_gettext as _l
+from flask_appbuilder.fields import QuerySelectMultipleField
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from app.core import accounts
 from app.core import roles
@@ -15,6 +17,30 @@ from views.core.accounts import password_fields
 from views.core.base import ScopedModelRestApi
 from views.core.scoped import ScopedViewMixin
 from views.core.widgets import RegionSelectField
+
+
+def _role_label(role) -> str:
+    return str(roles.ROLE_LABELS.get(role.name, role.name))
+
+
+def _roles_field():
+    """The roles by their names on screen (FAB shows the stored English names)."""
+    from flask import current_app
+
+    return QuerySelectMultipleField(
+        _l("Roles"), query_func=lambda: db.session.query(current_app.appbuilder.sm.role_model),
+        get_label=_role_label, get_pk_func=lambda role: role.id, widget=Select2ManyWidget(),
+        description=_l("What the account may do; each role works at one level of jurisdiction."))
+
+
+USER_HELP = {
+    "first_name": _l("The person's full name, as colleagues know it."),
+    "username": _l("The name to sign in with."),
+    "active": _l("Rather than delete an account, make it inactive."),
+    "region_code": _l("Officer: a community; township staff: a township; grid member: a grid, building "
+                      "or unit; command staff and leaders: the province, a city or a county."),
+    "conf_password": _l("The same password again."),
+}
 
 
 class ConsoleUserView(ScopedViewMixin, UserDBModelView):
@@ -30,26 +56,42 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
     region_fields = {"region_code": ANY_JURISDICTION}  # a region, or a ledger grid/building/unit
 
     label_columns = {**UserDBModelView.label_columns, "region_code": _l("Jurisdiction"),
-                     "locked_until": _l("Locked until")}
-    list_columns = ["first_name", "last_name", "username", "region_code", "roles", "active"]
+                     "locked_until": _l("Locked until"), "first_name": _l("Full name")}
+    description_columns = USER_HELP
+    # The name is one field (first_name; last_name stays empty), as Chinese names are written.
+    list_columns = ["first_name", "username", "region_code", "roles", "active"]
+    formatters_columns = {"roles": lambda assigned: "、".join(_role_label(role) for role in assigned)}
     search_columns = ["username", "first_name", "last_name", "region_code", "active"]
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "region_code", "login_count"]}),
-        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Personal Info"), {"fields": ["first_name", "email"], "expanded": True}),
         (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "locked_until", "created_on",
                                        "created_by", "changed_on", "changed_by"],
                             "expanded": False}),
     ]
     user_show_fieldsets = show_fieldsets[:2]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "groups",
+    add_columns = ["first_name", "username", "active", "email", "roles",
                    "region_code", "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "groups",
-                    "region_code"]
+    edit_columns = ["first_name", "username", "active", "email", "roles", "region_code"]
     add_form_extra_fields = {
         **password_fields(lambda form: form.username.data),
         "region_code": RegionSelectField(_l("Jurisdiction"), units=True),
+        "roles": _roles_field(),
     }
-    edit_form_extra_fields = {"region_code": RegionSelectField(_l("Jurisdiction"), units=True)}
+    edit_form_extra_fields = {"region_code": RegionSelectField(_l("Jurisdiction"), units=True),
+                              "roles": _roles_field()}
+
+    def pre_add(self, item):
+        item.last_name = item.last_name or ""
+        super().pre_add(item)
+
+    def post_add(self, item):
+        super().post_add(item)
+        _warn_of_misplaced_roles(item)
+
+    def post_update(self, item):
+        super().post_update(item)
+        _warn_of_misplaced_roles(item)
 
     @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
     def unlock(self, items):
@@ -57,6 +99,12 @@ class ConsoleUserView(ScopedViewMixin, UserDBModelView):
             accounts.unlock(db.session, user)
         flash(str(_l("Unlocked.")), "success")
         return redirect(request.referrer or self.get_redirect())
+
+
+def _warn_of_misplaced_roles(user) -> None:
+    for name in roles.misplaced_roles([role.name for role in user.roles], user.region_code):
+        flash(_("%(role)s works at another level of jurisdiction than %(code)s: check the role or the jurisdiction.",
+                role=roles.ROLE_LABELS[name], code=user.region_code or "-"), "warning")
 
 
 class ConsoleUserApi(ScopedModelRestApi):

@@ -168,7 +168,7 @@ class FilingUnmaskView(BaseView):
 
     route_base = "/filingunmask"
     class_permission_name = roles.FILING_UNMASK
-    method_permission_name = {"reveal": roles.READ}
+    method_permission_name = {"reveal": roles.READ, "call": roles.READ}
 
     @expose("/<int:pk>", methods=["POST"])
     @has_access
@@ -176,6 +176,18 @@ class FilingUnmaskView(BaseView):
         row = _scoped_row(pk)
         plain = filings.reveal(_conn(), row["id"], jurisdiction=current_jurisdiction())
         return render_filing_page(self, row, revealed=plain)
+
+    @expose("/<int:pk>/call", methods=["POST"])
+    @has_access
+    def call(self, pk):
+        """Tap to call: the phone is revealed (audited like any unmasking) and the phone's
+        dialler opened with it (``tel:``)."""
+        row = _scoped_row(pk)
+        phone = filings.reveal(_conn(), row["id"], jurisdiction=current_jurisdiction(), fields=("phone",))["phone"]
+        if not phone:
+            flash(_("This filing has no phone number."), "warning")
+            return redirect(url_for("FilingView.show", pk=row["id"]))
+        return redirect("tel:" + phone, code=303)
 
 
 def _search_term() -> str:
@@ -218,6 +230,7 @@ class FilingDeskView(BaseView):
                 else filings.queue_page(conn, jurisdiction, bucket, now, page))
         return self.render_template(
             "filings/queue.html", rows=rows, bucket=bucket, page=page, term=term,
+            can_unmask=_can(roles.READ, roles.FILING_UNMASK),
             counts=filings.queue_counts(conn, jurisdiction, now), page_size=50,
             regions=labels_for(r[key] for r in rows for key in ("origin_region_code", "destination_region_code")),
             can_enter=_can(roles.WRITE, roles.FILING), can_check=_can(roles.WRITE, roles.FILING_CHECK),

@@ -19,6 +19,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app.core import roles
+from app.core.clock import format_local
 from app.core.errors import DomainError, ImportRejected
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
 from app.core.extensions import db
@@ -113,6 +114,10 @@ def select_field(label, options: dict, default=None, blank=False):
                        validators=[Optional()] if blank else [])
 
 
+# Every time a ledger screen shows, in local time to the minute.
+LOCAL_TIMES = {column: format_local for column in ("created_at", "updated_at", "proposed_at", "decided_at")}
+
+
 def blank_none(formatter=None):
     """Lists show nothing, not "None", for an empty value."""
     return lambda value: "" if value is None else (formatter(value) if formatter else value)
@@ -131,7 +136,7 @@ class LedgerViewMixin(_ServiceChecks):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        declared = self.formatters_columns or {}
+        declared = {**LOCAL_TIMES, **(self.formatters_columns or {})}
         self.formatters_columns = {column: blank_none(declared.get(column))
                                    for column in {*self.list_columns, *(self.show_columns or []), *declared}}
         self.extra_args = {**(self.extra_args or {}), "ledger_import": self.excel_table is not None,

@@ -28,8 +28,8 @@ LABELS = {
     "region_code": _l("Unit concerned"), "target": _l("For"), "staff": _l("Person"), "staff.name": _l("Person"),
     "kind": _l("Kind"), "reason_category": _l("Reason"), "reason": _l("Details"), "amount": _l("Amount (yuan)"),
     "source_type": _l("Based on"), "source_id": _l("Number of the escalation or finding"),
-    "period": _l("Month"), "status": _l("Status"), "proposed_at": _l("Proposed (UTC)"),
-    "decided_at": _l("Decided (UTC)"), "decision_note": _l("Decision note"),
+    "period": _l("Month"), "status": _l("Status"), "proposed_at": _l("Proposed"),
+    "decided_at": _l("Decided"), "decision_note": _l("Decision note"),
 }
 FORMATTERS = {
     "region_code": place_label, "target": formatter(choices.REWARD_TARGETS), "kind": formatter(choices.REWARD_KINDS),

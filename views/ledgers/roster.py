@@ -35,7 +35,7 @@ LABELS = {
     "holder.name": _l("Holder"), "status": _l("Status"), "issued_on": _l("Issued on"),
     "device": _l("Device"), "device.imei": _l("Device"), "serviced_on": _l("Date"), "kind": _l("Kind"),
     "description": _l("Description"), "provider": _l("After-sales outlet"), "cost": _l("Cost (yuan)"),
-    "created_at": _l("Created (UTC)"), "updated_at": _l("Updated (UTC)"),
+    "created_at": _l("Created"), "updated_at": _l("Updated"),
 }
 FORMATTERS = {"role": formatter(choices.STAFF_ROLES), "status": formatter(choices.DEVICE_STATUSES),
               "kind": formatter(choices.SERVICE_KINDS), "region_code": place_label,

@@ -13,6 +13,7 @@ from app.ledgers import demo as ledger_demo
 from app.ledgers import units as ledgers
 from app.core import roles
 from app.core.jurisdiction import current_jurisdiction
+from app.regions.service import labels_for
 from app.ledgers.tables import TABLES
 from models.ledger import Building, Grid, Household, Resident, Unit
 from views.core.base import ScopedModelRestApi, ScopedModelView
@@ -33,7 +34,7 @@ LABELS = {
     "id_number_masked": _l("ID number"),
     "relation_to_head": _l("Relation to the head"), "category": _l("Category"),
     "away_location": _l("Where (when away)"), "expected_return": _l("Expected return"),
-    "filing_state": _l("Filing"), "created_at": _l("Created (UTC)"), "updated_at": _l("Updated (UTC)"),
+    "filing_state": _l("Filing"), "created_at": _l("Created"), "updated_at": _l("Updated"),
 }
 
 
@@ -224,9 +225,10 @@ class _ResidentList(_LedgerView):
         """The resident, with their filings (found by the ID hash) in the jurisdiction."""
         widgets = self._show(pk)
         resident = self.datamodel.get(pk, self._base_filters)
+        filings = ledgers.filings_of_resident(resident, current_jurisdiction())
         return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=widgets,
-                                    related_views=self._related_views,
-                                    filings=ledgers.filings_of_resident(resident, current_jurisdiction()))
+                                    related_views=self._related_views, filings=filings,
+                                    places=labels_for(f.destination_region_code for f in filings))
 
 
 class ReturningFilter(BaseFilter):

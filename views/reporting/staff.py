@@ -90,6 +90,16 @@ def row_action(summary: str, conflict: str):
     return decorate
 
 
+def _report_name(report: DailyReport) -> str:
+    """How a person names a report in a message: its community and day (no codes)."""
+    return f"{report.community_name()} {report.report_date.isoformat()}"
+
+
+def _escalation_name(escalation: Escalation) -> str:
+    return " ".join(str(part) for part in (escalation.community_name(), escalation.reason_label(),
+                                           escalation.subject_ref) if part)
+
+
 def _flash_outcome(done: int, errors: list[str]):
     if done:
         flash(_("%(count)s done.", count=done), "success")
@@ -119,7 +129,7 @@ class DailyReportView(ScopedModelView):
     def submit_reports(self, items):
         jurisdiction = current_jurisdiction()
         _flash_outcome(*apply_to_each(items, lambda report: reporting.submit_report(
-            report.id, jurisdiction=jurisdiction)))
+            report.id, jurisdiction=jurisdiction), name=_report_name))
         return redirect(request.referrer or self.get_redirect())
 
 
@@ -310,14 +320,16 @@ class EscalationView(ScopedModelView):
     @action("acknowledge_escalations", _l("Acknowledge"), None, "fa-eye")
     def acknowledge_escalations(self, items):
         jurisdiction = current_jurisdiction()
-        _flash_outcome(*apply_to_each(items, lambda e: escalations.acknowledge(e.id, jurisdiction=jurisdiction)))
+        _flash_outcome(*apply_to_each(items, lambda e: escalations.acknowledge(e.id, jurisdiction=jurisdiction),
+                                      name=_escalation_name))
         return redirect(request.referrer or self.get_redirect())
 
     @action("resolve_escalations", _l("Resolve"), _l("Mark the selected escalations resolved?"),
             "fa-check")
     def resolve_escalations(self, items):
         jurisdiction = current_jurisdiction()
-        _flash_outcome(*apply_to_each(items, lambda e: escalations.resolve(e.id, jurisdiction=jurisdiction)))
+        _flash_outcome(*apply_to_each(items, lambda e: escalations.resolve(e.id, jurisdiction=jurisdiction),
+                                      name=_escalation_name))
         return redirect(request.referrer or self.get_redirect())
 
 
