@@ -25,6 +25,7 @@ from app.reporting.escalations import EscalationRun, escalate
 from app.core.extensions import db
 from app.crossmatch.escalation import propose_finding_penalties
 from app.crossmatch.matching import match
+from app.followups.service import generate as generate_follow_ups
 from app.filings.retention import anonymise_finished_filings
 from app.reporting.daily_reports import prepare_daily_reports, propose_report_penalties
 from app.core.sqltools import insert_ignoring_conflicts, refresh_planner_statistics
@@ -126,6 +127,15 @@ def matching_job(now: dt.datetime) -> dict:
     raised = match(now)
     log.info("matching at %s: new findings %s", clock.format_local(now), raised)
     return raised
+
+
+def follow_ups_job(now: dt.datetime) -> int:
+    """Every FOLLOW_UP_INTERVAL_MINUTES: today's follow-ups for everyone under control, all
+    communities in one statement (app.followups.service; idempotent per filing and day)."""
+    day = clock.local_today(now)
+    added = generate_follow_ups(day, now)
+    log.info("follow-ups of %s: %s new", day, added)
+    return added
 
 
 def distribution_job(now: dt.datetime) -> RoundResult:

@@ -75,6 +75,7 @@ class Guard:
 
 def catch_up_everything(now: dt.datetime):
     jobs.catch_up(now)
+    jobs.follow_ups_job(now)
     jobs.escalate_job(now)
 
 
@@ -101,6 +102,8 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
     add("escalate", IntervalTrigger(minutes=config["ESCALATION_INTERVAL_MINUTES"], timezone=zone),
         jobs.escalate_job)
     add("matching", IntervalTrigger(minutes=config["MATCHING_INTERVAL_MINUTES"], timezone=zone), jobs.matching_job)
+    add("follow_ups", IntervalTrigger(minutes=config["FOLLOW_UP_INTERVAL_MINUTES"], timezone=zone),
+        jobs.follow_ups_job)
     add("distribution", IntervalTrigger(minutes=config["DISTRIBUTION_INTERVAL_MINUTES"], timezone=zone),
         jobs.distribution_job)
     add("fold_summaries", IntervalTrigger(seconds=config["SUMMARY_FOLD_SECONDS"], timezone=zone),

@@ -28,6 +28,7 @@ CHECKPOINT_LOG = "CheckpointLog"
 FEED = "Feed"                        # cross-matching feeds: import (write), undo (delete)
 FINDING = "Finding"                  # cross-matching findings: resolve (write)
 RISK_AREA = "RiskArea"               # the registry of risk areas
+FOLLOW_UP = "FollowUp"               # follow-ups during control: record (write)
 
 READ, WRITE, DELETE = "read", "write", "delete"
 R, RW, RWD = {READ}, {READ, WRITE}, {READ, WRITE, DELETE}
@@ -60,21 +61,22 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Admin": {REGION: RWD, USER: RWD, AUDIT: R, FILING: RWD, FILING_CHECK: RW, FILING_UNMASK: R,
               NOTIFICATION: R,
               DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
-              REWARD: RWD, CHECKPOINT_LOG: RWD, FEED: RWD, FINDING: RW, RISK_AREA: RWD},
+              REWARD: RWD, CHECKPOINT_LOG: RWD, FEED: RWD, FINDING: RW, RISK_AREA: RWD, FOLLOW_UP: RW},
     "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
-                REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD},
+                REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD, FOLLOW_UP: R},
     "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                  NOTIFICATION: R,
                  DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
-                 REWARD: RW, FINDING: RW, RISK_AREA: R},
+                 REWARD: RW, FINDING: RW, RISK_AREA: R, FOLLOW_UP: RW},
     # No ESCALATION: escalations belong to the region they reach (township and up); an
     # officer hears of them by notification and on the daily-report screen.
     "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                 NOTIFICATION: R, DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
-                REWARD: R, FINDING: RW, RISK_AREA: R},
-    "GridMember": {REGION: R, FILING: R, LEDGER: RW},
-    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R},
+                REWARD: R, FINDING: RW, RISK_AREA: R, FOLLOW_UP: RW},
+    "GridMember": {REGION: R, FILING: R, LEDGER: RW, FOLLOW_UP: RW},
+    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R,
+               FOLLOW_UP: R},
     "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW},
     "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
                    STATS: R, FEED: RWD, FINDING: R, RISK_AREA: R},

@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.extensions import db
+from app.core.sqltools import insert_ignoring_conflicts
 from app.core.jurisdiction import code_within
 from app.core.scoped_rows import clean_note
 from app.core.transaction import transaction
 from app.crossmatch.escalation import FINDING_UNRESOLVED
 from app.reporting.escalations import resolve_subject
 from models.base import utcnow
-from models.crossmatch import FINDING_KINDS, OUTCOME_LABELS, OUTCOMES, Finding
+from models.crossmatch import FINDING_KINDS, FINDING_PRIORITY, OUTCOME_LABELS, OUTCOMES, Finding
 
 
 def scoped_finding(finding_id, jurisdiction: Optional[str], for_update=False) -> Finding:
@@ -58,3 +59,16 @@ def open_counts(jurisdiction: Optional[str]) -> dict[str, int]:
     counts = {kind: 0 for kind in FINDING_KINDS}
     counts.update({kind: count for kind, count in rows})
     return counts
+
+
+def raise_follow_up_symptom(*, person_hash: str, day: dt.date, region_code: str, filing_id: int,
+                            name: str, id_masked: str, now: dt.datetime) -> bool:
+    """A symptom or a fever at a follow-up during control (app.followups): a finding of
+    kind ``follow_up_symptom``, once per person and day, owned by the follow-up's
+    community, in the caller's transaction. True when it is new."""
+    kind = "follow_up_symptom"
+    inserted = db.session.execute(insert_ignoring_conflicts(Finding.__table__).values(
+        kind=kind, priority=FINDING_PRIORITY[kind], person_hash=person_hash, episode=day.isoformat(),
+        region_code=region_code, filing_id=filing_id, name_masked=(name or "")[:1] + "**", id_masked=id_masked,
+        event_at=now, raised_at=now, status="open"))
+    return bool(inserted.rowcount)
