@@ -255,3 +255,36 @@ def test_the_api_list_filters_by_day_and_status(app, api):
     row = officer.get(f"/api/v1/follow_up/{follow_up_id}").json["result"]
     assert row["day"] == "2026-03-05" and row["due_at"] == "2026-03-05T20:00:00+08:00" and row["late"] is True
     assert "410" not in str(row["id_masked"])[3:-4]
+
+
+# ---- the start page's counts -----------------------------------------------------------------
+
+def _home_counts(page: str) -> dict:
+    import re
+
+    return {label: int(count) for count, label in re.findall(
+        r'<span class="badge[^"]*"[^>]*>(\d+)</span><br>([^<]+)</a>', page)}
+
+
+def test_the_start_page_counts_open_findings_and_follow_ups_within_the_jurisdiction(app, web):
+    from app.crossmatch.findings import raise_follow_up_symptom
+
+    world = make_world(app)
+    with app.app_context():
+        own = one_follow_up(ledger_resident_id(1))                 # in grid A1
+        one_follow_up(resident_id(sequence=20))                    # same community, no ledger entry
+        foreign = one_follow_up(resident_id(sequence=21), community=OTHER)
+        for pk in (own, foreign):
+            row = db.session.get(FollowUp, pk)
+            raise_follow_up_symptom(person_hash=row.person_hash, day=D5, region_code=row.region_code,
+                                    filing_id=row.filing_id, name="王五", id_masked="x", now=MORNING)
+        db.session.commit()
+    officer = web("officer").get("/").get_data(as_text=True)
+    assert _home_counts(officer) == {"待处置比对发现": 1, "待随访（今日及逾期）": 2}
+    assert "/findingview/list/?_flt_0_status=open" in officer and 'href="/followups/"' in officer
+    assert _home_counts(web("officer2").get("/").get_data(as_text=True)) == {
+        "待处置比对发现": 1, "待随访（今日及逾期）": 1}
+    assert _home_counts(web("county").get("/").get_data(as_text=True)) == {
+        "待处置比对发现": 1, "待随访（今日及逾期）": 2}
+    assert world["A1"]["grid_code"]
+    assert _home_counts(web(GRID_MEMBER).get("/").get_data(as_text=True)) == {"待随访（今日及逾期）": 1}
