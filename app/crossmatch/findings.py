@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.extensions import db
-from app.core.sqltools import insert_ignoring_conflicts
+from app.core.sqltools import insert_ignoring_conflicts, sql_int
 from app.core.jurisdiction import code_within
 from app.core.scoped_rows import clean_note
 from app.core.transaction import transaction
@@ -58,6 +58,25 @@ def open_counts(jurisdiction: Optional[str]) -> dict[str, int]:
         Finding.status == "open", code_within(Finding.region_code, jurisdiction)).group_by(Finding.kind))
     counts = {kind: 0 for kind in FINDING_KINDS}
     counts.update({kind: count for kind, count in rows})
+    return counts
+
+
+# "Slipped through" (漏管): the open findings of these kinds, counted per county.
+SLIPPED_THROUGH_KINDS = ("arrived_without_filing", "no_test_after_arrival")
+COUNTY_LENGTH = 6
+
+
+def open_by_county(region_code: str, jurisdiction: Optional[str]) -> dict[str, dict[str, int]]:
+    """``{county code: {kind: open findings}}`` of the findings owned within
+    ``region_code`` and ``jurisdiction``, in one GROUP BY (a finding owned by a city
+    counts under the city's code). For the statistics (app.stats.rollups)."""
+    county = func.substr(Finding.region_code, sql_int(1), sql_int(COUNTY_LENGTH))
+    rows = db.session.execute(select(county, Finding.kind, func.count()).where(
+        Finding.status == "open", code_within(Finding.region_code, region_code),
+        code_within(Finding.region_code, jurisdiction)).group_by(county, Finding.kind))
+    counts: dict[str, dict[str, int]] = {}
+    for code, kind, count in rows:
+        counts.setdefault(code, {k: 0 for k in FINDING_KINDS})[kind] = count
     return counts
 
 
