@@ -7,11 +7,11 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.extensions import db
 from app.core.sqltools import insert_ignoring_conflicts, sql_int
 from app.core.jurisdiction import code_within
-from app.core.scoped_rows import clean_note
+from app.core.scoped_rows import clean_note, row_where
 from app.core.transaction import transaction
 from app.crossmatch.escalation import FINDING_UNRESOLVED
 from app.reporting.escalations import resolve_subject
@@ -21,17 +21,7 @@ from models.crossmatch import FINDING_KINDS, FINDING_PRIORITY, OUTCOME_LABELS, O
 
 def scoped_finding(finding_id, jurisdiction: Optional[str], for_update=False) -> Finding:
     """Finding ``finding_id`` within ``jurisdiction``; NotFound outside, as when missing."""
-    try:
-        finding_id = int(finding_id)
-    except (TypeError, ValueError):
-        raise NotFound()
-    if not 0 < finding_id < 2 ** 63:  # no row can have it
-        raise NotFound()
-    query = select(Finding).where(Finding.id == finding_id, code_within(Finding.region_code, jurisdiction))
-    finding = db.session.scalar(query.with_for_update(of=Finding) if for_update else query)
-    if finding is None:
-        raise NotFound()
-    return finding
+    return row_where(Finding, finding_id, code_within(Finding.region_code, jurisdiction), for_update)
 
 
 @transaction

@@ -25,10 +25,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, literal, or_, select
 
 from app.core import clock
-from app.core.errors import Conflict, FieldErrors, NotFound
+from app.core.errors import Conflict, FieldErrors
 from app.core.extensions import db
 from app.core.jurisdiction import code_within
-from app.core.scoped_rows import clean_note
+from app.core.scoped_rows import clean_note, row_where
 from app.core.sqltools import insert_ignoring_conflicts
 from app.core.transaction import transaction
 from app.crossmatch.findings import raise_follow_up_symptom
@@ -63,17 +63,7 @@ def within(jurisdiction: Optional[str]):
 
 def scoped_follow_up(follow_up_id, jurisdiction: Optional[str], for_update=False) -> FollowUp:
     """Follow-up ``follow_up_id`` within ``jurisdiction``; NotFound outside, as when missing."""
-    try:
-        follow_up_id = int(follow_up_id)
-    except (TypeError, ValueError):
-        raise NotFound()
-    if not 0 < follow_up_id < 2 ** 63:
-        raise NotFound()
-    query = select(FollowUp).where(FollowUp.id == follow_up_id, within(jurisdiction))
-    row = db.session.scalar(query.with_for_update(of=FollowUp) if for_update else query)
-    if row is None:
-        raise NotFound()
-    return row
+    return row_where(FollowUp, follow_up_id, within(jurisdiction), for_update)
 
 
 # ---- generation (the scheduler) -----------------------------------------------------
