@@ -79,5 +79,6 @@ def raise_follow_up_symptom(*, person_hash: str, day: dt.date, region_code: str,
     inserted = db.session.execute(insert_ignoring_conflicts(Finding.__table__).values(
         kind=kind, priority=FINDING_PRIORITY[kind], person_hash=person_hash, episode=day.isoformat(),
         region_code=region_code, filing_id=filing_id, name_masked=(name or "")[:1] + "**", id_masked=id_masked,
-        event_at=now, raised_at=now, status="open"))
-    return bool(inserted.rowcount)
+        event_at=now, raised_at=now, status="open").returning(Finding.id))
+    # Counted from RETURNING: the driver's rowcount is not reliable for ON CONFLICT DO NOTHING.
+    return bool(inserted.all())
