@@ -100,6 +100,10 @@ PENALTY_WINDOW_DAYS = int(_env("PENALTY_WINDOW_DAYS", "7"))
 PENALTY_REPEAT_COUNT = int(_env("PENALTY_REPEAT_COUNT", "3"))
 # The cross-matching rules (app.crossmatch.matching) run after every feed import and this often.
 MATCHING_INTERVAL_MINUTES = int(_env("MATCHING_INTERVAL_MINUTES", "60"))
+# Follow-ups during control (app.followups): each day's is due by this local time; the
+# scheduler adds the day's follow-ups this often (one statement for all communities).
+FOLLOW_UP_DUE_TIME = _env("FOLLOW_UP_DUE_TIME", "20:00")
+FOLLOW_UP_INTERVAL_MINUTES = int(_env("FOLLOW_UP_INTERVAL_MINUTES", "60"))
 # After downtime the scheduler prepares every missed day, at most this many.
 CATCH_UP_MAX_DAYS = int(_env("CATCH_UP_MAX_DAYS", "31"))
 # A standby scheduler tries to take the lock over this often.

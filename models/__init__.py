@@ -15,3 +15,4 @@ from models.ledger import Grid, Building, Unit, Household, Resident, ImportJob  
 from models.staff import StaffMember, Device, DeviceService  # noqa: F401
 from models.rewards import RewardPenalty  # noqa: F401
 from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArrivalPush, RiskArea, Finding  # noqa: F401
+from models.followup import FollowUp  # noqa: F401

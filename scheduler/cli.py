@@ -51,6 +51,14 @@ def escalate(now):
                f"{run.notifications} notifications")
 
 
+@jobs_cli.command("follow-ups")
+@click.option("--now", help=NOW_HELP)
+def follow_ups(now):
+    """Add today's follow-ups for everyone under a control measure."""
+    now = _now(now)
+    click.echo(f"follow-ups of {clock.local_today(now)}: {jobs.follow_ups_job(now)} new")
+
+
 @jobs_cli.command("distribute")
 @click.option("--now", help=NOW_HELP)
 def distribute(now):

@@ -25,6 +25,7 @@ from app.reporting.escalations import EscalationRun, escalate
 from app.core.extensions import db
 from app.crossmatch.escalation import propose_finding_penalties
 from app.crossmatch.matching import match
+from app.followups.service import generate as generate_follow_ups
 from app.filings.retention import anonymise_finished_filings
 from app.ledgers.jobs import resume_stalled_jobs
 from app.reporting.daily_reports import prepare_daily_reports, propose_report_penalties
@@ -136,6 +137,15 @@ def ledger_imports_job(now: dt.datetime) -> list:
     if resumed:
         log.info("ledger import jobs resumed at %s: %s", clock.format_local(now), resumed)
     return resumed
+
+
+def follow_ups_job(now: dt.datetime) -> int:
+    """Every FOLLOW_UP_INTERVAL_MINUTES: today's follow-ups for everyone under control, all
+    communities in one statement (app.followups.service; idempotent per filing and day)."""
+    day = clock.local_today(now)
+    added = generate_follow_ups(day, now)
+    log.info("follow-ups of %s: %s new", day, added)
+    return added
 
 
 def distribution_job(now: dt.datetime) -> RoundResult:

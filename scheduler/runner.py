@@ -76,6 +76,7 @@ class Guard:
 
 def catch_up_everything(now: dt.datetime):
     jobs.catch_up(now)
+    jobs.follow_ups_job(now)
     jobs.escalate_job(now)
 
 
@@ -102,6 +103,8 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
     add("escalate", IntervalTrigger(minutes=config["ESCALATION_INTERVAL_MINUTES"], timezone=zone),
         jobs.escalate_job)
     add("matching", IntervalTrigger(minutes=config["MATCHING_INTERVAL_MINUTES"], timezone=zone), jobs.matching_job)
+    add("follow_ups", IntervalTrigger(minutes=config["FOLLOW_UP_INTERVAL_MINUTES"], timezone=zone),
+        jobs.follow_ups_job)
     add("distribution", IntervalTrigger(minutes=config["DISTRIBUTION_INTERVAL_MINUTES"], timezone=zone),
         jobs.distribution_job)
     add("ledger_imports", IntervalTrigger(seconds=LEDGER_IMPORTS_INTERVAL_SECONDS, timezone=zone),

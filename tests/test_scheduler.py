@@ -69,7 +69,7 @@ def test_the_schedule_runs_each_job_at_its_configured_time(app, locks):
     triggers = {job.id: str(job.trigger) for job in scheduler.get_jobs()}
     assert set(triggers) == {"daily_report", "deadline", "escalate", "distribution", "outbox", "lock_watch",
                              "planner_statistics", "fold_summaries", "audit_seal", "retention", "matching",
-                             "ledger_imports"}
+                             "ledger_imports", "follow_ups"}
     assert "0:00:10" in triggers["fold_summaries"] and "0:00:10" in triggers["audit_seal"]
     assert "hour='3', minute='30'" in triggers["planner_statistics"]
     assert "hour='2', minute='30'" in triggers["retention"]
@@ -77,6 +77,7 @@ def test_the_schedule_runs_each_job_at_its_configured_time(app, locks):
     assert "hour='10', minute='0'" in triggers["deadline"]
     assert "0:30:00" in triggers["distribution"] and "0:15:00" in triggers["escalate"]
     assert "1:00:00" in triggers["matching"] and "0:01:00" in triggers["ledger_imports"]
+    assert "1:00:00" in triggers["follow_ups"]
     assert str(scheduler.timezone) == "Asia/Shanghai"
 
 

@@ -35,6 +35,7 @@ RISK_AREA = "RiskArea"               # the registry of risk areas
 API_DOCS = "ApiDocs"                 # the OpenAPI spec and Swagger UI
 FILING_IMPORT = "FilingImport"       # an integrator's batches of filings from a local system
 CHANGES = "Changes"                  # the change feed of filings, checks, transfers, findings
+FOLLOW_UP = "FollowUp"               # follow-ups during control: record (write)
 
 READ, WRITE, DELETE = "read", "write", "delete"
 R, W, RW, RWD = {READ}, {WRITE}, {READ, WRITE}, {READ, WRITE, DELETE}
@@ -81,21 +82,22 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
               NOTIFICATION: R,
               DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
               REWARD: RWD, CHECKPOINT_LOG: RWD, FEED: RWD, FINDING: RW, RISK_AREA: RWD,
-              API_DOCS: R, CHANGES: R, FILING_IMPORT: W},
+              API_DOCS: R, CHANGES: R, FILING_IMPORT: W, FOLLOW_UP: RW},
     "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
-                REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD},
+                REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD, FOLLOW_UP: R},
     "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                  NOTIFICATION: R,
                  DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
-                 REWARD: RW, FINDING: RW, RISK_AREA: R},
+                 REWARD: RW, FINDING: RW, RISK_AREA: R, FOLLOW_UP: RW},
     # No ESCALATION: escalations belong to the region they reach (township and up); an
     # officer hears of them by notification and on the daily-report screen.
     "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                 NOTIFICATION: R, DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
-                REWARD: R, FINDING: RW, RISK_AREA: R},
-    "GridMember": {REGION: R, FILING: R, LEDGER: RW},
-    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R},
+                REWARD: R, FINDING: RW, RISK_AREA: R, FOLLOW_UP: RW},
+    "GridMember": {REGION: R, FILING: R, LEDGER: RW, FOLLOW_UP: RW},
+    "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R,
+               FOLLOW_UP: R},
     "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW},
     "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
                    STATS: R, FEED: RWD, FINDING: R, RISK_AREA: R, API_DOCS: R, CHANGES: R, FILING_IMPORT: W},

@@ -7,30 +7,21 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, ValidationFailed
 from app.core.extensions import db
+from app.core.sqltools import insert_ignoring_conflicts, sql_int
 from app.core.jurisdiction import code_within
-from app.core.scoped_rows import clean_note
+from app.core.scoped_rows import clean_note, row_where
 from app.core.transaction import transaction
 from app.crossmatch.escalation import FINDING_UNRESOLVED
 from app.reporting.escalations import resolve_subject
 from models.base import utcnow
-from models.crossmatch import FINDING_KINDS, OUTCOME_LABELS, OUTCOMES, Finding
+from models.crossmatch import FINDING_KINDS, FINDING_PRIORITY, OUTCOME_LABELS, OUTCOMES, Finding
 
 
 def scoped_finding(finding_id, jurisdiction: Optional[str], for_update=False) -> Finding:
     """Finding ``finding_id`` within ``jurisdiction``; NotFound outside, as when missing."""
-    try:
-        finding_id = int(finding_id)
-    except (TypeError, ValueError):
-        raise NotFound()
-    if not 0 < finding_id < 2 ** 63:  # no row can have it
-        raise NotFound()
-    query = select(Finding).where(Finding.id == finding_id, code_within(Finding.region_code, jurisdiction))
-    finding = db.session.scalar(query.with_for_update(of=Finding) if for_update else query)
-    if finding is None:
-        raise NotFound()
-    return finding
+    return row_where(Finding, finding_id, code_within(Finding.region_code, jurisdiction), for_update)
 
 
 @transaction
@@ -58,3 +49,36 @@ def open_counts(jurisdiction: Optional[str]) -> dict[str, int]:
     counts = {kind: 0 for kind in FINDING_KINDS}
     counts.update({kind: count for kind, count in rows})
     return counts
+
+
+# "Slipped through" (漏管): the open findings of these kinds, counted per county.
+SLIPPED_THROUGH_KINDS = ("arrived_without_filing", "no_test_after_arrival")
+COUNTY_LENGTH = 6
+
+
+def open_by_county(region_code: str, jurisdiction: Optional[str]) -> dict[str, dict[str, int]]:
+    """``{county code: {kind: open findings}}`` of the findings owned within
+    ``region_code`` and ``jurisdiction``, in one GROUP BY (a finding owned by a city
+    counts under the city's code). For the statistics (app.stats.rollups)."""
+    county = func.substr(Finding.region_code, sql_int(1), sql_int(COUNTY_LENGTH))
+    rows = db.session.execute(select(county, Finding.kind, func.count()).where(
+        Finding.status == "open", code_within(Finding.region_code, region_code),
+        code_within(Finding.region_code, jurisdiction)).group_by(county, Finding.kind))
+    counts: dict[str, dict[str, int]] = {}
+    for code, kind, count in rows:
+        counts.setdefault(code, {k: 0 for k in FINDING_KINDS})[kind] = count
+    return counts
+
+
+def raise_follow_up_symptom(*, person_hash: str, day: dt.date, region_code: str, filing_id: int,
+                            name: str, id_masked: str, now: dt.datetime) -> bool:
+    """A symptom or a fever at a follow-up during control (app.followups): a finding of
+    kind ``follow_up_symptom``, once per person and day, owned by the follow-up's
+    community, in the caller's transaction. True when it is new."""
+    kind = "follow_up_symptom"
+    inserted = db.session.execute(insert_ignoring_conflicts(Finding.__table__).values(
+        kind=kind, priority=FINDING_PRIORITY[kind], person_hash=person_hash, episode=day.isoformat(),
+        region_code=region_code, filing_id=filing_id, name_masked=(name or "")[:1] + "**", id_masked=id_masked,
+        event_at=now, raised_at=now, status="open").returning(Finding.id))
+    # Counted from RETURNING: the driver's rowcount is not reliable for ON CONFLICT DO NOTHING.
+    return bool(inserted.all())

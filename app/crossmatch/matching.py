@@ -41,7 +41,7 @@ from app.core import dialects
 from app.core.transaction import transaction
 from app.core.extensions import db
 from models import Filing, Resident
-from models.crossmatch import (FINDING_KINDS, FINDING_PRIORITY, FeedArrivalPush, FeedContact,
+from models.crossmatch import (MATCHING_KINDS, FINDING_PRIORITY, FeedArrivalPush, FeedContact,
                                FeedTestResult, Finding, RiskArea)
 
 LOOKBACK = dt.timedelta(days=30)
@@ -214,7 +214,7 @@ class Rules:
 
     def statements(self):
         """Every rule's statements, the most urgent kind first."""
-        for kind in FINDING_KINDS:
+        for kind in MATCHING_KINDS:
             for statement in getattr(self, kind)():
                 yield kind, (self.dialect.insert(FINDING).on_conflict_do_nothing().from_select(COLUMNS, statement)
                              .returning(FINDING.c.id))
@@ -223,7 +223,7 @@ class Rules:
 @transaction
 def match(now: dt.datetime, jurisdiction: Optional[str] = None) -> dict[str, int]:
     """Run every rule as of ``now``; how many findings of each kind are new."""
-    raised, dialect = {kind: 0 for kind in FINDING_KINDS}, dialects.of(db.session)
+    raised, dialect = {kind: 0 for kind in MATCHING_KINDS}, dialects.of(db.session)
     dialect.prepare_for_big_joins(db.session)
     for kind, statement in Rules(now, dialect, jurisdiction).statements():
         # Counted from RETURNING: the driver's rowcount of INSERT ... SELECT is not reliable.

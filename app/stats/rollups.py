@@ -17,6 +17,9 @@ compare with). Definitions, for a region and a date range of expected-arrival da
 - ``risk_area``: from a medium/high-risk area in the last 14 days; ``late_notice``: filed
   less than 3 days ahead;
 - ``under_control``: a control measure other than none recorded, and not closed;
+- ``findings``: the open cross-matching findings owned within the region now (whatever
+  the date range), by kind, and ``slipped_through`` (漏管: open findings of the kinds
+  app.crossmatch.findings.SLIPPED_THROUGH_KINDS), in total and per county;
 - daily-report compliance: ``reports_expected``, ``reports_on_time`` and
   ``report_compliance`` (their ratio, None when nothing was due), counted by the one
   compliance service, app.reporting.compliance, over the range's days that are due.
@@ -37,6 +40,7 @@ from app.core.extensions import db
 from app.core.jurisdiction import code_within, is_within
 from app.core.clock import day_start, local_today
 from app.core.sqltools import sql_int as _n
+from app.crossmatch.findings import SLIPPED_THROUGH_KINDS, open_by_county
 from app.reporting import compliance
 from app.stats.summary import BREAKDOWNS, CANCELLED, MEASURES, summed_rows
 from models import Region
@@ -186,7 +190,25 @@ def rollup(region_code: Optional[str], date_range: DateRange, now: Optional[dt.d
     total = {**public_counts(_add_sums(sums.values())), **reports.rollup_fields()}
     return {"region": {"code": region.code, "name": region.name, "level": region.level},
             "from": date_range.start.isoformat(), "to": date_range.end.isoformat(),
-            "total": total, "children": children}
+            "total": total, "children": children, "findings": open_findings(region.code, jurisdiction=jurisdiction)}
+
+
+def open_findings(region_code, *, jurisdiction: Optional[str]) -> dict:
+    """``{"open": {kind: n}, "open_total", "slipped_through", "by_county": [{"code",
+    "name", "open": {kind: n}, "open_total", "slipped_through"}]}``: the open findings
+    owned within the region now, counted in SQL (app.crossmatch.findings)."""
+    region = visible_region(region_code, jurisdiction)
+    per_county = open_by_county(region.code, jurisdiction)
+    names = region_names(per_county)
+    by_county = [{"code": code, "name": names.get(code, code), "open": kinds, "open_total": sum(kinds.values()),
+                  "slipped_through": sum(kinds[k] for k in SLIPPED_THROUGH_KINDS)}
+                 for code, kinds in sorted(per_county.items())]
+    total = {}
+    for county in by_county:
+        for kind, count in county["open"].items():
+            total[kind] = total.get(kind, 0) + count
+    return {"open": total, "open_total": sum(c["open_total"] for c in by_county),
+            "slipped_through": sum(c["slipped_through"] for c in by_county), "by_county": by_county}
 
 
 def _children(region: Region) -> list[Region]:
@@ -212,10 +234,12 @@ def key_figures(region_code, now=None, *, jurisdiction: Optional[str]) -> dict:
     standing = public_counts(_add_sums(_summary_sums(region.code, region.level, None, today).values()))
     yesterday = today - dt.timedelta(days=1)
     reports, _by_child = compliance.due_counts(region, yesterday, yesterday, now)
+    findings = open_findings(region.code, jurisdiction=jurisdiction)
     return {"today": today, "expected_today": today_counts["filings"], "arrived_today": today_counts["arrived"],
             "checked_today": today_counts["checked"], "risk_area_today": today_counts["risk_area"],
             "overdue": standing["overdue"], "under_control": standing["under_control"],
-            **reports.rollup_fields()}
+            **reports.rollup_fields(), "open_findings": findings["open_total"],
+            "slipped_through": findings["slipped_through"]}
 
 
 # ---- origins and transport --------------------------------------------------------

@@ -65,7 +65,28 @@ def escalation_todos(sm, jurisdiction, now) -> list[ToDo]:
                  url_for("EscalationView.list", _flt_0_status="open"), urgent=True)]
 
 
-TODO_PROVIDERS: list[Callable[..., list[ToDo]]] = [filing_todos, daily_report_todos, escalation_todos]
+def finding_todos(sm, jurisdiction, now) -> list[ToDo]:
+    """Open cross-matching findings (比对发现) within the jurisdiction."""
+    if not sm.has_access(f"can_{roles.READ}", roles.FINDING):
+        return []
+    from app.crossmatch.findings import open_counts
+
+    return [ToDo("findings", _l("Open cross-matching findings"), sum(open_counts(jurisdiction).values()),
+                 url_for("FindingView.list") + "?_flt_0_status=open", urgent=True)]
+
+
+def follow_up_todos(sm, jurisdiction, now) -> list[ToDo]:
+    """Follow-ups during control due today, and late ones."""
+    if not sm.has_access(f"can_{roles.READ}", roles.FOLLOW_UP):
+        return []
+    from app.followups.service import count_due_today
+
+    return [ToDo("follow_ups", _l("Follow-ups to do, today and late"), count_due_today(jurisdiction, now),
+                 url_for("FollowUpView.index"), urgent=True)]
+
+
+TODO_PROVIDERS: list[Callable[..., list[ToDo]]] = [filing_todos, daily_report_todos, escalation_todos,
+                                                   finding_todos, follow_up_todos]
 
 
 def todos(sm, jurisdiction, now: dt.datetime) -> list[ToDo]:

@@ -16,6 +16,7 @@ from app.core.http_headers import with_nonce
 from app.reporting import compliance
 from app.stats import rollups
 from app.filings.labels import TRANSPORT_LABELS
+from models.crossmatch import FINDING_KIND_LABELS, FINDING_KINDS
 from models.region import LEVEL_LABELS
 
 COUNT_LABELS = {
@@ -254,6 +255,25 @@ def compliance_chart(ctx: ChartContext) -> Chart:
                  note=_("Green: on time; orange: late; red: missing; blank: not due yet, or before the community went live."))
 
 
+def findings_chart(ctx: ChartContext) -> Chart:
+    """Open cross-matching findings per county: the slipped-through ones (漏管) as bars,
+    every kind in the table."""
+    findings = ctx.rollup["findings"]
+    counties = findings["by_county"]
+    figure = go.Figure(go.Bar(x=[c["name"] for c in counties], y=[c["slipped_through"] for c in counties],
+                              marker_color=COLORS["overdue"], name=_("Slipped through (open)")))
+    _layout(figure, yaxis_title=_("Slipped through (open)"))
+    headers = [_("Code"), _("County"), *(str(FINDING_KIND_LABELS[k]) for k in FINDING_KINDS),
+               _("Open findings"), _("Slipped through (open)")]
+    rows = [[c["code"], c["name"], *(c["open"][k] for k in FINDING_KINDS), c["open_total"], c["slipped_through"]]
+            for c in counties]
+    rows.append(["", _("Total"), *(findings["open"].get(k, 0) for k in FINDING_KINDS), findings["open_total"],
+                 findings["slipped_through"]])
+    return Chart("findings", _("Open cross-matching findings per county"), headers, rows, figure,
+                 note=_("Slipped through: open findings of arrivals without a filing and of arrivals without "
+                        "a test within 24 h. Counted now, whatever the date range."))
+
+
 def _origin_provinces(ctx):
     return origin_charts(ctx)[0]
 
@@ -270,10 +290,11 @@ CHARTS: dict[str, Callable[[ChartContext], Chart]] = {
     "origin_cities": _origin_cities,
     "transport": transport_chart,
     "compliance": compliance_chart,
+    "findings": findings_chart,
 }
 
 
 def all_charts(ctx: ChartContext) -> list[Chart]:
     provinces, cities = origin_charts(ctx)
     return [children_chart(ctx), check_status_chart(ctx), daily_chart(ctx), provinces, cities,
-            transport_chart(ctx), compliance_chart(ctx)]
+            transport_chart(ctx), compliance_chart(ctx), findings_chart(ctx)]
