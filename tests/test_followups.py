@@ -262,8 +262,10 @@ def test_the_api_list_filters_by_day_and_status(app, api):
 def _home_counts(page: str) -> dict:
     import re
 
-    return {label: int(count) for count, label in re.findall(
-        r'<span class="badge[^"]*"[^>]*>(\d+)</span><br>([^<]+)</a>', page)}
+    # The start page's to-dos of findings and follow-ups, by their label.
+    return {label: int(count) for key, count, label in re.findall(
+        r'id="todo-(\w+)".*?<span class="home-todo-count">(\d+)</span><span class="home-todo-label">([^<]+)</span>',
+        page, re.S) if key in ("findings", "follow_ups")}
 
 
 def test_the_start_page_counts_open_findings_and_follow_ups_within_the_jurisdiction(app, web):

@@ -45,8 +45,8 @@ def test_an_officer_resolves_a_finding_and_records_a_follow_up_on_a_phone(app, l
     finding_id, follow_up_id = _world(app)
     page = phone
     sign_in(page, live_server, "officer")
-    page.wait_for_selector(".home-counts")
-    assert "待处置比对发现" in page.inner_text(".home-counts") and "待随访" in page.inner_text(".home-counts")
+    page.wait_for_selector(".home-todos")
+    assert "待处置比对发现" in page.inner_text(".home-todos") and "待随访" in page.inner_text(".home-todos")
     fits(page)
     page.shot("followups-1-home")
 

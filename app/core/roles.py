@@ -177,12 +177,12 @@ def sync_roles(appbuilder, menu_entries) -> None:
 # The menu's categories in the order of what each role does (its daily work first, the
 # system's screens last); a category not listed keeps its place after the listed ones.
 MENU_ORDER = {
-    "Admin": ("Security", "System", "Filings", "Reporting", "Statistics", "Ledgers", "Crossmatch"),
-    "Command": ("Statistics", "Reporting", "Crossmatch", "Filings", "Ledgers"),
-    "Township": ("Filings", "Reporting", "Ledgers", "Crossmatch", "Statistics"),
-    "Officer": ("Filings", "Reporting", "Crossmatch", "Ledgers", "Statistics"),
-    "GridMember": ("Ledgers", "Filings"),
-    "Leader": ("Statistics", "Reporting", "Crossmatch"),
+    "Admin": ("Security", "System", "Filings", "Reporting", "Statistics", "Ledgers", "Crossmatch", "Followups"),
+    "Command": ("Statistics", "Reporting", "Crossmatch", "Followups", "Filings", "Ledgers"),
+    "Township": ("Filings", "Followups", "Reporting", "Ledgers", "Crossmatch", "Statistics"),
+    "Officer": ("Filings", "Followups", "Reporting", "Crossmatch", "Ledgers", "Statistics"),
+    "GridMember": ("Followups", "Ledgers", "Filings"),
+    "Leader": ("Statistics", "Reporting", "Crossmatch", "Followups"),
     "Checkpoint": ("Filings",),
     "Integrator": ("Statistics", "Filings", "Reporting", "Crossmatch"),
 }
