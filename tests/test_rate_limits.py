@@ -163,7 +163,7 @@ def test_two_gunicorn_workers_share_the_counts_in_redis(app, tmp_path):
         # both workers have answered (a loaded machine may leave one idle for a while).
         statuses, served_by = [], set()
         with ThreadPoolExecutor(4) as pool:
-            for _round in range(10):
+            for _round in range(40):
                 urls = [f"/report/receipt/NOSUCHCODE{len(statuses) + n}" for n in range(20)]
                 statuses += pool.map(server.status, urls)
                 served_by = {line.split()[0] for line in server.access_log.read_text().splitlines()
