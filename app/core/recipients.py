@@ -14,7 +14,6 @@ from app.core.jurisdiction import scope_query
 from app.core.outbox import notification_values
 from models.user import ConsoleUser
 from models import Notification
-from models.base import utcnow
 
 OFFICER_ROLES = ("Officer",)
 MAX_ITEMS_IN_MESSAGE = 10
