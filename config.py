@@ -205,3 +205,7 @@ LANGUAGES = {
     "zh": {"flag": "cn", "name": "中文"},
     "en": {"flag": "gb", "name": "English"},
 }
+
+# Health codes (app.healthcode): a code page's QR token is refused after this many
+# seconds (it changes every minute, so a screenshot cannot be reused).
+HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))

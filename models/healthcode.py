@@ -1,0 +1,58 @@
+"""Health codes 健康码: one colour per person (keyed by the ID number's keyed hash, the
+same as a filing's ``id_number_hash``), and every change with its time, the rule that
+fired and that rule's inputs, so an officer can answer "why am I yellow?"
+(app.healthcode)."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text
+
+from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
+
+COLOURS = ("green", "yellow", "red")
+COLOUR_LABELS = {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")}
+# How bad a colour is: a rule never lowers a colour another rule holds higher.
+COLOUR_RANK = {colour: rank for rank, colour in enumerate(COLOURS)}
+
+
+class HealthCode(ScopedMixin, Model):
+    """A person's colour now. ``expires_at``: the end of a self-declared green (it must
+    be declared again) or of a colour staff set by hand (``manual``); after it the
+    rules decide again. ``region_code``: the community (or coarser region) that owns the
+    person when known, for the staff screens' jurisdiction."""
+
+    __tablename__ = "health_code"
+    __table_args__ = (Index("ix_health_code_region", "region_code"),)
+
+    person_hash = Column(String(64), primary_key=True)
+    colour = Column(String(6), nullable=False)
+    rule = Column(String(32), nullable=False)
+    changed_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime)
+    manual = Column(Boolean, nullable=False, default=False)
+    region_code = Column(String(MAX_CODE_LENGTH))
+
+    def colour_label(self):
+        return COLOUR_LABELS.get(self.colour, self.colour)
+
+
+class HealthCodeChange(Model):
+    """One change of a person's colour: the rule (or the staff member and reason) and
+    the rule's inputs as JSON (the test, the contact, the filing that made it fire)."""
+
+    __tablename__ = "health_code_change"
+    __table_args__ = (Index("ix_health_code_change_person", "person_hash", "changed_at"),)
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    person_hash = Column(String(64), nullable=False)
+    colour = Column(String(6), nullable=False)
+    previous_colour = Column(String(6))
+    rule = Column(String(32), nullable=False)
+    inputs = Column(Text)
+    reason = Column(String(500))
+    changed_at = Column(DateTime, nullable=False, default=utcnow)
+    changed_by_id = Column(Integer)  # null: a rule fired
+
+    def colour_label(self):
+        return COLOUR_LABELS.get(self.colour, self.colour)
+
+
+__all__ = ["HealthCode", "HealthCodeChange", "COLOURS", "COLOUR_LABELS", "COLOUR_RANK"]
