@@ -209,3 +209,5 @@ LANGUAGES = {
 # Health codes (app.healthcode): a code page's QR token is refused after this many
 # seconds (it changes every minute, so a screenshot cannot be reused).
 HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))
+# A green from a self-declaration lasts this many days; then it must be declared again.
+HEALTH_CODE_DECLARED_GREEN_DAYS = int(_env("HEALTH_CODE_DECLARED_GREEN_DAYS", "14"))

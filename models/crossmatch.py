@@ -35,11 +35,12 @@ TEST_RESULTS = ("negative", "positive", "pending")
 CONTACT_KINDS = ("close", "secondary")
 RISK_LEVELS = ("high", "medium")
 
-# The kinds the matching rules raise (app.crossmatch.matching), then the others: a
-# symptom or fever at a follow-up during control (app.followups).
+# The kinds the matching rules raise (app.crossmatch.matching), then the others.
 MATCHING_KINDS = ("positive", "contact_arrived", "from_risk_area", "arrived_without_filing",
                   "no_test_after_arrival", "missing_second_test")
-FINDING_KINDS = MATCHING_KINDS + ("follow_up_symptom",)
+# A symptom or fever at a follow-up during control (app.followups); a space-time
+# companion of a confirmed case at a venue (app.venues).
+FINDING_KINDS = MATCHING_KINDS + ("follow_up_symptom", "companion")
 FINDING_KIND_LABELS = {
     "positive": _l("Positive test result"),
     "contact_arrived": _l("Close contact among arrivals or residents"),
@@ -48,6 +49,7 @@ FINDING_KIND_LABELS = {
     "no_test_after_arrival": _l("No test within 24 h of arrival"),
     "missing_second_test": _l("Second test missing within 3 days"),
     "follow_up_symptom": _l("Symptom or fever at a follow-up during control"),
+    "companion": _l("Space-time companion of a confirmed case"),
 }
 # 1 is the most urgent: lists put it first.
 FINDING_PRIORITY = {kind: number for number, kind in enumerate(FINDING_KINDS, start=1)}

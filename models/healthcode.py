@@ -55,4 +55,33 @@ class HealthCodeChange(Model):
         return COLOUR_LABELS.get(self.colour, self.colour)
 
 
-__all__ = ["HealthCode", "HealthCodeChange", "COLOURS", "COLOUR_LABELS", "COLOUR_RANK"]
+
+class HealthDeclaration(Model):
+    """A self-declaration 健康申报 on the public page, for oneself or a family member
+    (``declarant_phone_hash``: the phone that declared, for 切换申领人 between the people
+    one has declared). Its symptoms count in the rules (fever or cough: yellow); a green
+    from it lasts HEALTH_CODE_DECLARED_GREEN_DAYS. Sensitive values as in a filing:
+    encrypted, keyed hash, masked."""
+
+    __tablename__ = "health_declaration"
+    __table_args__ = (
+        Index("ix_health_declaration_person", "person_hash", "declared_at"),
+        Index("ix_health_declaration_declarant", "declarant_phone_hash"),
+    )
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    person_hash = Column(String(64), nullable=False)
+    name = Column(String(50), nullable=False)
+    id_number_enc = Column(Text, nullable=False)
+    id_number_masked = Column(String(32), nullable=False)
+    phone_enc = Column(Text, nullable=False)
+    phone_hash = Column(String(64), nullable=False)
+    phone_masked = Column(String(32), nullable=False)
+    declarant_phone_hash = Column(String(64), nullable=False)
+    residence_region_code = Column(String(12))
+    fever = Column(Boolean, nullable=False, default=False)
+    cough = Column(Boolean, nullable=False, default=False)
+    declared_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+__all__ = ["HealthCode", "HealthCodeChange", "HealthDeclaration", "COLOURS", "COLOUR_LABELS", "COLOUR_RANK"]

@@ -1,8 +1,8 @@
-"""healthcode: one colour per person and its history
+"""healthcode: one colour per person, its history, self-declarations
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-11-26 18:59:52.094593
+Create Date: 2026-11-26 19:01:02.564040
 
 """
 from alembic import op
@@ -45,9 +45,34 @@ def upgrade():
     with op.batch_alter_table('health_code_change', schema=None) as batch_op:
         batch_op.create_index('ix_health_code_change_person', ['person_hash', 'changed_at'], unique=False)
 
+    op.create_table('health_declaration',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('person_hash', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('id_number_enc', sa.Text(), nullable=False),
+    sa.Column('id_number_masked', sa.String(length=32), nullable=False),
+    sa.Column('phone_enc', sa.Text(), nullable=False),
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('phone_masked', sa.String(length=32), nullable=False),
+    sa.Column('declarant_phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('residence_region_code', sa.String(length=12), nullable=True),
+    sa.Column('fever', sa.Boolean(), nullable=False),
+    sa.Column('cough', sa.Boolean(), nullable=False),
+    sa.Column('declared_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('health_declaration', schema=None) as batch_op:
+        batch_op.create_index('ix_health_declaration_declarant', ['declarant_phone_hash'], unique=False)
+        batch_op.create_index('ix_health_declaration_person', ['person_hash', 'declared_at'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('health_declaration', schema=None) as batch_op:
+        batch_op.drop_index('ix_health_declaration_person')
+        batch_op.drop_index('ix_health_declaration_declarant')
+
+    op.drop_table('health_declaration')
     with op.batch_alter_table('health_code_change', schema=None) as batch_op:
         batch_op.drop_index('ix_health_code_change_person')
 
