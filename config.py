@@ -211,3 +211,18 @@ LANGUAGES = {
 HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))
 # A green from a self-declaration lasts this many days; then it must be declared again.
 HEALTH_CODE_DECLARED_GREEN_DAYS = int(_env("HEALTH_CODE_DECLARED_GREEN_DAYS", "14"))
+# The rules (app.healthcode.rules): a close contact is red, a secondary one yellow, for
+# this many days after the exposure.
+HEALTH_CODE_CONTACT_DAYS = int(_env("HEALTH_CODE_CONTACT_DAYS", "14"))
+# Arrived from outside the province: yellow until negative tests on this many different
+# days within HEALTH_CODE_ARRIVAL_TEST_DAYS of the arrival (then green at once); the
+# arrival counts for HEALTH_CODE_ARRIVAL_DAYS days.
+HEALTH_CODE_ARRIVAL_TESTS = int(_env("HEALTH_CODE_ARRIVAL_TESTS", "2"))
+HEALTH_CODE_ARRIVAL_TEST_DAYS = int(_env("HEALTH_CODE_ARRIVAL_TEST_DAYS", "3"))
+HEALTH_CODE_ARRIVAL_DAYS = int(_env("HEALTH_CODE_ARRIVAL_DAYS", "14"))
+# Origin or transit in a medium or high risk area in force: yellow for a trip arriving
+# within this many days; declared fever or cough: yellow while the declaration is this recent.
+HEALTH_CODE_RISK_AREA_DAYS = int(_env("HEALTH_CODE_RISK_AREA_DAYS", "14"))
+HEALTH_CODE_SYMPTOM_DAYS = int(_env("HEALTH_CODE_SYMPTOM_DAYS", "14"))
+# Another province's red or yellow (feed code_state) counts while this recent.
+HEALTH_CODE_OTHER_PROVINCE_DAYS = int(_env("HEALTH_CODE_OTHER_PROVINCE_DAYS", "7"))

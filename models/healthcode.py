@@ -29,6 +29,11 @@ class HealthCode(ScopedMixin, Model):
     expires_at = Column(DateTime)
     manual = Column(Boolean, nullable=False, default=False)
     region_code = Column(String(MAX_CODE_LENGTH))
+    # The last colour staff set by hand (app.healthcode.rules.set_by_hand): what the rules
+    # knew until ``override_at`` no longer counts (a positive released, say) until
+    # ``override_until`` (none: for good); what happens after it fires as usual.
+    override_at = Column(DateTime)
+    override_until = Column(DateTime)
 
     def colour_label(self):
         return COLOUR_LABELS.get(self.colour, self.colour)
