@@ -214,6 +214,7 @@ class Finding(ScopedMixin, Model):
     household's community, or the city / county the feed names when that is all."""
 
     __tablename__ = "finding"
+    person_hash_column = "person_hash"  # a grid member sees those of their grid's people
     __table_args__ = (
         UniqueConstraint("kind", "person_hash", "episode", name="uq_finding_person_kind_episode"),
         Index("ix_finding_region_status", "region_code", "status"),

@@ -44,6 +44,8 @@ PERSONAL_NOTES = ("note", "reason")
 class Filing(ScopedMixin, Model):
     __tablename__ = "filing"
     jurisdiction_column = "destination_region_code"
+    # A grid member sees the filings of the people of their grid (app.core.jurisdiction.within).
+    person_hash_column = "id_number_hash"
     __table_args__ = (
         # The officer's queue and every jurisdiction-scoped list: code range + order.
         Index("ix_filing_dest_arrival", "destination_region_code", "expected_arrival_at"),
