@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from app.filings.events import on_filing_change
-from app.healthcode.rules import RED, YELLOW, refresh_people, refresh_selected
+from app.healthcode.rules import RED, YELLOW, refresh_in, refresh_selected
 from models import Filing
 from models.base import utcnow
 from models.crossmatch import RiskArea
@@ -42,7 +42,7 @@ def refresh_filers(conn, changes) -> None:
     filing's connection (its transaction)."""
     hashes = _hashes(changes)
     if hashes:
-        refresh_people(hashes, _now_of(changes), conn=conn)
+        refresh_in(conn, hashes, _now_of(changes))
 
 
 def sql_for_inserted(source: str) -> list[str]:

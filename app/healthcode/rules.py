@@ -350,9 +350,15 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
 
 
 @transaction
-def refresh_people(person_hashes: Iterable[str], now: dt.datetime, *, conn=None) -> int:
+def refresh_people(person_hashes: Iterable[str], now: dt.datetime) -> int:
     """Decide again the colour of these people (an event concerned them); the number of
-    codes that changed. ``conn``: the event's connection when it is not the session's."""
+    codes that changed."""
+    return refresh_in(None, person_hashes, now)
+
+
+def refresh_in(conn, person_hashes: Iterable[str], now: dt.datetime) -> int:
+    """``refresh_people`` in the caller's transaction on ``conn`` (a filing's listener:
+    the filing service owns the transaction, and may not use the session)."""
     hashes = sorted({h for h in person_hashes if h})
     changed = 0
     for start in range(0, len(hashes), CHUNK):
@@ -361,9 +367,9 @@ def refresh_people(person_hashes: Iterable[str], now: dt.datetime, *, conn=None)
 
 
 @transaction
-def refresh_selected(people, now: dt.datetime, *, conn=None) -> int:
+def refresh_selected(people, now: dt.datetime) -> int:
     """Decide again the colour of the people a SELECT of person hashes names (a feed batch)."""
-    return _write_changes(conn, now, people)
+    return _write_changes(None, now, people)
 
 
 @transaction
