@@ -13,8 +13,10 @@ and follows at the next event or the daily recompute.
 """
 from typing import Optional
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
+
+import config as settings
 
 from app.filings.events import on_filing_change
 from app.healthcode.rules import RED, YELLOW, refresh_in, refresh_selected
@@ -49,7 +51,9 @@ def sql_for_inserted(source: str) -> list[str]:
     """PostgreSQL: the new filings' share of their INSERT statement (see the module's
     docstring): the change rows, then the codes. Both read the codes as they were before
     the statement, so they decide alike."""
-    config = current_app.config
+    # The settings the app runs with; outside one (a caller only asking whether every
+    # listener has its SQL) the settings file's.
+    config = current_app.config if has_app_context() else vars(settings)
     province = "".join(ch for ch in str(config["PROVINCE_CODE"]) if ch.isdigit())
     arrival_days = int(config["HEALTH_CODE_ARRIVAL_DAYS"])
     outside = (f"(n.origin_country <> 'CN' OR n.origin_region_code IS NULL "
