@@ -343,6 +343,41 @@ def test_an_unresolved_finding_escalates_and_resolving_settles_it(app):
         assert escalate(raised + 40 * HOUR).raised == {"township": 0, "county": 0, "city": 0}
 
 
+def test_a_finding_follows_its_filings_later_transfer(app):
+    from app.crossmatch.findings import resolve, scoped_finding
+    from app.core.errors import NotFound
+    from app.filings.service import transfer_filing
+
+    with app.app_context():
+        fid = arrived(resident_id(sequence=31))
+        match(ARRIVED + 3 * DAY)
+        (first, second) = findings(filing_id=fid)
+        resolve(first.id, "checked", None, jurisdiction=A, user_id=None, now=ARRIVED + 3 * DAY)
+        escalate(ARRIVED + 5 * DAY)
+        assert db.session.scalar(select(func.count()).select_from(Escalation).where(
+            Escalation.subject_id == second.id, Escalation.status == "open")) > 0
+        transfer_filing(db.session.connection(), fid, {"to_region_code": OTHER, "reason": "住在别处"},
+                        now=ARRIVED + 5 * DAY + HOUR, jurisdiction=A)
+        db.session.commit()
+        db.session.expire_all()
+        # The open one moved to the new owner; the resolved one stays with whoever resolved it.
+        assert (first.region_code, second.region_code) == (A, OTHER)
+        assert scoped_finding(second.id, OTHER).id == second.id
+        try:
+            scoped_finding(second.id, A)
+            raise AssertionError("the former owner still sees the finding")
+        except NotFound:
+            pass
+        # Its escalations chase the new owner's township, county and city now.
+        chased = db.session.scalars(select(Escalation).where(Escalation.subject_type == "finding",
+                                                             Escalation.subject_id == second.id)).all()
+        assert chased and {(e.status, e.region_code) for e in chased} == {("open", OTHER)}
+        assert {e.target_region_code for e in chased} <= {OTHER[:9], OTHER[:6], OTHER[:4]}
+        resolve(second.id, "checked", None, jurisdiction=OTHER, user_id=None, now=ARRIVED + 6 * DAY)
+        assert {e.status for e in db.session.scalars(select(Escalation).where(
+            Escalation.subject_id == second.id))} == {"resolved"}
+
+
 def test_repeated_missed_tests_propose_a_penalty(app):
     with app.app_context():
         for n in (31, 32):
