@@ -36,6 +36,7 @@ from app.healthcode.events import refresh_batch, refresh_risk_area_batch, risk_a
 from app.healthcode.rules import refresh_people
 from app.ledgers.cells import CellError, both_languages, choice, date, text
 from app.ledgers.engine import template as ledger_template
+from app.venues import companions
 from models import Region
 from models.base import utcnow
 from models.crossmatch import (CONTACT_KINDS, FEED_MODELS, RISK_LEVELS, SOURCE_LABELS, SOURCES,
@@ -461,15 +462,19 @@ def _refresh_colours(source: str, batch_id: int, now: dt.datetime) -> None:
         refresh_risk_area_batch(batch_id, now)
     else:
         refresh_batch(FEED_MODELS[source], batch_id, now)
+    if source == "test_result":  # those it made red: their space-time companions turn yellow
+        companions.after_test_results(batch_id, now)
 
 
 def _people_of_batch(batch: FeedBatch) -> list[str]:
-    """Whose colour an undone batch may change, read before its rows go."""
+    """Whose colour an undone batch may change, read before its rows go: the people it
+    names, and those its findings are about (a space-time companion, say)."""
+    found = set(db.session.scalars(select(Finding.person_hash).where(Finding.batch_id == batch.id)))
     if batch.source == "risk_area":
-        return list(db.session.scalars(risk_area_travellers(batch.id)))
+        return list(found | set(db.session.scalars(risk_area_travellers(batch.id))))
     model = FEED_MODELS[batch.source]
-    return list(db.session.scalars(select(model.id_number_hash).where(
-        model.batch_id == batch.id, model.id_number_hash.isnot(None)).distinct()))
+    return list(found | set(db.session.scalars(select(model.id_number_hash).where(
+        model.batch_id == batch.id, model.id_number_hash.isnot(None)).distinct())))
 
 
 def rejected_rows(batch: FeedBatch) -> list[dict]:
