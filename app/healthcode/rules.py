@@ -21,10 +21,14 @@ Staff may set a colour by hand with a reason (``set_by_hand``, audited): what th
 knew until then no longer counts (a positive released, say) until the date they set
 (none: for good); a rule firing after it changes the colour as usual.
 
-Two entry points, both set-based (the facts of everyone concerned in one INSERT ...
-SELECT into a temporary table, then the changed codes written by UPDATE ... FROM and
-INSERT ... SELECT; no row is looked at in Python): ``refresh_people(hashes, now)`` when
-an event arrives, ``recompute_all(now)`` for the province. The clock is a parameter.
+Two entry points, both set-based (no row is looked at in Python):
+``refresh_people(hashes, now)`` when an event arrives, ``recompute_all(now)`` for the
+province. One INSERT ... SELECT groups the facts of everyone concerned by person (the
+colour and rule of a fact are one number, the worst wins), full-joins the stored codes
+and keeps only the rows that differ, in a temporary table; the inputs of those rows are
+looked up; then the history rows, the changed codes (UPDATE ... FROM) and the new codes
+(INSERT ... SELECT) are written. Nothing changed: nothing is written. The clock is a
+parameter.
 """
 import datetime as dt
 from typing import Iterable, Optional
@@ -393,15 +397,18 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
         if people is None:  # the writes below join it: plan them by its size
             conn.execute(text(f"ANALYZE {TARGET.name}"))
         t = TARGET
-        # The inputs that explain a change: of the changed rows only.
+        changed = conn.execute(select(func.count()).where(t.c.moved == 1)).scalar()
+        # The history rows, with the inputs that explain each change (looked up for the
+        # changed rows only).
         changed_people = select(t.c.person_hash).where(t.c.moved == 1, t.c.score.isnot(None))
         looked_up = Facts(now, dialect, changed_people).winning_inputs(
             select(t.c.person_hash, t.c.score).where(t.c.moved == 1).subquery("changed")).subquery("looked_up")
-        conn.execute(update(t).where(t.c.person_hash == looked_up.c.person_hash).values(inputs=looked_up.c.inputs))
-        changed = len(conn.execute(HCC.insert().from_select(
+        conn.execute(HCC.insert().from_select(
             ["person_hash", "colour", "previous_colour", "rule", "inputs", "changed_at"],
-            select(t.c.person_hash, t.c.colour, t.c.previous_colour, t.c.rule, t.c.inputs,
-                   literal(now, DateTime)).where(t.c.moved == 1)).returning(HCC.c.id)).all())
+            select(t.c.person_hash, t.c.colour, t.c.previous_colour, t.c.rule,
+                   func.coalesce(t.c.inputs, looked_up.c.inputs), literal(now, DateTime))
+            .select_from(t.outerjoin(looked_up, looked_up.c.person_hash == t.c.person_hash))
+            .where(t.c.moved == 1)))
         same_code = and_(HC.c.person_hash == t.c.person_hash, t.c.stored == 1)
         conn.execute(update(HC).where(same_code, t.c.moved == 1).values(
             colour=t.c.colour, rule=t.c.rule, changed_at=now, expires_at=t.c.expires_at, manual=False,
