@@ -6,7 +6,8 @@ import importlib
 
 DOMAIN_VIEW_MODULES: list[str] = ["views.filings.public", "views.filings.staff", "views.stats.dashboard", "views.reporting.staff",
                                  "views.ledgers.units", "views.ledgers.roster", "views.ledgers.rewards",
-                                 "views.crossmatch.staff", "views.followups.staff"]
+                                 "views.crossmatch.staff", "views.followups.staff",
+                                 "views.checkpoints.staff"]
 
 
 def register_all(registry):
