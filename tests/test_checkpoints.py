@@ -272,3 +272,21 @@ def test_command_staff_keep_checkpoints_of_their_jurisdiction_only(app, web):
     assert web("checkpoint").get("/checkpointview/list/").status_code in (302, 403)
     assert web("officer").get("/checkpoint/").status_code in (302, 403)
     assert web("city").get("/checkpoint/").status_code in (302, 403)
+
+
+# ---- the demo ------------------------------------------------------------------------------
+
+def test_the_demo_posts_the_checkpoint_account_and_logs_passes_once(app):
+    for sequence in range(541, 561):
+        store(app, now=NOW - 5 * DAY, days_ahead=4, id_number=resident_id(sequence=sequence),
+              destination_region_code=KAIFENG_COMMUNITY if sequence % 2 else "410105001003")
+    from app.checkpoints.demo import create_demo_checkpoints
+    with app.test_request_context():
+        create_demo_checkpoints(now=NOW, seed=3)
+        sites = db.session.scalars(select(Checkpoint)).all()
+        assert {s.region_code[:4] for s in sites} == {"4101"} and sites
+        assert service.posted_checkpoints(account("checkpoint"), "4101")
+        logged = len(passes())
+        assert logged >= 20 and {p.filing_id for p in passes() if p.direction == "in" and not p.without_filing}
+        create_demo_checkpoints(now=NOW, seed=3)
+        assert len(passes()) == logged
