@@ -209,5 +209,32 @@ LANGUAGES = {
 # Health codes (app.healthcode): a code page's QR token is refused after this many
 # seconds (it changes every minute, so a screenshot cannot be reused).
 HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))
+# Per client IP on the code page's QR refresh (GET /healthcode/token, once a minute per
+# open code page; a family behind one address shows several).
+HEALTH_CODE_TOKEN_RATE_LIMIT = _env("HEALTH_CODE_TOKEN_RATE_LIMIT", "30/minute;5000/day")
 # A green from a self-declaration lasts this many days; then it must be declared again.
 HEALTH_CODE_DECLARED_GREEN_DAYS = int(_env("HEALTH_CODE_DECLARED_GREEN_DAYS", "14"))
+# The rules (app.healthcode.rules): a close contact is red, a secondary one yellow, for
+# this many days after the exposure.
+HEALTH_CODE_CONTACT_DAYS = int(_env("HEALTH_CODE_CONTACT_DAYS", "14"))
+# Arrived from outside the province: yellow until negative tests on this many different
+# days within HEALTH_CODE_ARRIVAL_TEST_DAYS of the arrival (then green at once); the
+# arrival counts for HEALTH_CODE_ARRIVAL_DAYS days.
+HEALTH_CODE_ARRIVAL_TESTS = int(_env("HEALTH_CODE_ARRIVAL_TESTS", "2"))
+HEALTH_CODE_ARRIVAL_TEST_DAYS = int(_env("HEALTH_CODE_ARRIVAL_TEST_DAYS", "3"))
+HEALTH_CODE_ARRIVAL_DAYS = int(_env("HEALTH_CODE_ARRIVAL_DAYS", "14"))
+# Origin or transit in a medium or high risk area in force: yellow for a trip arriving
+# within this many days; declared fever or cough: yellow while the declaration is this recent.
+HEALTH_CODE_RISK_AREA_DAYS = int(_env("HEALTH_CODE_RISK_AREA_DAYS", "14"))
+HEALTH_CODE_SYMPTOM_DAYS = int(_env("HEALTH_CODE_SYMPTOM_DAYS", "14"))
+# Another province's red or yellow (feed code_state) counts while this recent.
+HEALTH_CODE_OTHER_PROVINCE_DAYS = int(_env("HEALTH_CODE_OTHER_PROVINCE_DAYS", "7"))
+
+# Venue codes (app.venues): scans one person may make per minute (counted in each
+# gunicorn worker's memory, so the hottest path makes no round trip to a shared store:
+# the effective limit is this times the workers); RATELIMIT_ENABLED=0 turns it off too.
+VENUE_SCANS_PER_PERSON_MINUTE = int(_env("VENUE_SCANS_PER_PERSON_MINUTE", "12"))
+# Space-time companions 时空伴随: whoever scanned the venue of a confirmed case within
+# this many minutes of the case's scan, in the case's last VENUE_COMPANION_DAYS days.
+VENUE_COMPANION_WINDOW_MINUTES = int(_env("VENUE_COMPANION_WINDOW_MINUTES", "120"))
+VENUE_COMPANION_DAYS = int(_env("VENUE_COMPANION_DAYS", "14"))

@@ -14,7 +14,8 @@ from models.reporting import DailyReport, Escalation, DistributionRound, JobRun,
 from models.ledger import Grid, Building, Unit, Household, Resident, ImportJob  # noqa: F401
 from models.staff import StaffMember, Device, DeviceService  # noqa: F401
 from models.rewards import RewardPenalty  # noqa: F401
-from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArrivalPush, RiskArea, Finding  # noqa: F401
+from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArrivalPush, FeedCodeState, RiskArea, Finding  # noqa: F401
 from models.followup import FollowUp  # noqa: F401
 from models.healthcode import HealthCode, HealthCodeChange, HealthDeclaration  # noqa: F401
+from models.venue import Venue, VenueScan  # noqa: F401
 from models.checkpoint import Checkpoint, CheckpointPass  # noqa: F401

@@ -160,6 +160,26 @@ class FeedArrivalPush(_IdNumberOrPhone, _FeedRow, Model):
     origin_region_code = Column(String(12))
 
 
+class FeedCodeState(_FeedRow, Model):
+    """A person's health-code colour as another province's system gave it (mutual
+    recognition, 互认): red and yellow count in this province's rules
+    (app.healthcode.rules) while recent."""
+
+    __tablename__ = "feed_code_state"
+    __table_args__ = (
+        Index("ix_feed_code_state_person", "id_number_hash", "as_of"),
+        Index("ix_feed_code_state_batch", "batch_id"),
+    )
+    batch_id = Column(BigId, ForeignKey("feed_batch.id"), nullable=False)
+    name = Column(String(50))
+    id_number_enc = Column(Text, nullable=False)
+    id_number_hash = Column(String(64), nullable=False)
+    id_number_masked = Column(String(32), nullable=False)
+    colour = Column(String(6), nullable=False)
+    as_of = Column(DateTime, nullable=False)
+    province = Column(String(20))  # whose code it is (name or 2-digit code), as sent
+
+
 class RiskArea(Model):
     """A medium or high risk area (a county or a township, anywhere in the country),
     effective over [effective_from, effective_until) (naive UTC; no end: still in
@@ -194,6 +214,7 @@ class Finding(ScopedMixin, Model):
     household's community, or the city / county the feed names when that is all."""
 
     __tablename__ = "finding"
+    person_hash_column = "person_hash"  # a grid member sees those of their grid's people
     __table_args__ = (
         UniqueConstraint("kind", "person_hash", "episode", name="uq_finding_person_kind_episode"),
         Index("ix_finding_region_status", "region_code", "status"),
@@ -246,7 +267,7 @@ class Finding(ScopedMixin, Model):
 FEED_MODELS = {"test_result": FeedTestResult, "contact": FeedContact, "arrival_push": FeedArrivalPush,
                "risk_area": RiskArea}
 
-__all__ = ["FeedBatch", "FeedTestResult", "FeedContact", "FeedArrivalPush", "RiskArea", "Finding"]
+__all__ = ["FeedBatch", "FeedTestResult", "FeedContact", "FeedArrivalPush", "FeedCodeState", "RiskArea", "Finding"]
 
 # The matching joins filings and ledger residents on the keyed hash of a phone when a
 # feed gives no ID number (their ID-number hashes are indexed already; the filing's

@@ -44,6 +44,8 @@ PERSONAL_NOTES = ("note", "reason")
 class Filing(ScopedMixin, Model):
     __tablename__ = "filing"
     jurisdiction_column = "destination_region_code"
+    # A grid member sees the filings of the people of their grid (app.core.jurisdiction.within).
+    person_hash_column = "id_number_hash"
     __table_args__ = (
         # The officer's queue and every jurisdiction-scoped list: code range + order.
         Index("ix_filing_dest_arrival", "destination_region_code", "expected_arrival_at"),
@@ -230,14 +232,15 @@ class FilingRevision(Model):
 
 
 class FilerCode(Model):
-    """A one-time code sent by SMS to a filer's phone (app.filings.access): who asked
-    (the keyed hashes of the ID number and phone, never the values), the code's keyed
-    hash, until when it counts, and the wrong tries."""
+    """A one-time code sent by SMS to a phone (app.core.sms_codes: 我的报备, 我的健康码):
+    what for (``purpose``), who asked (the keyed hashes of the ID number and phone, never
+    the values), the code's keyed hash, until when it counts, and the wrong tries."""
 
     __tablename__ = "filer_code"
     __table_args__ = (Index("ix_filer_code_phone", "phone_hash", "id_number_hash"),)
 
     id = Column(BigId, primary_key=True, autoincrement=True)
+    purpose = Column(String(16), nullable=False, default="filer-code", server_default="filer-code")
     id_number_hash = Column(String(64), nullable=False)
     phone_hash = Column(String(64), nullable=False)
     code_hash = Column(String(64), nullable=False)

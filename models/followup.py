@@ -13,6 +13,7 @@ FOLLOW_UP_STATUS_LABELS = {"due": _l("To do"), "done": _l("Done")}
 
 class FollowUp(ScopedMixin, Model):
     __tablename__ = "follow_up"
+    person_hash_column = "person_hash"  # a grid member sees those of their grid's people
     __table_args__ = (
         UniqueConstraint("filing_id", "day", name="uq_follow_up_filing_day"),
         Index("ix_follow_up_region_day", "region_code", "day"),

@@ -147,6 +147,26 @@ def test_origin_in_a_risk_area_at_departure(app):
         assert kinds_of(transit) == ["from_risk_area"]
 
 
+def test_transit_through_a_township_risk_area(app):
+    through, community, neighbour, county_only, from_county, county_area = (
+        resident_id(sequence=n) for n in range(40, 46))
+    departure = dt.datetime(2026, 3, 5, 0, 0)
+    with app.app_context():
+        import_feed("risk_area", jurisdiction=None, now=NOW, rows=[
+            {"region_code": "410105002", "level": "medium", "effective_from": "2026-03-01"},
+            {"region_code": "410102", "level": "high", "effective_from": "2026-03-01"}])
+        common = dict(departure_at=departure, origin_region_code="440305", risk_area_14d=False)
+        filing(through, **{**common, "transit": "经410105002转车"})              # the township itself
+        filing(community, **{**common, "transit": "410105002003"})              # a community of it
+        filing(neighbour, **{**common, "transit": "经410105001转车"})           # another township of its county
+        filing(county_only, **{**common, "transit": "经410105"})               # the county alone: not known
+        filing(from_county, **{**common, "origin_region_code": "410105"})      # origin known to the county only
+        filing(county_area, **{**common, "transit": "经410102001转车"})         # a township of a county area
+        assert match(NOW)["from_risk_area"] == 4
+        assert [kinds_of(p) for p in (through, community, neighbour, county_only, from_county, county_area)] == [
+            ["from_risk_area"], ["from_risk_area"], [], [], ["from_risk_area"], ["from_risk_area"]]
+
+
 def test_contacts_and_positives_of_filed_or_ledger_people(app):
     filed, by_phone, resident, stranger = (resident_id(sequence=n) for n in (15, 16, 17, 18))
     with app.app_context():
@@ -341,6 +361,41 @@ def test_an_unresolved_finding_escalates_and_resolving_settles_it(app):
         resolve(finding.id, "checked", None, jurisdiction="410105001", user_id=None, now=raised + 30 * HOUR)
         assert {e.status for e in db.session.scalars(select(Escalation))} == {"resolved"}
         assert escalate(raised + 40 * HOUR).raised == {"township": 0, "county": 0, "city": 0}
+
+
+def test_a_finding_follows_its_filings_later_transfer(app):
+    from app.crossmatch.findings import resolve, scoped_finding
+    from app.core.errors import NotFound
+    from app.filings.service import transfer_filing
+
+    with app.app_context():
+        fid = arrived(resident_id(sequence=31))
+        match(ARRIVED + 3 * DAY)
+        (first, second) = findings(filing_id=fid)
+        resolve(first.id, "checked", None, jurisdiction=A, user_id=None, now=ARRIVED + 3 * DAY)
+        escalate(ARRIVED + 5 * DAY)
+        assert db.session.scalar(select(func.count()).select_from(Escalation).where(
+            Escalation.subject_id == second.id, Escalation.status == "open")) > 0
+        transfer_filing(db.session.connection(), fid, {"to_region_code": OTHER, "reason": "住在别处"},
+                        now=ARRIVED + 5 * DAY + HOUR, jurisdiction=A)
+        db.session.commit()
+        db.session.expire_all()
+        # The open one moved to the new owner; the resolved one stays with whoever resolved it.
+        assert (first.region_code, second.region_code) == (A, OTHER)
+        assert scoped_finding(second.id, OTHER).id == second.id
+        try:
+            scoped_finding(second.id, A)
+            raise AssertionError("the former owner still sees the finding")
+        except NotFound:
+            pass
+        # Its escalations chase the new owner's township, county and city now.
+        chased = db.session.scalars(select(Escalation).where(Escalation.subject_type == "finding",
+                                                             Escalation.subject_id == second.id)).all()
+        assert chased and {(e.status, e.region_code) for e in chased} == {("open", OTHER)}
+        assert {e.target_region_code for e in chased} <= {OTHER[:9], OTHER[:6], OTHER[:4]}
+        resolve(second.id, "checked", None, jurisdiction=OTHER, user_id=None, now=ARRIVED + 6 * DAY)
+        assert {e.status for e in db.session.scalars(select(Escalation).where(
+            Escalation.subject_id == second.id))} == {"resolved"}
 
 
 def test_repeated_missed_tests_propose_a_penalty(app):

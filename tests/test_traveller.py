@@ -268,10 +268,10 @@ def test_staff_print_posters_of_their_jurisdiction(app, web, tmp_path):
 
 
 def test_poster_text_wraps_within_its_width(app):
-    from app.filings.posters import FONT, _font, wrap
+    from app.filings.posters import FONT, register_font, wrap
     from reportlab.pdfbase import pdfmetrics
 
-    _font()
+    register_font()
     text = "来（返）人员请在出行前向目的地社区（村）报备。" * 4
     lines = wrap(text, 12, 200)
     assert "".join(lines) == text and all(pdfmetrics.stringWidth(line, FONT, 12) <= 200 for line in lines)

@@ -146,6 +146,15 @@ def mask_phone(value: Optional[str]) -> Optional[str]:
     return mask(value, 0, MASK_KEEP_END)
 
 
+def mask_name(value: Optional[str]) -> Optional[str]:
+    """``张**``: a person's name as public pages show it (a health code, a venue's door):
+    the first character at most, so a family can tell its members apart."""
+    if not value or not value.strip():
+        return value
+    value = value.strip()
+    return value[:1] + "*" * max(len(value) - 1, 1)
+
+
 def protect(value: Optional[str], masker) -> dict:
     """The three stored forms of a sensitive value."""
     return {"enc": encrypt(value), "hash": lookup_hash(value), "masked": masker(value)}

@@ -6,8 +6,12 @@ starts with the user's code. Every screen, API, export, chart and job scopes thr
 this module; a row outside the jurisdiction behaves exactly like a missing one (404).
 
 Prefix tests are written as a code range so an ordinary b-tree index serves them
-(models.jurisdiction.code_range). A grid member's jurisdiction is simply a grid code:
-the same rule scopes the ledgers.
+(models.jurisdiction.code_range). A grid member's jurisdiction is simply a grid code
+(or a building's or unit's): the same rule scopes the ledgers. Rows about a person (a
+model naming its ``person_hash_column``: filings, findings, follow-ups) belong to a
+community, below which a code range says nothing: a grid member sees those of the people
+of their grid, i.e. of the community whose ID-number hash a ledger resident of that part
+of it has (``within``).
 
 Whose jurisdiction: the security manager resolves the caller's once per request
 (app.core.security); ``current_jurisdiction()`` is its accessor, called by views, APIs
@@ -20,13 +24,15 @@ from typing import Optional
 
 from flask import current_app, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import and_, select, true
+from sqlalchemy import and_, exists, select, true
 
 from app.core.errors import OutsideJurisdiction
 from app.core.extensions import db
 from models.jurisdiction import code_range, read_viewer_jurisdiction_from
+from models.ledger import Resident
+from models.region import COMMUNITY_CODE_LENGTH
 
-__all__ = ["code_range", "code_within", "is_within", "current_jurisdiction", "scope_query",
+__all__ = ["code_range", "code_within", "within", "is_within", "current_jurisdiction", "scope_query",
            "row_within", "ensure_within", "JurisdictionFilter", "base_filters_for"]
 
 
@@ -36,6 +42,21 @@ def code_within(column, jurisdiction: Optional[str]):
         return true()
     low, high = code_range(jurisdiction)
     return and_(column >= low, column <= high)
+
+
+def within(model, jurisdiction: Optional[str], columns=None):
+    """SQL condition: a row of ``model`` lies within ``jurisdiction``; ``columns``: where
+    its columns are read (a Core table's ``.c`` or an alias; default the model itself).
+    Below a community (a grid member), a row about a person lies within only when a
+    ledger resident of that grid, building or unit has the person's ID-number hash."""
+    columns = model if columns is None else columns
+    column = getattr(columns, model.jurisdiction_column)
+    person_hash = getattr(model, "person_hash_column", None)
+    if person_hash is None or not jurisdiction or len(jurisdiction) <= COMMUNITY_CODE_LENGTH:
+        return code_within(column, jurisdiction)
+    return and_(code_within(column, jurisdiction[:COMMUNITY_CODE_LENGTH]),
+                exists().where(Resident.id_number_hash == getattr(columns, person_hash),
+                               code_within(Resident.region_code, jurisdiction)))
 
 
 def is_within(code: Optional[str], jurisdiction: Optional[str]) -> bool:
@@ -60,7 +81,7 @@ read_viewer_jurisdiction_from(current_jurisdiction)
 
 def scope_query(query, model, jurisdiction: Optional[str]):
     """Restrict an ORM query or a select on ``model`` to ``jurisdiction``."""
-    return query.filter(code_within(model.jurisdiction_attr(), jurisdiction))
+    return query.filter(within(model, jurisdiction))
 
 
 def row_within(model, pk, jurisdiction: Optional[str], *, for_update: bool = False):
@@ -88,8 +109,9 @@ class JurisdictionFilter(BaseFilter):
     def apply(self, query, value):
         # FAB hands over the function itself; it is evaluated on every request.
         jurisdiction = value() if callable(value) else value
-        column = getattr(self.model, self.column_name)
-        return query.filter(code_within(column, jurisdiction))
+        if self.column_name == getattr(self.model, "jurisdiction_column", None):
+            return query.filter(within(self.model, jurisdiction))
+        return query.filter(code_within(getattr(self.model, self.column_name), jurisdiction))
 
 
 def base_filters_for(model) -> list:

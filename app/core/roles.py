@@ -36,6 +36,7 @@ API_DOCS = "ApiDocs"                 # the OpenAPI spec and Swagger UI
 FILING_IMPORT = "FilingImport"       # an integrator's batches of filings from a local system
 CHANGES = "Changes"                  # the change feed of filings, checks, transfers, findings
 FOLLOW_UP = "FollowUp"               # follow-ups during control: record (write)
+VENUE = "Venue"                      # venues and their venue codes (场所码); scans are public
 CHECKPOINT_SITE = "CheckpointSite"   # checkpoints and the accounts posted at them
 CHECKPOINT_SCAN = "CheckpointScan"   # the checkpoint screen: scan and log a pass (write)
 
@@ -106,6 +107,10 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
                    STATS: R, FEED: RWD, FINDING: R, RISK_AREA: R, API_DOCS: R, CHANGES: R, FILING_IMPORT: W},
 }
+
+# Venues (app.venues): kept by township staff and officers, read by command staff and leaders.
+for _role, _granted in {"Admin": RWD, "Command": R, "Township": RWD, "Officer": RWD, "Leader": R}.items():
+    PERMISSION_MATRIX[_role][VENUE] = _granted
 
 
 def can(role: str, permission: str, resource: str) -> bool:

@@ -13,7 +13,9 @@ from sqlalchemy import exists, func, select, update
 
 from app.core import clock
 from app.core.extensions import db
-from app.reporting.escalations import UNRESOLVED, SubjectKind, check_deadline, register_subject_kind
+from app.filings.events import on_filing_change
+from app.reporting.escalations import (TARGET_CODE_LENGTH, UNRESOLVED, SubjectKind, check_deadline,
+                                       register_subject_kind)
 from models.base import utcnow
 from models.crossmatch import Finding
 from models.reporting import REASON_LABELS, RESOLUTION_LABELS, Escalation
@@ -50,6 +52,26 @@ def withdraw_findings(finding_ids, now: dt.datetime) -> None:
         Escalation.status.in_(UNRESOLVED)).values(status="resolved", resolved_at=now,
                                                   resolution="finding_withdrawn"),
         execution_options={"synchronize_session": False})
+
+
+@on_filing_change
+def findings_follow_their_filing(conn, before, after) -> None:
+    """A filing transferred to another community takes its open findings along: the new
+    owner sees and resolves them, and their open escalations now chase the new owner's
+    township, county and city. Resolved findings stay with whoever resolved them."""
+    if not before or not after or before["destination_region_code"] == after["destination_region_code"]:
+        return
+    f, community = Finding.__table__, after["destination_region_code"]
+    moving = (f.c.filing_id == before["id"], f.c.status == "open")
+    for level, length in TARGET_CODE_LENGTH.items():
+        conn.execute(update(Escalation.__table__).where(
+            Escalation.subject_type == FINDING_UNRESOLVED.subject_type, Escalation.status.in_(UNRESOLVED),
+            Escalation.level == level, Escalation.subject_id.in_(select(f.c.id).where(*moving)))
+            .values(region_code=community, target_region_code=community[:length]))
+    conn.execute(update(f).where(*moving).values(region_code=community))
+
+
+findings_follow_their_filing.sql_for_inserted = lambda source: []  # a new filing has no findings
 
 
 # ---- penalties -------------------------------------------------------------------------

@@ -10,18 +10,23 @@ from sqlalchemy import func, select
 from app.core.errors import Conflict, ValidationFailed
 from app.core.extensions import db
 from app.core.sqltools import insert_ignoring_conflicts, sql_int
-from app.core.jurisdiction import code_within
+from app.core.jurisdiction import code_within, within
 from app.core.scoped_rows import clean_note, row_where
 from app.core.transaction import transaction
+from app.healthcode.rules import refresh_people
 from app.crossmatch.escalation import FINDING_UNRESOLVED
 from app.reporting.escalations import resolve_subject
 from models.base import utcnow
 from models.crossmatch import FINDING_KINDS, FINDING_PRIORITY, OUTCOME_LABELS, OUTCOMES, Finding
 
 
+# Findings the health code rules read (app.healthcode.rules): resolving one changes a colour.
+COLOUR_KINDS = ("companion",)
+
+
 def scoped_finding(finding_id, jurisdiction: Optional[str], for_update=False) -> Finding:
     """Finding ``finding_id`` within ``jurisdiction``; NotFound outside, as when missing."""
-    return row_where(Finding, finding_id, code_within(Finding.region_code, jurisdiction), for_update)
+    return row_where(Finding, finding_id, within(Finding, jurisdiction), for_update)
 
 
 @transaction
@@ -39,13 +44,16 @@ def resolve(finding_id, outcome: str, note: Optional[str], *, jurisdiction: Opti
     finding.resolved_at, finding.resolved_by_id = now, user_id
     # The change itself is audited as every ORM update is (app.core.audit).
     resolve_subject(FINDING_UNRESOLVED.subject_type, finding.id, now, FINDING_UNRESOLVED.resolution, by_id=user_id)
+    if finding.kind in COLOUR_KINDS:
+        db.session.flush()
+        refresh_people([finding.person_hash], now)
     return finding
 
 
 def open_counts(jurisdiction: Optional[str]) -> dict[str, int]:
     """Open findings per kind within a jurisdiction (the officer's tab)."""
     rows = db.session.execute(select(Finding.kind, func.count()).where(
-        Finding.status == "open", code_within(Finding.region_code, jurisdiction)).group_by(Finding.kind))
+        Finding.status == "open", within(Finding, jurisdiction)).group_by(Finding.kind))
     counts = {kind: 0 for kind in FINDING_KINDS}
     counts.update({kind: count for kind, count in rows})
     return counts
@@ -63,7 +71,7 @@ def open_by_county(region_code: str, jurisdiction: Optional[str]) -> dict[str, d
     county = func.substr(Finding.region_code, sql_int(1), sql_int(COUNTY_LENGTH))
     rows = db.session.execute(select(county, Finding.kind, func.count()).where(
         Finding.status == "open", code_within(Finding.region_code, region_code),
-        code_within(Finding.region_code, jurisdiction)).group_by(county, Finding.kind))
+        within(Finding, jurisdiction)).group_by(county, Finding.kind))
     counts: dict[str, dict[str, int]] = {}
     for code, kind, count in rows:
         counts.setdefault(code, {k: 0 for k in FINDING_KINDS})[kind] = count

@@ -39,7 +39,7 @@ class Poster:
     hotline: str
 
 
-def _font() -> str:
+def register_font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
@@ -47,7 +47,7 @@ def _font() -> str:
 
 def poster_pdf(poster: Poster) -> bytes:
     """The A4 PDF (poster, then 明白纸) of ``poster``."""
-    _font()
+    register_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"{_l('Report your arrival')} · {poster.place}")
@@ -88,13 +88,13 @@ def _paragraph(pdf, text, x, y, size, width, colour=INK, leading=1.45) -> float:
     return y
 
 
-def _centred(pdf, text, y, size, colour=INK, font=FONT):
+def centred(pdf, text, y, size, colour=INK, font=FONT):
     pdf.setFillColor(colour)
     pdf.setFont(font, size)
     pdf.drawCentredString(WIDTH / 2, y, str(text))
 
 
-def _qr(pdf, url, x, y, side):
+def draw_qr(pdf, url, x, y, side):
     widget = QrCodeWidget(url, barLevel="M", barBorder=2)
     left, bottom, right, top = widget.getBounds()
     drawing = Drawing(side, side, transform=[side / (right - left), 0, 0, side / (top - bottom), 0, 0])
@@ -102,18 +102,23 @@ def _qr(pdf, url, x, y, side):
     renderPDF.draw(drawing, pdf, x, y)
 
 
-def _band(pdf, title, height=34 * mm, size=34):
+def band(pdf, title, height=34 * mm, size=34):
     pdf.setFillColor(RED)
     pdf.rect(0, HEIGHT - height, WIDTH, height, stroke=0, fill=1)
-    _centred(pdf, title, HEIGHT - height / 2 - size / 3, size, white)
+    centred(pdf, title, HEIGHT - height / 2 - size / 3, size, white)
 
 
 def _hotline_box(pdf, poster, y, size=15):
+    boxed_text(pdf, guide.hotline_text(poster.hotline), y, size)
+
+
+def boxed_text(pdf, text, y, size=15):
+    """``text`` centred in red in a rounded box whose top is at ``y``."""
     box = 24 * mm
     pdf.setStrokeColor(RED)
     pdf.setLineWidth(1.5)
     pdf.roundRect(MARGIN, y - box, WIDTH - 2 * MARGIN, box, 4 * mm, stroke=1, fill=0)
-    lines = wrap(guide.hotline_text(poster.hotline), size, WIDTH - 2 * MARGIN - 10 * mm)
+    lines = wrap(text, size, WIDTH - 2 * MARGIN - 10 * mm)
     top = y - (box - len(lines) * size * 1.4) / 2
     pdf.setFillColor(RED)
     pdf.setFont(FONT, size)
@@ -123,23 +128,29 @@ def _hotline_box(pdf, poster, y, size=15):
 
 
 def _poster_page(pdf, poster: Poster):
-    _band(pdf, _l("Report your arrival"))
+    band(pdf, _l("Report your arrival"))
     y = HEIGHT - 34 * mm - 14 * mm
-    _centred(pdf, poster.place, y, 20)
+    centred(pdf, poster.place, y, 20)
     y -= 10 * mm
     for line in wrap(guide.INTRO, 13, WIDTH - 2 * MARGIN):
-        _centred(pdf, line, y, 13, GREY)
+        centred(pdf, line, y, 13, GREY)
         y -= 13 * 1.5
     side = 110 * mm
     y -= 2 * mm
-    _qr(pdf, poster.url, (WIDTH - side) / 2, y - side, side)
+    draw_qr(pdf, poster.url, (WIDTH - side) / 2, y - side, side)
     y -= side + 6 * mm
-    _centred(pdf, _l("Scan to report"), y, 22, RED)
+    centred(pdf, _l("Scan to report"), y, 22, RED)
     y -= 7 * mm
-    _centred(pdf, poster.url, y, 10, GREY, LATIN)
+    centred(pdf, poster.url, y, 10, GREY, LATIN)
     y -= 12 * mm
-    width = (WIDTH - 2 * MARGIN) / len(POSTER_STEPS)
-    for number, step in enumerate(POSTER_STEPS, start=1):
+    draw_steps(pdf, POSTER_STEPS, y)
+    _hotline_box(pdf, poster, MARGIN + 26 * mm)
+
+
+def draw_steps(pdf, steps, y):
+    """Numbered steps side by side, their circles' centres at ``y``."""
+    width = (WIDTH - 2 * MARGIN) / len(steps)
+    for number, step in enumerate(steps, start=1):
         x = MARGIN + (number - 1) * width
         pdf.setFillColor(RED)
         pdf.circle(x + width / 2, y, 5 * mm, stroke=0, fill=1)
@@ -151,13 +162,12 @@ def _poster_page(pdf, poster: Poster):
         lines = wrap(step, 12, width - 6 * mm)
         for index, line in enumerate(lines):
             pdf.drawCentredString(x + width / 2, y - 12 * mm - index * 12 * 1.4, line)
-    _hotline_box(pdf, poster, MARGIN + 26 * mm)
 
 
 def _guide_page(pdf, poster: Poster):
-    _band(pdf, _l("Arrival report guide"), height=26 * mm, size=26)
+    band(pdf, _l("Arrival report guide"), height=26 * mm, size=26)
     y = HEIGHT - 26 * mm - 10 * mm
-    _centred(pdf, poster.place, y, 15)
+    centred(pdf, poster.place, y, 15)
     y -= 8 * mm
     width = WIDTH - 2 * MARGIN
     y = _paragraph(pdf, guide.INTRO, MARGIN, y, 13, width)
@@ -172,7 +182,7 @@ def _guide_page(pdf, poster: Poster):
         y = _paragraph(pdf, step, MARGIN + 8 * mm, y, 13, width - 8 * mm) - 3 * mm
     side = 55 * mm
     y -= 6 * mm
-    _qr(pdf, poster.url, MARGIN, y - side, side)
+    draw_qr(pdf, poster.url, MARGIN, y - side, side)
     text_x = MARGIN + side + 6 * mm
     top = _paragraph(pdf, _l("Scan to report"), text_x, y - 4 * mm, 16, width - side - 6 * mm, RED)
     pdf.setFillColor(GREY)

@@ -32,7 +32,7 @@ from app.core import identity
 from app.core import rate_limits
 from app.core.extensions import db
 from app.core.errors import Conflict, FieldErrors, NotFound, OutsideJurisdiction, ValidationFailed
-from app.core.jurisdiction import code_within, is_within
+from app.core.jurisdiction import is_within, within
 from app.core.clock import format_local, iso_local
 from app.core.transaction import transaction
 from app.core import dialects
@@ -132,7 +132,7 @@ def scoped_row(conn, filing_id, jurisdiction: Optional[str], lock: bool = False)
     except (TypeError, ValueError):
         raise NotFound()
     row = _row(conn, and_(FILING.c.id == filing_id,
-                          code_within(FILING.c.destination_region_code, jurisdiction)), lock)
+                          within(Filing, jurisdiction, FILING.c)), lock)
     if row is None:
         raise NotFound()
     return row
@@ -807,13 +807,13 @@ def queue_condition(bucket: str, now: dt.datetime):
 
 
 def queue_counts(conn, jurisdiction, now) -> dict:
-    scope = code_within(FILING.c.destination_region_code, jurisdiction)
+    scope = within(Filing, jurisdiction, FILING.c)
     return {bucket: conn.execute(select(func.count()).select_from(FILING).where(
         scope, queue_condition(bucket, now))).scalar_one() for bucket in QUEUE_BUCKETS}
 
 
 def queue_page(conn, jurisdiction, bucket, now, page: int = 0, size: int = 50) -> list[dict]:
-    query = (select(FILING).where(code_within(FILING.c.destination_region_code, jurisdiction),
+    query = (select(FILING).where(within(Filing, jurisdiction, FILING.c),
                                   queue_condition(bucket, now))
              .order_by(FILING.c.expected_arrival_at, FILING.c.id).limit(size).offset(page * size))
     return [dict(r) for r in conn.execute(query).mappings()]
@@ -827,7 +827,7 @@ def find_filings(conn, jurisdiction, term: str, limit: int = 50) -> list[dict]:
         return []
     hashed = identity.lookup_hash(identity.normalize_id_number(term))
     query = (select(FILING).where(
-        code_within(FILING.c.destination_region_code, jurisdiction),
+        within(Filing, jurisdiction, FILING.c),
         or_(FILING.c.receipt == term.upper(), FILING.c.id_number_hash == hashed,
             FILING.c.phone_hash == identity.lookup_hash(term)))
         .order_by(FILING.c.expected_arrival_at.desc()).limit(limit))

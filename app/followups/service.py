@@ -22,23 +22,22 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 
 from app.core import clock
 from app.core.errors import Conflict, FieldErrors
 from app.core.extensions import db
-from app.core.jurisdiction import code_within
+from app.core import jurisdiction as jurisdiction_rule
 from app.core.scoped_rows import clean_note, row_where
 from app.core.sqltools import insert_ignoring_conflicts
 from app.core.transaction import transaction
 from app.crossmatch.findings import raise_follow_up_symptom
 from app.reporting.escalations import SubjectKind, register_subject_kind, resolve_subject
-from models import Filing, Resident
+from models import Filing
 from models.base import utcnow
 from models.followup import FollowUp
 from models.reporting import REASON_LABELS, RESOLUTION_LABELS
 
-COMMUNITY_LENGTH = 12
 FEVER_FROM = Decimal("37.3")
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 SYMPTOMS_MAX = 200
@@ -52,13 +51,9 @@ def due_time(day: dt.date) -> dt.datetime:
 # ---- the scope -------------------------------------------------------------------------
 
 def within(jurisdiction: Optional[str]):
-    """SQL condition: the follow-up lies within ``jurisdiction``. Below a community (a
-    grid, building or unit) it must also be of a resident of that part of it."""
-    if jurisdiction and len(jurisdiction) > COMMUNITY_LENGTH:
-        return and_(code_within(FollowUp.region_code, jurisdiction[:COMMUNITY_LENGTH]),
-                    exists().where(Resident.id_number_hash == FollowUp.person_hash,
-                                   code_within(Resident.region_code, jurisdiction)))
-    return code_within(FollowUp.region_code, jurisdiction)
+    """SQL condition: the follow-up lies within ``jurisdiction`` (a grid member's: of a
+    resident of that grid, app.core.jurisdiction.within)."""
+    return jurisdiction_rule.within(FollowUp, jurisdiction)
 
 
 def scoped_follow_up(follow_up_id, jurisdiction: Optional[str], for_update=False) -> FollowUp:

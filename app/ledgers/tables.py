@@ -212,7 +212,7 @@ class UnitTable(_LedgerUnitTable):
         item.building = parent
 
 
-def _keep_or_set(item, values, key, masked_attr) -> None:
+def keep_or_set(item, values, key, masked_attr) -> None:
     """A sensitive cell: plain sets it; masked must be what is stored (keep it)."""
     value = values.get(key)
     if isinstance(value, Masked):
@@ -248,7 +248,7 @@ class HouseholdTable(Table):
     def apply(self, item, values, ctx):
         item.region_code = ctx.place(values)
         _set(item, values, "door_number", "address", "head_name", "note")
-        _keep_or_set(item, values, "phone", "phone_masked")
+        keep_or_set(item, values, "phone", "phone_masked")
 
 
 class ResidentTable(Table):
@@ -302,8 +302,8 @@ class ResidentTable(Table):
         item.id_type = values.get("id_type") or item.id_type or "resident_id"
         item.relation_to_head = values.get("relation_to_head") or item.relation_to_head or "other"
         _set(item, values, "name", "category", "away_location", "expected_return", "note")
-        _keep_or_set(item, values, "id_number", "id_number_masked")
-        _keep_or_set(item, values, "phone", "phone_masked")
+        keep_or_set(item, values, "id_number", "id_number_masked")
+        keep_or_set(item, values, "phone", "phone_masked")
 
     @staticmethod
     def _household(values, ctx):
@@ -353,7 +353,7 @@ class StaffTable(Table):
         _set(item, values, "name", "role", "title", "dedicated_phone", "note")
         item.active = values.get("active") if values.get("active") is not None else True
         item.user = ctx.account(values["username"]) if values.get("username") else None
-        _keep_or_set(item, values, "phone", "phone_masked")
+        keep_or_set(item, values, "phone", "phone_masked")
 
 
 class DeviceTable(Table):

@@ -20,7 +20,7 @@ from app.core.errors import Conflict, DomainError, FieldErrors
 from app.core.extensions import db
 from app.core.identity import is_phone, lookup_hash, mask_id_number, mask_phone, normalize_id_number, \
     parse_resident_id, protect
-from app.core.jurisdiction import code_within, ensure_within, is_within
+from app.core.jurisdiction import code_within, ensure_within, is_within, within
 from app.ledgers.places import LEDGER_UNIT_MODELS, get_ledger_unit, ledger_label, ledger_path, \
     search_ledger_units
 from app.regions.service import ANY_JURISDICTION, check_assignable_region, get_region
@@ -329,7 +329,7 @@ def filings_of_resident(resident: Resident, jurisdiction: Optional[str]) -> list
     """The resident's filings (same ID hash), newest first, within ``jurisdiction`` (the
     reader's: a filing elsewhere is not shown)."""
     query = (select(Filing).where(Filing.id_number_hash == resident.id_number_hash,
-                                  code_within(Filing.destination_region_code, jurisdiction))
+                                  within(Filing, jurisdiction))
              .order_by(Filing.expected_arrival_at.desc()))
     return list(db.session.scalars(query))
 

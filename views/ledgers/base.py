@@ -60,6 +60,9 @@ class _ServiceChecks:
     service = None
     delete_check = None
     excel_table = None  # an app.ledgers.tables table: import, template and exports in its columns
+    # Large files imported as a job (app.ledgers.jobs finds the table in TABLES by name);
+    # False for a table outside TABLES whose files stay small (a community's venues).
+    import_jobs = True
 
     def _table(self):
         if self.excel_table is None:
@@ -208,7 +211,7 @@ class LedgerViewMixin(_ServiceChecks):
         if form.validate_on_submit():
             upload = form.file.data
             data = upload.read()
-            if len(data) > current_app.config["LEDGER_IMPORT_INLINE_BYTES"]:
+            if self.import_jobs and len(data) > current_app.config["LEDGER_IMPORT_INLINE_BYTES"]:
                 job_id = ledger_jobs.enqueue(table.name, data, upload.filename, jurisdiction=current_jurisdiction(),
                                              user_id=g.user.id, locale=str(get_locale() or "zh"))
                 ledger_jobs.start(job_id)

@@ -1,0 +1,412 @@
+"""The health code rules 赋码规则, written once, their parameters in settings (config.py
+``HEALTH_CODE_*``). Each rule is a SELECT of *facts* about people (keyed by the hash of
+the ID number): the colour it asks for (its rank: red 2, yellow 1, green 0), the rule's
+name, when it fired (``at``) and its inputs (JSON: the test, contact, filing... that made
+it fire). A person's colour is their worst fact (then the rule listed first); every
+change is stored with its rule and inputs (app.healthcode.codes' history), so an
+officer can answer "why am I yellow?".
+
+- red: a positive test (until staff release it, below); a close contact within
+  HEALTH_CODE_CONTACT_DAYS of the exposure; another province's red (feed code_state);
+- yellow: arrived from outside the province (a filing) until negative tests on
+  HEALTH_CODE_ARRIVAL_TESTS different days within HEALTH_CODE_ARRIVAL_TEST_DAYS of the
+  arrival (then green at once: "tests_after_arrival"); a secondary contact; origin or
+  transit in a medium/high risk area in force now; fever or cough declared (the latest
+  self-declaration, or a filing); an open space-time companion finding; another
+  province's yellow;
+- green: none of these, for anyone the province knows (a filing, a ledger, a code
+  already); a green from a self-declaration alone lasts HEALTH_CODE_DECLARED_GREEN_DAYS.
+
+Staff may set a colour by hand with a reason (``set_by_hand``, audited): what the rules
+knew until then no longer counts (a positive released, say) until the date they set
+(none: for good); a rule firing after it changes the colour as usual.
+
+Two entry points, both set-based (the facts of everyone concerned in one INSERT ...
+SELECT into a temporary table, then the changed codes written by UPDATE ... FROM and
+INSERT ... SELECT; no row is looked at in Python): ``refresh_people(hashes, now)`` when
+an event arrives, ``recompute_all(now)`` for the province. The clock is a parameter.
+"""
+import datetime as dt
+from typing import Iterable, Optional
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (Column, DateTime, Integer, MetaData, SmallInteger, String, Table, Text, and_, case,
+                        cast, distinct, exists, func, literal, literal_column, null, or_, select, text, true, type_coerce, union_all,
+                        update)
+
+from app.core import audit, clock, dialects
+from app.core.errors import FieldErrors, NotFound
+from app.core.extensions import db
+from app.core.jurisdiction import code_within
+from app.core.transaction import transaction
+from models import Filing, FilingCheck, Resident
+from models.crossmatch import FeedCodeState, FeedContact, FeedTestResult, Finding, RiskArea
+from models.healthcode import COLOUR_RANK, COLOURS, HealthCode, HealthCodeChange, HealthDeclaration
+
+F, R = Filing.__table__, Resident.__table__
+T, C, CS, RA, FINDING = (FeedTestResult.__table__, FeedContact.__table__, FeedCodeState.__table__,
+                         RiskArea.__table__, Finding.__table__)
+HC, HCC, HD = HealthCode.__table__, HealthCodeChange.__table__, HealthDeclaration.__table__
+
+# The rules in the order they win among facts of the same colour: the first explains best.
+RULES = ("positive", "close_contact", "other_province", "arrived_from_outside", "secondary_contact",
+         "risk_area", "symptoms", "companion", "tests_after_arrival", "no_risk", "declared", "manual")
+RULE_LABELS = {
+    "positive": _l("Positive test result"),
+    "close_contact": _l("Close contact"),
+    "other_province": _l("Colour given by another province"),
+    "arrived_from_outside": _l("Arrived from outside the province"),
+    "secondary_contact": _l("Secondary close contact"),
+    "risk_area": _l("From or through a medium or high risk area"),
+    "symptoms": _l("Declared fever or cough"),
+    "companion": _l("Space-time companion of a confirmed case"),
+    "tests_after_arrival": _l("Negative tests on two days after arrival"),
+    "no_risk": _l("No risk found"),
+    "declared": _l("Self-declared, nothing found"),
+    "manual": _l("Set by hand by staff"),
+}
+RULE_PRIORITY = {rule: number for number, rule in enumerate(RULES, start=1)}
+RED, YELLOW, GREEN = (COLOUR_RANK[c] for c in ("red", "yellow", "green"))
+# Where a person's code belongs (the staff screens' jurisdiction): their latest filing's
+# destination, else their ledger household's community, else the region a feed names.
+BY_FILING, BY_LEDGER, BY_FEED = 1, 2, 3
+CHUNK = 5000
+NO_TIME, NO_TEXT = cast(null(), DateTime), cast(null(), String)
+
+
+def setting(name: str) -> int:
+    return int(current_app.config[f"HEALTH_CODE_{name}"])
+
+
+def _text(column):
+    return func.coalesce(cast(column, String), "")
+
+
+def sql_text(value: str):
+    """A constant string written in the SQL (no parameter: a UNION's types stay plain)."""
+    return literal_column("'" + value.replace("'", "''") + "'", String)
+
+
+def inputs(**columns):
+    """The fact's inputs as JSON text built in SQL: {"key": "value", ...}."""
+    json = sql_text("{")
+    for number, (key, column) in enumerate(columns.items()):
+        json = json.concat(sql_text(f'{", " if number else ""}"{key}": "')).concat(_text(column)).concat(sql_text('"'))
+    return json.concat(sql_text("}"))
+
+
+class Facts:
+    """The facts of one run as of ``now``; ``people`` (a selectable of person hashes,
+    or None for everyone) limits each rule to the people concerned."""
+
+    def __init__(self, now: dt.datetime, dialect, people=None):
+        self.now, self.dialect, self.people = now, dialect, people
+        self.province = current_app.config["PROVINCE_CODE"]
+
+    def concerned(self, column):
+        return column.in_(self.people) if self.people is not None else true()
+
+    def days_ago(self, name: str) -> dt.datetime:
+        return self.now - dt.timedelta(days=setting(name))
+
+    @staticmethod
+    def fact(person, rule, at, fact_inputs, region=None, region_by=BY_FEED, expires_at=None, rank=None):
+        colour_rank = rank if rank is not None else literal_column(str(RULE_RANK[rule]))
+        priority = literal_column(str(RULE_PRIORITY[rule])) if isinstance(rule, str) else rule[1]
+        rule_name = sql_text(rule) if isinstance(rule, str) else rule[0]
+        return (person.label("person_hash"), cast(colour_rank, SmallInteger).label("rank"),
+                cast(priority, SmallInteger).label("priority"), cast(rule_name, String).label("rule"),
+                # type_coerce: SQLite's CAST AS DATETIME would make a number of the text.
+                (type_coerce(at, DateTime) if at is not None else NO_TIME).label("at"),
+                cast(fact_inputs, Text).label("inputs"),
+                (type_coerce(expires_at, DateTime) if expires_at is not None else NO_TIME).label("expires_at"),
+                (cast(region, String) if region is not None else NO_TEXT).label("region_code"),
+                cast(literal_column(str(region_by)), SmallInteger).label("region_by"))
+
+    # ---- red ------------------------------------------------------------------------
+
+    def tests(self):
+        """Every test result: the test_result feed's, and those an officer's check recorded."""
+        t, fc, f = T.alias("t"), FilingCheck.__table__.alias("fc"), F.alias("f")
+        fed = select(t.c.id_number_hash.label("person_hash"), t.c.id, sql_text("test").label("source"),
+                     t.c.sampled_at, t.c.sampled_day, t.c.result, t.c.region_code
+                     ).where(t.c.sampled_at <= self.now, self.concerned(t.c.id_number_hash))
+        checked = (select(f.c.id_number_hash, fc.c.id, sql_text("check"), fc.c.test_at,
+                          clock.sql_local_day(fc.c.test_at, self.dialect), fc.c.test_result, fc.c.region_code)
+                   .select_from(fc.join(f, f.c.id == fc.c.filing_id))
+                   .where(fc.c.tested, fc.c.test_at.isnot(None), fc.c.test_result.isnot(None),
+                          fc.c.test_at <= self.now, self.concerned(f.c.id_number_hash)))
+        return union_all(fed, checked).subquery("test")
+
+    def positive(self):
+        t = self.tests()
+        return select(*self.fact(t.c.person_hash, "positive", t.c.sampled_at,
+                                 inputs(**{"from": t.c.source, "id": t.c.id, "sampled_at": t.c.sampled_at}),
+                                 t.c.region_code)).where(t.c.result == "positive")
+
+    def contacts(self):
+        c = C.alias("c")
+        since = self.days_ago("CONTACT_DAYS").date()
+        rule = case((c.c.kind == "close", "close_contact"), else_="secondary_contact")
+        priority = case((c.c.kind == "close", RULE_PRIORITY["close_contact"]),
+                        else_=RULE_PRIORITY["secondary_contact"])
+        rank = case((c.c.kind == "close", RED), else_=YELLOW)
+        return select(*self.fact(c.c.id_number_hash, (rule, priority), self.dialect.shifted(c.c.exposed_on, 0),
+                                 inputs(contact=c.c.id, kind=c.c.kind, exposed_on=c.c.exposed_on,
+                                        case=c.c.case_ref), c.c.region_code, rank=rank)
+                      ).where(c.c.id_number_hash.isnot(None), c.c.exposed_on >= since,
+                              c.c.exposed_on <= self.now.date(), self.concerned(c.c.id_number_hash))
+
+    def other_province(self):
+        s, later = CS.alias("s"), CS.alias("later")
+        newer = exists().where(later.c.id_number_hash == s.c.id_number_hash, later.c.as_of > s.c.as_of,
+                               later.c.as_of <= self.now)
+        rank = case((s.c.colour == "red", RED), else_=YELLOW)
+        return select(*self.fact(s.c.id_number_hash, "other_province", s.c.as_of,
+                                 inputs(code_state=s.c.id, colour=s.c.colour, province=s.c.province,
+                                        as_of=s.c.as_of), s.c.region_code, rank=rank)
+                      ).where(s.c.colour.in_(("red", "yellow")), s.c.as_of >= self.days_ago("OTHER_PROVINCE_DAYS"),
+                              s.c.as_of <= self.now, ~newer, self.concerned(s.c.id_number_hash))
+
+    # ---- yellow, and the green that ends an arrival's yellow ---------------------------
+
+    def trips(self, since):
+        """Filings that count (not cancelled, not anonymised) arriving since ``since``."""
+        f = F.alias("f")
+        arrival = func.coalesce(f.c.arrived_at, f.c.expected_arrival_at)
+        return f, arrival, and_(f.c.status != "cancelled", f.c.anonymised_at.is_(None), arrival >= since,
+                                self.concerned(f.c.id_number_hash))
+
+    def arrivals(self):
+        """Arrived (or arriving) from outside the province: yellow until negative tests on
+        enough different days within the window after the arrival, then green."""
+        f, arrival, counts = self.trips(self.days_ago("ARRIVAL_DAYS"))
+        outside = or_(f.c.origin_country != "CN", f.c.origin_region_code.is_(None),
+                      ~f.c.origin_region_code.startswith(self.province))
+        trip = select(f.c.id, f.c.id_number_hash, f.c.destination_region_code, f.c.filed_at,
+                      arrival.label("arrival")).where(counts, outside).subquery("trip")
+        t = self.tests()
+        tested = (select(trip.c.id, func.count(distinct(t.c.sampled_day)).label("days"),
+                         func.max(t.c.sampled_at).label("last_test"))
+                  .select_from(trip.join(t, and_(
+                      t.c.person_hash == trip.c.id_number_hash, t.c.result == "negative",
+                      t.c.sampled_at >= trip.c.arrival,
+                      t.c.sampled_at <= self.dialect.shifted(trip.c.arrival, setting("ARRIVAL_TEST_DAYS") * 86400))))
+                  .group_by(trip.c.id).subquery("tested"))
+        cleared = func.coalesce(tested.c.days, 0) >= setting("ARRIVAL_TESTS")
+        rule = (case((cleared, "tests_after_arrival"), else_="arrived_from_outside"),
+                case((cleared, RULE_PRIORITY["tests_after_arrival"]), else_=RULE_PRIORITY["arrived_from_outside"]))
+        return select(*self.fact(
+            trip.c.id_number_hash, rule, case((cleared, tested.c.last_test), else_=trip.c.filed_at),
+            inputs(filing=trip.c.id, arrival=trip.c.arrival, test_days=func.coalesce(tested.c.days, 0)),
+            trip.c.destination_region_code, BY_FILING, rank=case((cleared, GREEN), else_=YELLOW))
+        ).select_from(trip.outerjoin(tested, tested.c.id == trip.c.id))
+
+    def risk_area(self):
+        f, arrival, counts = self.trips(self.days_ago("RISK_AREA_DAYS"))
+        ra = RA.alias("ra")
+        county = func.substr(ra.c.region_code, 1, 6)
+        at = case((ra.c.effective_from > f.c.filed_at, ra.c.effective_from), else_=f.c.filed_at)
+        return select(*self.fact(f.c.id_number_hash, "risk_area", at,
+                                 inputs(filing=f.c.id, risk_area=ra.c.id, area=ra.c.region_code, level=ra.c.level),
+                                 f.c.destination_region_code, BY_FILING)
+                      ).select_from(f.join(ra, or_(county == f.c.origin_region_code, f.c.transit.contains(county)))
+                      ).where(counts, ra.c.effective_from <= self.now,
+                              or_(ra.c.effective_until.is_(None), ra.c.effective_until > self.now))
+
+    def symptoms(self):
+        """Fever or cough in the latest self-declaration, or in a recent filing."""
+        d, later = HD.alias("d"), HD.alias("later")
+        since = self.days_ago("SYMPTOM_DAYS")
+        declared = select(*self.fact(d.c.person_hash, "symptoms", d.c.declared_at,
+                                     inputs(declaration=d.c.id, fever=d.c.fever, cough=d.c.cough),
+                                     d.c.residence_region_code)
+                          ).where(or_(d.c.fever, d.c.cough), d.c.declared_at >= since, d.c.declared_at <= self.now,
+                                  ~self.later_declaration(d, later), self.concerned(d.c.person_hash))
+        f, _arrival, counts = self.trips(since)
+        filed = select(*self.fact(f.c.id_number_hash, "symptoms", f.c.filed_at,
+                                  inputs(filing=f.c.id, fever=f.c.fever, cough=f.c.cough),
+                                  f.c.destination_region_code, BY_FILING)
+                       ).where(counts, or_(f.c.fever, f.c.cough), f.c.filed_at <= self.now)
+        return [declared, filed]
+
+    def later_declaration(self, d, later):
+        return exists().where(later.c.person_hash == d.c.person_hash, later.c.declared_at > d.c.declared_at,
+                              later.c.declared_at <= self.now)
+
+    def companion(self):
+        g = FINDING.alias("g")
+        return select(*self.fact(g.c.person_hash, "companion", g.c.raised_at,
+                                 inputs(finding=g.c.id, event_at=g.c.event_at), g.c.region_code)
+                      ).where(g.c.kind == "companion", g.c.status == "open", g.c.raised_at <= self.now,
+                              self.concerned(g.c.person_hash))
+
+    # ---- green ------------------------------------------------------------------------
+
+    def known(self):
+        """Anyone with a filing, in a ledger or with a code already: green when nothing
+        else fires. The filing and the ledger say where the code belongs."""
+        f, r, code = F.alias("f"), R.alias("r"), HC.alias("code")
+        by_filing = select(*self.fact(f.c.id_number_hash, "no_risk", None, sql_text("{}"),
+                                      f.c.destination_region_code, BY_FILING)
+                           ).where(f.c.status != "cancelled", f.c.anonymised_at.is_(None),
+                                   f.c.filed_at <= self.now, self.concerned(f.c.id_number_hash))
+        by_ledger = select(*self.fact(r.c.id_number_hash, "no_risk", None, sql_text("{}"), r.c.community_code,
+                                      BY_LEDGER)).where(self.concerned(r.c.id_number_hash))
+        # Lowest of all: a self-declared green keeps its end (then it must be declared again).
+        coded = select(*self.fact(code.c.person_hash, ("no_risk", RULE_PRIORITY["manual"] + 1), None,
+                                  sql_text("{}"), rank=GREEN)).where(self.concerned(code.c.person_hash))
+        return [by_filing, by_ledger, coded]
+
+    def declared(self):
+        d, later = HD.alias("d"), HD.alias("later")
+        days = dt.timedelta(days=setting("DECLARED_GREEN_DAYS"))
+        return select(*self.fact(d.c.person_hash, "declared", d.c.declared_at, inputs(declaration=d.c.id),
+                                 d.c.residence_region_code, expires_at=self.dialect.shifted(
+                                     d.c.declared_at, int(days.total_seconds())))
+                      ).where(~or_(d.c.fever, d.c.cough), d.c.declared_at <= self.now,
+                              ~self.later_declaration(d, later), self.concerned(d.c.person_hash))
+
+    def all(self):
+        return union_all(self.positive(), self.contacts(), self.other_province(), self.arrivals(),
+                         self.risk_area(), *self.symptoms(), self.companion(), *self.known(), self.declared())
+
+    def targets(self):
+        """Each concerned person's colour as the rules decide it now, with its rule, the
+        time it fired, its inputs, its end and the region the code belongs to; only the
+        rows that differ from the stored code. A fact from before a staff override in
+        force no longer counts; when none counts, the override stays."""
+        fact = self.all().subquery("fact")
+        code = HC.alias("code")
+        override_in_force = and_(code.c.override_at.isnot(None),
+                                 or_(code.c.override_until.is_(None), code.c.override_until > self.now))
+        counts = ~and_(override_in_force, or_(fact.c.at.is_(None), fact.c.at <= code.c.override_at))
+        window = dict(partition_by=fact.c.person_hash)
+        ranked = (select(fact, func.row_number().over(
+            order_by=(fact.c.rank.desc(), fact.c.priority, fact.c.at.desc(), fact.c.inputs), **window).label("n"),
+            func.first_value(fact.c.region_code).over(
+                order_by=(fact.c.region_code.is_(None), fact.c.region_by, fact.c.at.desc()), **window).label("region"))
+                  .select_from(fact.outerjoin(code, code.c.person_hash == fact.c.person_hash))
+                  .where(counts).subquery("ranked"))
+        colour = case(*((ranked.c.rank == rank, name) for name, rank in COLOUR_RANK.items()))
+        current = HC.alias("current")
+        moved = or_(current.c.person_hash.is_(None), current.c.colour != colour, current.c.rule != ranked.c.rule,
+                    current.c.expires_at.is_distinct_from(ranked.c.expires_at), current.c.manual)
+        return (select(ranked.c.person_hash, colour.label("colour"), current.c.colour.label("previous_colour"),
+                       ranked.c.rule, ranked.c.inputs, ranked.c.expires_at, ranked.c.region.label("region_code"),
+                       case((current.c.person_hash.is_(None), 0), else_=1).label("stored"),
+                       case((moved, 1), else_=0).label("moved"))
+                .select_from(ranked.outerjoin(current, current.c.person_hash == ranked.c.person_hash))
+                .where(ranked.c.n == 1, or_(moved, current.c.region_code.is_distinct_from(ranked.c.region))))
+
+
+RULE_RANK = {"positive": RED, "close_contact": RED, "arrived_from_outside": YELLOW, "secondary_contact": YELLOW,
+             "risk_area": YELLOW, "symptoms": YELLOW, "companion": YELLOW, "tests_after_arrival": GREEN,
+             "no_risk": GREEN, "declared": GREEN}
+
+TARGET = Table("health_code_target", MetaData(),
+               Column("person_hash", String(64), primary_key=True), Column("colour", String(6)),
+               Column("previous_colour", String(6)), Column("rule", String(32)), Column("inputs", Text),
+               Column("expires_at", DateTime), Column("region_code", String(19)), Column("stored", Integer),
+               Column("moved", Integer),
+               prefixes=["TEMPORARY"])
+
+
+def _connection(conn):
+    """The connection to write on: the caller's (a filing's own transaction), else the session's."""
+    if conn is None:
+        return db.session.connection()
+    return conn.connection() if hasattr(conn, "get_bind") else conn
+
+
+def _write_changes(conn, now: dt.datetime, people) -> int:
+    """Compute the targets of ``people`` (None: everyone) into a temporary table, then
+    write the changed codes and their history: a few statements whatever the number."""
+    conn = _connection(conn)
+    dialect = dialects.of(conn)
+    dialect.prepare_for_big_joins(conn)
+    TARGET.drop(conn, checkfirst=True)
+    TARGET.create(conn)
+    try:
+        conn.execute(TARGET.insert().from_select([c.name for c in TARGET.c], Facts(now, dialect, people).targets()))
+        t = TARGET
+        changed = len(conn.execute(HCC.insert().from_select(
+            ["person_hash", "colour", "previous_colour", "rule", "inputs", "changed_at"],
+            select(t.c.person_hash, t.c.colour, t.c.previous_colour, t.c.rule, t.c.inputs,
+                   literal(now, DateTime)).where(t.c.moved == 1)).returning(HCC.c.id)).all())
+        same_code = and_(HC.c.person_hash == t.c.person_hash, t.c.stored == 1)
+        conn.execute(update(HC).where(same_code, t.c.moved == 1).values(
+            colour=t.c.colour, rule=t.c.rule, changed_at=now, expires_at=t.c.expires_at, manual=False,
+            region_code=t.c.region_code))
+        conn.execute(update(HC).where(same_code, t.c.moved == 0).values(region_code=t.c.region_code))
+        conn.execute(dialect.insert(HC).from_select(
+            ["person_hash", "colour", "rule", "changed_at", "expires_at", "manual", "region_code"],
+            select(t.c.person_hash, t.c.colour, t.c.rule, literal(now, DateTime), t.c.expires_at, literal(False),
+                   t.c.region_code).where(t.c.stored == 0)).on_conflict_do_nothing())
+    finally:
+        TARGET.drop(conn)
+    return changed
+
+
+@transaction
+def refresh_people(person_hashes: Iterable[str], now: dt.datetime) -> int:
+    """Decide again the colour of these people (an event concerned them); the number of
+    codes that changed."""
+    return refresh_in(None, person_hashes, now)
+
+
+def refresh_in(conn, person_hashes: Iterable[str], now: dt.datetime) -> int:
+    """``refresh_people`` in the caller's transaction on ``conn`` (a filing's listener:
+    the filing service owns the transaction, and may not use the session)."""
+    hashes = sorted({h for h in person_hashes if h})
+    changed = 0
+    for start in range(0, len(hashes), CHUNK):
+        changed += _write_changes(conn, now, hashes[start:start + CHUNK])
+    return changed
+
+
+@transaction
+def refresh_selected(people, now: dt.datetime) -> int:
+    """Decide again the colour of the people a SELECT of person hashes names (a feed batch)."""
+    return _write_changes(None, now, people)
+
+
+@transaction
+def recompute_all(now: dt.datetime) -> int:
+    """Decide again everyone's colour (the daily job); the number of codes that changed.
+    Idempotent: run again at the same ``now``, it changes nothing."""
+    changed = _write_changes(None, now, None)
+    if changed >= 10_000:
+        db.session.execute(text("ANALYZE health_code"))
+    return changed
+
+
+@transaction
+def set_by_hand(person_hash: str, colour: str, reason: str, now: dt.datetime, *, by_id: Optional[int],
+                jurisdiction: Optional[str], until: Optional[dt.datetime] = None) -> HealthCode:
+    """Staff set a person's colour by hand, with a reason, until ``until`` (None: until a
+    rule fires again). Audited. A person outside ``jurisdiction`` is not found."""
+    errors = FieldErrors()
+    if colour not in COLOURS:
+        errors.add("colour", _l("Choose red, yellow or green."))
+    if not (reason or "").strip():
+        errors.add("reason", _l("Give the reason."))
+    if until is not None and until <= now:
+        errors.add("until", _l("Must be in the future."))
+    errors.raise_if_any()
+    code = db.session.scalar(select(HealthCode).where(HealthCode.person_hash == person_hash,
+                                                      code_within(HealthCode.region_code, jurisdiction)))
+    if code is None:
+        raise NotFound()
+    previous = code.colour
+    code.colour, code.rule, code.changed_at, code.manual = colour, "manual", now, True
+    code.expires_at, code.override_at, code.override_until = until, now, until
+    db.session.add(HealthCodeChange(person_hash=person_hash, colour=colour, previous_colour=previous,
+                                    rule="manual", reason=reason.strip()[:500], changed_at=now,
+                                    changed_by_id=by_id,
+                                    inputs='{"until": "%s"}' % (until or "")))
+    db.session.flush()
+    audit.record(db.session, "set_colour", "HealthCode", None, code.region_code,
+                 {"colour": [previous, colour], "until": str(until or ""), "reason": reason.strip()[:500]})
+    return code
