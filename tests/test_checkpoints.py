@@ -58,7 +58,8 @@ def test_a_checkpoint_finds_a_filing_of_another_city_and_logs_the_pass(app):
         for scanned in (created.receipt, f"https://example.invalid/report/receipt/{created.receipt}#t=abc",
                         created.receipt.lower()):
             pass_id, shown = log(site, scanned)
-            assert shown.name_masked == "张**" and shown.filing_status == "submitted" and shown.colour is None
+            # From outside the province (the filing's origin): yellow, by the health-code rules.
+            assert shown.name_masked == "张**" and shown.filing_status == "submitted" and shown.colour == "yellow"
             assert "南京巷社区" in shown.destination and KAIFENG_COMMUNITY in shown.destination
         logged = passes()
         assert len(logged) == 3 and logged[0].id != pass_id
