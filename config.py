@@ -229,6 +229,10 @@ HEALTH_CODE_RISK_AREA_DAYS = int(_env("HEALTH_CODE_RISK_AREA_DAYS", "14"))
 HEALTH_CODE_SYMPTOM_DAYS = int(_env("HEALTH_CODE_SYMPTOM_DAYS", "14"))
 # Another province's red or yellow (feed code_state) counts while this recent.
 HEALTH_CODE_OTHER_PROVINCE_DAYS = int(_env("HEALTH_CODE_OTHER_PROVINCE_DAYS", "7"))
+# Every night at this local time the province's colours are decided again (windows end
+# with the day: a contact's 14 days, a declared green's).
+HEALTH_CODE_RECOMPUTE_TIME = _env("HEALTH_CODE_RECOMPUTE_TIME", "00:10")
+
 
 # Venue codes (app.venues): scans one person may make per minute (counted in each
 # gunicorn worker's memory, so the hottest path makes no round trip to a shared store:

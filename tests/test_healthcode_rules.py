@@ -198,3 +198,14 @@ def test_a_test_batch_and_its_undo_change_the_colour(app):
         assert current_code(person(sick), ARRIVED).colour == "red"
         undo_batch(outcome.batch.id, jurisdiction=None, user_id=None, now=ARRIVED + HOUR)
         assert current_code(person(sick), ARRIVED + HOUR).colour == "green"
+
+
+def test_the_nightly_job_and_its_command(app):
+    from scheduler.jobs import health_codes_job
+    with app.app_context():
+        filing(resident_id(sequence=43), status="arrived", arrived_at=ARRIVED)
+        db.session.query(HealthCode).delete()
+        db.session.commit()
+        assert health_codes_job(ARRIVED + HOUR) == 1
+    result = app.test_cli_runner().invoke(args=["jobs", "health-codes", "--now", "2026-03-05T11:00:00+08:00"])
+    assert result.exit_code == 0 and "0 changed" in result.output
