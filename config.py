@@ -209,6 +209,9 @@ LANGUAGES = {
 # Health codes (app.healthcode): a code page's QR token is refused after this many
 # seconds (it changes every minute, so a screenshot cannot be reused).
 HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))
+# Per client IP on the code page's QR refresh (GET /healthcode/token, once a minute per
+# open code page; a family behind one address shows several).
+HEALTH_CODE_TOKEN_RATE_LIMIT = _env("HEALTH_CODE_TOKEN_RATE_LIMIT", "30/minute;5000/day")
 # A green from a self-declaration lasts this many days; then it must be declared again.
 HEALTH_CODE_DECLARED_GREEN_DAYS = int(_env("HEALTH_CODE_DECLARED_GREEN_DAYS", "14"))
 # The rules (app.healthcode.rules): a close contact is red, a secondary one yellow, for
@@ -226,3 +229,16 @@ HEALTH_CODE_RISK_AREA_DAYS = int(_env("HEALTH_CODE_RISK_AREA_DAYS", "14"))
 HEALTH_CODE_SYMPTOM_DAYS = int(_env("HEALTH_CODE_SYMPTOM_DAYS", "14"))
 # Another province's red or yellow (feed code_state) counts while this recent.
 HEALTH_CODE_OTHER_PROVINCE_DAYS = int(_env("HEALTH_CODE_OTHER_PROVINCE_DAYS", "7"))
+# Every night at this local time the province's colours are decided again (windows end
+# with the day: a contact's 14 days, a declared green's).
+HEALTH_CODE_RECOMPUTE_TIME = _env("HEALTH_CODE_RECOMPUTE_TIME", "00:10")
+
+
+# Venue codes (app.venues): scans one person may make per minute (counted in each
+# gunicorn worker's memory, so the hottest path makes no round trip to a shared store:
+# the effective limit is this times the workers); RATELIMIT_ENABLED=0 turns it off too.
+VENUE_SCANS_PER_PERSON_MINUTE = int(_env("VENUE_SCANS_PER_PERSON_MINUTE", "12"))
+# Space-time companions 时空伴随: whoever scanned the venue of a confirmed case within
+# this many minutes of the case's scan, in the case's last VENUE_COMPANION_DAYS days.
+VENUE_COMPANION_WINDOW_MINUTES = int(_env("VENUE_COMPANION_WINDOW_MINUTES", "120"))
+VENUE_COMPANION_DAYS = int(_env("VENUE_COMPANION_DAYS", "14"))

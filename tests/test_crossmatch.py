@@ -147,6 +147,26 @@ def test_origin_in_a_risk_area_at_departure(app):
         assert kinds_of(transit) == ["from_risk_area"]
 
 
+def test_transit_through_a_township_risk_area(app):
+    through, community, neighbour, county_only, from_county, county_area = (
+        resident_id(sequence=n) for n in range(40, 46))
+    departure = dt.datetime(2026, 3, 5, 0, 0)
+    with app.app_context():
+        import_feed("risk_area", jurisdiction=None, now=NOW, rows=[
+            {"region_code": "410105002", "level": "medium", "effective_from": "2026-03-01"},
+            {"region_code": "410102", "level": "high", "effective_from": "2026-03-01"}])
+        common = dict(departure_at=departure, origin_region_code="440305", risk_area_14d=False)
+        filing(through, **{**common, "transit": "经410105002转车"})              # the township itself
+        filing(community, **{**common, "transit": "410105002003"})              # a community of it
+        filing(neighbour, **{**common, "transit": "经410105001转车"})           # another township of its county
+        filing(county_only, **{**common, "transit": "经410105"})               # the county alone: not known
+        filing(from_county, **{**common, "origin_region_code": "410105"})      # origin known to the county only
+        filing(county_area, **{**common, "transit": "经410102001转车"})         # a township of a county area
+        assert match(NOW)["from_risk_area"] == 4
+        assert [kinds_of(p) for p in (through, community, neighbour, county_only, from_county, county_area)] == [
+            ["from_risk_area"], ["from_risk_area"], [], [], ["from_risk_area"], ["from_risk_area"]]
+
+
 def test_contacts_and_positives_of_filed_or_ledger_people(app):
     filed, by_phone, resident, stranger = (resident_id(sequence=n) for n in (15, 16, 17, 18))
     with app.app_context():

@@ -15,9 +15,12 @@ Kinds (the windows are the issue's):
 - ``positive``: a positive test of anyone with a filing or in a ledger;
 - ``contact_arrived``: a close or secondary contact who has a filing (arriving no more
   than 14 days before the exposure, or later) or lives in a ledger household;
-- ``from_risk_area``: a filing whose origin county (or a county code written in its
-  transit) lies in a risk area in force at departure (departure time, else the expected
-  arrival), whatever the traveller ticked, and with no control measure recorded;
+- ``from_risk_area``: a filing from or through a risk area in force at departure
+  (departure time, else the expected arrival), whatever the traveller ticked, and with
+  no control measure recorded. Its origin is known to the county only: an origin in the
+  area's county counts (the area a county, or a township of it). Its transit names codes:
+  one within the area counts, i.e. for a township area the township's code (or one of
+  its communities'), not another township of its county nor the county alone;
 - ``arrived_without_filing``: an arrival seen with no filing expected or arrived within
   ±1 day of it (inclusive);
 - ``no_test_after_arrival``: arrived (checked) 24 h ago or more and no test sampled in
@@ -137,7 +140,7 @@ class Rules:
             departure, county = func.coalesce(c.departure_at, c.expected_arrival_at), func.substr(ra.c.region_code, 1, 6)
             return and_(ra.c.effective_from <= departure,
                         or_(ra.c.effective_until.is_(None), ra.c.effective_until > departure),
-                        or_(county == c.origin_region_code, c.transit.contains(county)))
+                        or_(county == c.origin_region_code, c.transit.contains(ra.c.region_code)))
 
         f = F.alias("f")
         return self._of_filing(

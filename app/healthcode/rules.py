@@ -35,12 +35,12 @@ from sqlalchemy import (Column, DateTime, Integer, MetaData, SmallInteger, Strin
                         cast, distinct, exists, func, literal, literal_column, null, or_, select, text, true, type_coerce, union_all,
                         update)
 
-from app.core import audit, dialects
+from app.core import audit, clock, dialects
 from app.core.errors import FieldErrors, NotFound
 from app.core.extensions import db
 from app.core.jurisdiction import code_within
 from app.core.transaction import transaction
-from models import Filing, Resident
+from models import Filing, FilingCheck, Resident
 from models.crossmatch import FeedCodeState, FeedContact, FeedTestResult, Finding, RiskArea
 from models.healthcode import COLOUR_RANK, COLOURS, HealthCode, HealthCodeChange, HealthDeclaration
 
@@ -72,6 +72,7 @@ RED, YELLOW, GREEN = (COLOUR_RANK[c] for c in ("red", "yellow", "green"))
 # destination, else their ledger household's community, else the region a feed names.
 BY_FILING, BY_LEDGER, BY_FEED = 1, 2, 3
 CHUNK = 5000
+BIG_SORT_MB = 1024  # the province's facts sorted in memory (a few hundred MB at 5 M people)
 NO_TIME, NO_TEXT = cast(null(), DateTime), cast(null(), String)
 
 
@@ -126,11 +127,24 @@ class Facts:
 
     # ---- red ------------------------------------------------------------------------
 
+    def tests(self):
+        """Every test result: the test_result feed's, and those an officer's check recorded."""
+        t, fc, f = T.alias("t"), FilingCheck.__table__.alias("fc"), F.alias("f")
+        fed = select(t.c.id_number_hash.label("person_hash"), t.c.id, sql_text("test").label("source"),
+                     t.c.sampled_at, t.c.sampled_day, t.c.result, t.c.region_code
+                     ).where(t.c.sampled_at <= self.now, self.concerned(t.c.id_number_hash))
+        checked = (select(f.c.id_number_hash, fc.c.id, sql_text("check"), fc.c.test_at,
+                          clock.sql_local_day(fc.c.test_at, self.dialect), fc.c.test_result, fc.c.region_code)
+                   .select_from(fc.join(f, f.c.id == fc.c.filing_id))
+                   .where(fc.c.tested, fc.c.test_at.isnot(None), fc.c.test_result.isnot(None),
+                          fc.c.test_at <= self.now, self.concerned(f.c.id_number_hash)))
+        return union_all(fed, checked).subquery("test")
+
     def positive(self):
-        t = T.alias("t")
-        return select(*self.fact(t.c.id_number_hash, "positive", t.c.sampled_at,
-                                 inputs(test=t.c.id, sampled_at=t.c.sampled_at, lab=t.c.lab), t.c.region_code)
-                      ).where(t.c.result == "positive", t.c.sampled_at <= self.now, self.concerned(t.c.id_number_hash))
+        t = self.tests()
+        return select(*self.fact(t.c.person_hash, "positive", t.c.sampled_at,
+                                 inputs(**{"from": t.c.source, "id": t.c.id, "sampled_at": t.c.sampled_at}),
+                                 t.c.region_code)).where(t.c.result == "positive")
 
     def contacts(self):
         c = C.alias("c")
@@ -173,12 +187,12 @@ class Facts:
                       ~f.c.origin_region_code.startswith(self.province))
         trip = select(f.c.id, f.c.id_number_hash, f.c.destination_region_code, f.c.filed_at,
                       arrival.label("arrival")).where(counts, outside).subquery("trip")
-        t = T.alias("t")
+        t = self.tests()
         tested = (select(trip.c.id, func.count(distinct(t.c.sampled_day)).label("days"),
                          func.max(t.c.sampled_at).label("last_test"))
                   .select_from(trip.join(t, and_(
-                      t.c.id_number_hash == trip.c.id_number_hash, t.c.result == "negative",
-                      t.c.sampled_at >= trip.c.arrival, t.c.sampled_at <= self.now,
+                      t.c.person_hash == trip.c.id_number_hash, t.c.result == "negative",
+                      t.c.sampled_at >= trip.c.arrival,
                       t.c.sampled_at <= self.dialect.shifted(trip.c.arrival, setting("ARRIVAL_TEST_DAYS") * 86400))))
                   .group_by(trip.c.id).subquery("tested"))
         cleared = func.coalesce(tested.c.days, 0) >= setting("ARRIVAL_TESTS")
@@ -263,29 +277,36 @@ class Facts:
         """Each concerned person's colour as the rules decide it now, with its rule, the
         time it fired, its inputs, its end and the region the code belongs to; only the
         rows that differ from the stored code. A fact from before a staff override in
-        force no longer counts; when none counts, the override stays."""
+        force no longer counts; when none counts, the override stays. One sort: the
+        facts by person, worst first (the stored code joined once, by hash)."""
         fact = self.all().subquery("fact")
         code = HC.alias("code")
         override_in_force = and_(code.c.override_at.isnot(None),
                                  or_(code.c.override_until.is_(None), code.c.override_until > self.now))
         counts = ~and_(override_in_force, or_(fact.c.at.is_(None), fact.c.at <= code.c.override_at))
-        window = dict(partition_by=fact.c.person_hash)
-        ranked = (select(fact, func.row_number().over(
-            order_by=(fact.c.rank.desc(), fact.c.priority, fact.c.at.desc(), fact.c.inputs), **window).label("n"),
-            func.first_value(fact.c.region_code).over(
-                order_by=(fact.c.region_code.is_(None), fact.c.region_by, fact.c.at.desc()), **window).label("region"))
+        person = dict(partition_by=fact.c.person_hash)
+        # Where the code belongs: a filing's destination, else the ledger's community,
+        # else a feed's region (the smallest code among equals).
+        region_key = cast(fact.c.region_by, String).concat(fact.c.region_code)
+        ranked = (select(
+            fact, code.c.colour.label("stored_colour"), code.c.rule.label("stored_rule"),
+            code.c.expires_at.label("stored_expires_at"), code.c.manual.label("stored_manual"),
+            code.c.region_code.label("stored_region"), code.c.person_hash.label("stored_person"),
+            func.row_number().over(order_by=(fact.c.rank.desc(), fact.c.priority, fact.c.at.desc(), fact.c.inputs),
+                                   **person).label("n"),
+            func.min(region_key).over(**person).label("region_key"))
                   .select_from(fact.outerjoin(code, code.c.person_hash == fact.c.person_hash))
                   .where(counts).subquery("ranked"))
-        colour = case(*((ranked.c.rank == rank, name) for name, rank in COLOUR_RANK.items()))
-        current = HC.alias("current")
-        moved = or_(current.c.person_hash.is_(None), current.c.colour != colour, current.c.rule != ranked.c.rule,
-                    current.c.expires_at.is_distinct_from(ranked.c.expires_at), current.c.manual)
-        return (select(ranked.c.person_hash, colour.label("colour"), current.c.colour.label("previous_colour"),
-                       ranked.c.rule, ranked.c.inputs, ranked.c.expires_at, ranked.c.region.label("region_code"),
-                       case((current.c.person_hash.is_(None), 0), else_=1).label("stored"),
+        r = ranked.c
+        colour = case(*((r.rank == rank, name) for name, rank in COLOUR_RANK.items()))
+        region = func.substr(r.region_key, 2)
+        moved = or_(r.stored_person.is_(None), r.stored_colour != colour, r.stored_rule != r.rule,
+                    r.stored_expires_at.is_distinct_from(r.expires_at), r.stored_manual)
+        return (select(r.person_hash, colour.label("colour"), r.stored_colour.label("previous_colour"), r.rule,
+                       r.inputs, r.expires_at, region.label("region_code"),
+                       case((r.stored_person.is_(None), 0), else_=1).label("stored"),
                        case((moved, 1), else_=0).label("moved"))
-                .select_from(ranked.outerjoin(current, current.c.person_hash == ranked.c.person_hash))
-                .where(ranked.c.n == 1, or_(moved, current.c.region_code.is_distinct_from(ranked.c.region))))
+                .where(r.n == 1, or_(moved, r.stored_region.is_distinct_from(region))))
 
 
 RULE_RANK = {"positive": RED, "close_contact": RED, "arrived_from_outside": YELLOW, "secondary_contact": YELLOW,
@@ -300,16 +321,27 @@ TARGET = Table("health_code_target", MetaData(),
                prefixes=["TEMPORARY"])
 
 
-def _write_changes(now: dt.datetime, people) -> int:
+def _connection(conn):
+    """The connection to write on: the caller's (a filing's own transaction), else the session's."""
+    if conn is None:
+        return db.session.connection()
+    return conn.connection() if hasattr(conn, "get_bind") else conn
+
+
+def _write_changes(conn, now: dt.datetime, people) -> int:
     """Compute the targets of ``people`` (None: everyone) into a temporary table, then
-    write the changed codes and their history: four statements whatever the number."""
-    dialect = dialects.of(db.session)
-    dialect.prepare_for_big_joins(db.session)
-    conn = db.session.connection()
+    write the changed codes and their history: a few statements whatever the number."""
+    conn = _connection(conn)
+    dialect = dialects.of(conn)
+    dialect.prepare_for_big_joins(conn)
+    if people is None:
+        dialect.allow_big_sorts(conn, BIG_SORT_MB)
     TARGET.drop(conn, checkfirst=True)
     TARGET.create(conn)
     try:
         conn.execute(TARGET.insert().from_select([c.name for c in TARGET.c], Facts(now, dialect, people).targets()))
+        if people is None:  # the writes below join it: plan them by its size
+            conn.execute(text(f"ANALYZE {TARGET.name}"))
         t = TARGET
         changed = len(conn.execute(HCC.insert().from_select(
             ["person_hash", "colour", "previous_colour", "rule", "inputs", "changed_at"],
@@ -333,24 +365,30 @@ def _write_changes(now: dt.datetime, people) -> int:
 def refresh_people(person_hashes: Iterable[str], now: dt.datetime) -> int:
     """Decide again the colour of these people (an event concerned them); the number of
     codes that changed."""
+    return refresh_in(None, person_hashes, now)
+
+
+def refresh_in(conn, person_hashes: Iterable[str], now: dt.datetime) -> int:
+    """``refresh_people`` in the caller's transaction on ``conn`` (a filing's listener:
+    the filing service owns the transaction, and may not use the session)."""
     hashes = sorted({h for h in person_hashes if h})
     changed = 0
     for start in range(0, len(hashes), CHUNK):
-        changed += _write_changes(now, hashes[start:start + CHUNK])
+        changed += _write_changes(conn, now, hashes[start:start + CHUNK])
     return changed
 
 
 @transaction
 def refresh_selected(people, now: dt.datetime) -> int:
     """Decide again the colour of the people a SELECT of person hashes names (a feed batch)."""
-    return _write_changes(now, people)
+    return _write_changes(None, now, people)
 
 
 @transaction
 def recompute_all(now: dt.datetime) -> int:
     """Decide again everyone's colour (the daily job); the number of codes that changed.
     Idempotent: run again at the same ``now``, it changes nothing."""
-    changed = _write_changes(now, None)
+    changed = _write_changes(None, now, None)
     if changed >= 10_000:
         db.session.execute(text("ANALYZE health_code"))
     return changed
