@@ -217,10 +217,9 @@ def test_passes_per_checkpoint_and_day_are_in_the_rollup(app, api):
 def test_the_dashboard_charts_the_passes(app, web):
     with app.test_request_context():
         log(checkpoint("郑州东站"), resident_id(sequence=521), now=NOW)
-    page = web("city").get("/stats/?region=4101&from=2026-03-01&to=2026-03-31")
+    page = web("city").get("/stats/chart/checkpoints?region=4101&from=2026-03-01&to=2026-03-31")
     assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert "郑州东站" in html
+    assert "郑州东站" in page.get_data(as_text=True)
     export = web("city").get("/stats/export/checkpoints?region=4101&from=2026-03-01&to=2026-03-31")
     assert export.status_code == 200
 
