@@ -219,7 +219,8 @@ def test_the_dashboard_charts_the_passes(app, web):
         log(checkpoint("郑州东站"), resident_id(sequence=521), now=NOW)
     page = web("city").get("/stats/chart/checkpoints?region=4101&from=2026-03-01&to=2026-03-31")
     assert page.status_code == 200
-    assert "郑州东站" in page.get_data(as_text=True)
+    assert page.json["name"] == "checkpoints" and "郑州东站" in page.json["html"]
+    assert page.json["figure"]["data"][0]["x"] == ["郑州东站"]
     export = web("city").get("/stats/export/checkpoints?region=4101&from=2026-03-01&to=2026-03-31")
     assert export.status_code == 200
 
