@@ -259,17 +259,45 @@ def json_rows(rows) -> tuple[list[tuple[int, dict]], list[Rejected]]:
             for index, row in enumerate(rows, start=1)], []
 
 
+class Remembered:
+    """``function`` (pure: its answer depends on its argument only) remembering its
+    answers, errors included, for the values seen again: a feed repeats most of its
+    values (a person's two tests, the same sampling minute, the same lab), so a big file
+    is read at the cost of its distinct values. Forgets all past MAX_REMEMBERED values."""
+
+    MAX_REMEMBERED = 300_000
+
+    def __init__(self, function, error=CellError):
+        self.function, self.error, self.answers = function, error, {}
+
+    def __call__(self, value):
+        try:
+            answer, failed = self.answers[value]
+        except KeyError:
+            try:
+                answer, failed = self.function(value), False
+            except self.error as error:
+                answer, failed = error.args[0], True
+            if len(self.answers) >= self.MAX_REMEMBERED:
+                self.answers.clear()
+            self.answers[value] = answer, failed
+        if failed:
+            raise self.error(answer)
+        return answer
+
+
 def check_rows(source: str, rows: list[tuple[int, dict]], jurisdiction: Optional[str]) -> tuple[list, list]:
     """Parse and check every row: (line, values) of the good ones, Rejected of the bad."""
     columns, good, problems = COLUMNS[source], [], []
     known = {c.key for c in columns}
+    parsers = [(column, Remembered(column.parse)) for column in columns]
     for line, cells in rows:
         values, row_problems = {}, []
         for key in cells.keys() - known:
             row_problems.append(Rejected(line, key, str(_l("Unknown field."))))
-        for column in columns:
+        for column, parse in parsers:
             try:
-                values[column.key] = column.parse(cells.get(column.key))
+                values[column.key] = parse(cells.get(column.key))
             except CellError as error:
                 row_problems.append(Rejected(line, column.key, str(error.args[0])))
                 continue
@@ -312,20 +340,37 @@ def _check_regions(source, rows, jurisdiction) -> list[Rejected]:
 
 # ---- storing ---------------------------------------------------------------------------
 
-def _stored(source: str, batch: FeedBatch, line: int, values: dict) -> dict:
-    row = {"batch_id": batch.id, "line": line}
-    if source == "risk_area":
-        return {**row, **values, "created_at": batch.imported_at, "created_by_id": batch.imported_by_id}
-    for key, masker in (("id_number", identity.mask_id_number), ("phone", identity.mask_phone)):
-        if key in values:
-            plain = values.pop(key)
-            row.update({f"{key}_enc": identity.encrypt(plain), f"{key}_hash": identity.lookup_hash(plain),
-                        f"{key}_masked": masker(plain)})
-    row.update(values)
-    row["region_code"] = row.get("region_code") or batch.region_code
-    if source == "test_result":
-        row["sampled_day"] = clock.local_date(row["sampled_at"])
-    return row
+def protected(masker):
+    """``plain -> (encrypted, keyed hash, masked)``, remembered per distinct value: the
+    same number's ciphertext is reused within a file (its hash shows the equality anyway)."""
+    return Remembered(lambda plain: (identity.encrypt(plain), identity.lookup_hash(plain), masker(plain)))
+
+
+class StoredRows:
+    """Checked values as the feed's table stores them, for one batch."""
+
+    def __init__(self, source: str, batch: FeedBatch):
+        self.source, self.batch = source, batch
+        self.sensitive = [(key, protected(masker)) for key, masker in
+                          (("id_number", identity.mask_id_number), ("phone", identity.mask_phone))]
+        self.local_date = Remembered(clock.local_date)
+
+    def __call__(self, line: int, values: dict) -> dict:
+        batch, row = self.batch, {"batch_id": self.batch.id, "line": line}
+        if self.source == "risk_area":
+            return {**row, **values, "created_at": batch.imported_at, "created_by_id": batch.imported_by_id}
+        for key, protect in self.sensitive:
+            if key in values:
+                plain = values.pop(key)
+                if plain:
+                    row[f"{key}_enc"], row[f"{key}_hash"], row[f"{key}_masked"] = protect(plain)
+                else:
+                    row[f"{key}_enc"] = row[f"{key}_hash"] = row[f"{key}_masked"] = None
+        row.update(values)
+        row["region_code"] = row.get("region_code") or batch.region_code
+        if self.source == "test_result":
+            row["sampled_day"] = self.local_date(row["sampled_at"])
+        return row
 
 
 def check_importer(jurisdiction: Optional[str]) -> None:
@@ -391,8 +436,9 @@ def _store_rows(source, batch, good, progress) -> None:
     conn = db.session.connection()
     bulk_insert, total = dialects.of(conn).bulk_insert, len(good)
     progress and progress(0, total)
+    stored = StoredRows(source, batch)
     for start in range(0, total, CHUNK):
-        chunk = [_stored(source, batch, line, values) for line, values in good[start:start + CHUNK]]
+        chunk = [stored(line, values) for line, values in good[start:start + CHUNK]]
         columns = list(chunk[0])
         bulk_insert(conn, table, columns, [[row[c] for c in columns] for row in chunk])
         progress and progress(min(start + CHUNK, total), total)

@@ -27,6 +27,8 @@ Kinds (the windows are the issue's):
   [arrival, arrival + 24 h];
 - ``missing_second_test``: arrived 3 days ago or more and tests on fewer than two
   different local days in [arrival, arrival + 3 days].
+  Both judge only arrivals the test feed covers: from its earliest sample on (before it,
+  or with no test feed at all, "no test" would mean "no data", not "not tested").
 Only what happened in the last LOOKBACK days is matched: older episodes were matched
 when they were new, and a run stays bounded at millions of rows. The rules on filings
 pass over the filings found already before their costlier conditions (an optimisation
@@ -195,10 +197,22 @@ class Rules:
         return [self.owned(statement, c.destination_region_code)]
 
     def _of_arrival(self, kind, at_least, costly):
+        """Arrivals whose window (``at_least``) has closed, judged by ``costly`` on the
+        tests; only those the test feed covers: an arrival before its earliest sample
+        cannot be said to have gone untested (no feed yet: no arrival is judged)."""
+        covered_from = self.tests_cover_from()
+        if covered_from is None:
+            return []
         f = F.alias("f")
         arrived = and_(f.c.status.in_(("arrived", "closed")), f.c.anonymised_at.is_(None),
-                       f.c.arrived_at >= self.since, f.c.arrived_at <= self.now - at_least)
+                       f.c.arrived_at >= max(self.since, covered_from), f.c.arrived_at <= self.now - at_least)
         return self._of_filing(kind, arrived, costly, f, event_at=lambda c: c.arrived_at)
+
+    def tests_cover_from(self) -> Optional[dt.datetime]:
+        """The earliest sample the test feed holds (read once per run)."""
+        if not hasattr(self, "_covered_from"):
+            self._covered_from = db.session.scalar(select(func.min(T.c.sampled_at)))
+        return self._covered_from
 
     def _tests_after_arrival(self, t, c, within):
         return and_(t.c.id_number_hash == c.id_number_hash, t.c.sampled_at >= c.arrived_at,
