@@ -55,6 +55,7 @@ def init_database(app: Flask) -> None:
     from app.core import dialects
     from app.reporting import escalations  # noqa: F401  (they follow every filing change)
     from app.stats import summary as stats_summary
+    from app.healthcode import events as healthcode_events  # noqa: F401  (colours follow every filing change)
 
     db.init_app(app)
     dialects.of(db.engine).configure_engine(db.engine)

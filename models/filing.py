@@ -232,14 +232,15 @@ class FilingRevision(Model):
 
 
 class FilerCode(Model):
-    """A one-time code sent by SMS to a filer's phone (app.filings.access): who asked
-    (the keyed hashes of the ID number and phone, never the values), the code's keyed
-    hash, until when it counts, and the wrong tries."""
+    """A one-time code sent by SMS to a phone (app.core.sms_codes: 我的报备, 我的健康码):
+    what for (``purpose``), who asked (the keyed hashes of the ID number and phone, never
+    the values), the code's keyed hash, until when it counts, and the wrong tries."""
 
     __tablename__ = "filer_code"
     __table_args__ = (Index("ix_filer_code_phone", "phone_hash", "id_number_hash"),)
 
     id = Column(BigId, primary_key=True, autoincrement=True)
+    purpose = Column(String(16), nullable=False, default="filer-code", server_default="filer-code")
     id_number_hash = Column(String(64), nullable=False)
     phone_hash = Column(String(64), nullable=False)
     code_hash = Column(String(64), nullable=False)

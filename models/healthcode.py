@@ -3,7 +3,7 @@ same as a filing's ``id_number_hash``), and every change with its time, the rule
 fired and that rule's inputs, so an officer can answer "why am I yellow?"
 (app.healthcode)."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, false
 
 from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
 
@@ -62,11 +62,12 @@ class HealthCodeChange(Model):
 
 
 class HealthDeclaration(Model):
-    """A self-declaration 健康申报 on the public page, for oneself or a family member
-    (``declarant_phone_hash``: the phone that declared, for 切换申领人 between the people
-    one has declared). Its symptoms count in the rules (fever or cough: yellow); a green
-    from it lasts HEALTH_CODE_DECLARED_GREEN_DAYS. Sensitive values as in a filing:
-    encrypted, keyed hash, masked."""
+    """A self-declaration 健康申报 on the public page (app.healthcode.declarations), for
+    oneself or a family member (``proxy_name``, ``proxy_relation``: who declared for them;
+    ``declarant_phone_hash``: the phone that declared, which finds the code again in
+    我的健康码). Its symptoms count in the rules (fever or cough: yellow); a green from it
+    lasts HEALTH_CODE_DECLARED_GREEN_DAYS. The travel and contact answers are kept for
+    the officers. Sensitive values as in a filing: encrypted, keyed hash, masked."""
 
     __tablename__ = "health_declaration"
     __table_args__ = (
@@ -86,6 +87,13 @@ class HealthDeclaration(Model):
     residence_region_code = Column(String(12))
     fever = Column(Boolean, nullable=False, default=False)
     cough = Column(Boolean, nullable=False, default=False)
+    id_type = Column(String(20), nullable=False, default="resident_id", server_default="resident_id")
+    residence_address = Column(String(200))
+    close_contact_14d = Column(Boolean, nullable=False, default=False, server_default=false())
+    abroad_14d = Column(Boolean, nullable=False, default=False, server_default=false())
+    risk_area_14d = Column(Boolean, nullable=False, default=False, server_default=false())
+    proxy_name = Column(String(50))
+    proxy_relation = Column(String(20))
     declared_at = Column(DateTime, nullable=False, default=utcnow)
 
 

@@ -13,7 +13,7 @@ from app.core.extensions import db
 from app.crossmatch.feeds import import_feed
 from app.healthcode.codes import current_code, history
 from app.healthcode.rules import recompute_all, refresh_people, set_by_hand
-from models import AuditLog
+from models import AuditLog, Filing
 from models.healthcode import HealthCode, HealthCodeChange, HealthDeclaration
 from tests.filing_data import resident_id
 from tests.report_fixtures import add_filing
@@ -167,3 +167,34 @@ def test_recompute_is_idempotent(app):
         assert codes[person(people[0])] == "red" and codes[person(people[1])] == "yellow"
         assert db.session.scalar(select(HealthCode.region_code).where(
             HealthCode.person_hash == person(people[1]))) == A
+
+
+# ---- events: the colour changes at once ------------------------------------------------------
+
+def test_a_new_filing_turns_its_traveller_yellow_at_once(app):
+    from tests.filing_data import OWN_COMMUNITY, report, store
+    now = dt.datetime(2026, 3, 1, 2, 0)
+    created = store(app, now=now, id_number=resident_id(sequence=40))
+    local = store(app, now=now, id_number=resident_id(sequence=41), origin_region_code="410102")
+    with app.app_context():
+        traveller = db.session.scalar(select(HealthCode).join(
+            Filing, Filing.id_number_hash == HealthCode.person_hash).where(Filing.id == created.id))
+        assert (traveller.colour, traveller.rule, traveller.region_code) == (
+            "yellow", "arrived_from_outside", OWN_COMMUNITY)
+        stayed = db.session.scalar(select(HealthCode).join(
+            Filing, Filing.id_number_hash == HealthCode.person_hash).where(Filing.id == local.id))
+        assert (stayed.colour, stayed.rule) == ("green", "no_risk")
+        assert history(traveller.person_hash)[0].rule == "arrived_from_outside"
+    assert report  # the same body as every filing test
+
+
+def test_a_test_batch_and_its_undo_change_the_colour(app):
+    from app.crossmatch.feeds import undo_batch
+    with app.app_context():
+        sick = resident_id(sequence=42)
+        filing(sick, origin_region_code="410102")
+        outcome = import_feed("test_result", jurisdiction=None, now=ARRIVED, rows=[
+            {"id_number": sick, "sampled_at": iso(ARRIVED - HOUR), "result": "positive"}])
+        assert current_code(person(sick), ARRIVED).colour == "red"
+        undo_batch(outcome.batch.id, jurisdiction=None, user_id=None, now=ARRIVED + HOUR)
+        assert current_code(person(sick), ARRIVED + HOUR).colour == "green"

@@ -7,7 +7,8 @@ import importlib
 DOMAIN_VIEW_MODULES: list[str] = ["views.filings.public", "views.filings.staff", "views.stats.dashboard", "views.reporting.staff",
                                  "views.ledgers.units", "views.ledgers.roster", "views.ledgers.rewards",
                                  "views.crossmatch.staff", "views.followups.staff",
-                                 "views.venues.staff"]
+                                 "views.venues.staff",
+                                 "views.healthcode.public"]
 
 
 def register_all(registry):

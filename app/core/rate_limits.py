@@ -51,6 +51,12 @@ def public_limit():
     return limiter.shared_limit(_setting("PUBLIC_RATE_LIMIT"), scope=_public_bucket)
 
 
+def own_limit(setting: str, scope: str):
+    """A per-client-IP limit of its own (read from ``setting``), counted apart from the
+    others: a page that polls (the health code's QR) must not use up the forms' counts."""
+    return limiter.shared_limit(_setting(setting), scope=scope)
+
+
 # One object: applied again (a second app in the same process) it is not counted twice.
 LOGIN_LIMIT = limiter.shared_limit(_setting("LOGIN_RATE_LIMIT"), scope="login", methods=["POST"])
 

@@ -32,6 +32,8 @@ from app.core.extensions import db
 from app.core.jurisdiction import code_within, is_within
 from app.core import dialects
 from app.core.transaction import transaction
+from app.healthcode.events import refresh_batch, refresh_risk_area_batch, risk_area_travellers
+from app.healthcode.rules import refresh_people
 from app.ledgers.cells import CellError, both_languages, choice, date, text
 from app.ledgers.engine import template as ledger_template
 from models import Region
@@ -424,6 +426,7 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
         findings = match(now, jurisdiction=None)
         batch.findings_raised = db.session.scalar(
             select(db.func.count()).select_from(Finding).where(Finding.batch_id == batch.id))
+    _refresh_colours(source, batch.id, now)
     audit.record(db.session, "import", "FeedBatch", batch.id, batch.region_code,
                  {"source": source, "file": filename, "accepted": batch.accepted})
     return ImportOutcome(batch, findings=findings)
@@ -483,6 +486,7 @@ def undo_batch(batch_id: int, *, jurisdiction: Optional[str], user_id: Optional[
         raise NotFound()
     if batch.status != "imported":
         raise Conflict(_l("Only an imported batch can be undone."))
+    concerned = _people_of_batch(batch)
     caused = select(Finding.id).where(Finding.batch_id == batch.id)
     withdraw_findings(caused, now)
     db.session.execute(delete(Finding).where(Finding.batch_id == batch.id))
@@ -491,9 +495,27 @@ def undo_batch(batch_id: int, *, jurisdiction: Optional[str], user_id: Optional[
     db.session.execute(update(FeedBatch).where(FeedBatch.id == batch.id).values(
         status="undone", undone_at=now, undone_by_id=user_id))
     match(now, jurisdiction=None)
+    refresh_people(concerned, now)
     audit.record(db.session, "undo", "FeedBatch", batch.id, batch.region_code, {"source": batch.source})
     db.session.refresh(batch)
     return batch
+
+
+def _refresh_colours(source: str, batch_id: int, now: dt.datetime) -> None:
+    """The health codes of the people the batch names change at once (app.healthcode)."""
+    if source == "risk_area":
+        refresh_risk_area_batch(batch_id, now)
+    else:
+        refresh_batch(FEED_MODELS[source], batch_id, now)
+
+
+def _people_of_batch(batch: FeedBatch) -> list[str]:
+    """Whose colour an undone batch may change, read before its rows go."""
+    if batch.source == "risk_area":
+        return list(db.session.scalars(risk_area_travellers(batch.id)))
+    model = FEED_MODELS[batch.source]
+    return list(db.session.scalars(select(model.id_number_hash).where(
+        model.batch_id == batch.id, model.id_number_hash.isnot(None)).distinct()))
 
 
 def rejected_rows(batch: FeedBatch) -> list[dict]:

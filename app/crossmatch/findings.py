@@ -13,10 +13,15 @@ from app.core.sqltools import insert_ignoring_conflicts, sql_int
 from app.core.jurisdiction import code_within, within
 from app.core.scoped_rows import clean_note, row_where
 from app.core.transaction import transaction
+from app.healthcode.rules import refresh_people
 from app.crossmatch.escalation import FINDING_UNRESOLVED
 from app.reporting.escalations import resolve_subject
 from models.base import utcnow
 from models.crossmatch import FINDING_KINDS, FINDING_PRIORITY, OUTCOME_LABELS, OUTCOMES, Finding
+
+
+# Findings the health code rules read (app.healthcode.rules): resolving one changes a colour.
+COLOUR_KINDS = ("companion",)
 
 
 def scoped_finding(finding_id, jurisdiction: Optional[str], for_update=False) -> Finding:
@@ -39,6 +44,9 @@ def resolve(finding_id, outcome: str, note: Optional[str], *, jurisdiction: Opti
     finding.resolved_at, finding.resolved_by_id = now, user_id
     # The change itself is audited as every ORM update is (app.core.audit).
     resolve_subject(FINDING_UNRESOLVED.subject_type, finding.id, now, FINDING_UNRESOLVED.resolution, by_id=user_id)
+    if finding.kind in COLOUR_KINDS:
+        db.session.flush()
+        refresh_people([finding.person_hash], now)
     return finding
 
 

@@ -11,84 +11,48 @@
    that opens just that filing for the filer's view, edit and cancel, whose rules and
    limits stay the filing service's.
 
-Only keyed hashes of the ID number, the phone and the code are stored (``filer_code``).
+The codes themselves: app.core.sms_codes (shared with 我的健康码).
 """
 import datetime as dt
-import hmac
-import secrets
 from typing import Optional
 
-from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
 
-from app.core import identity, rate_limits
+from app.core import sms_codes
 from app.core.clock import iso_local
-from app.core.errors import ValidationFailed
 from app.core.extensions import db
-from app.core.outbox import notification_values
 from app.core.transaction import transaction
 from app.filings import links
 from app.filings import service as filings
-from app.filings.rules import MAX_LENGTH
-from models import Notification
-from models.filing import FilerCode, Filing
+from models.filing import Filing
 
 FILING = Filing.__table__
-CODE_MINUTES = 10
-CODE_TRIES = 5
+PURPOSE = "filer-code"  # the codes' namespace (app.core.sms_codes)
 MAX_LISTED = 50
-WRONG_CODE = _l("The code is wrong or has expired. Ask for a new one.")
-
-
-def _hashes(data) -> tuple[str, str]:
-    """The keyed hashes of the ID number and phone of ``data``, or ValidationFailed."""
-    data = data if isinstance(data, dict) else {}
-    problems = {}
-    values = {}
-    for name in ("id_number", "phone"):
-        value = data.get(name)
-        value = identity.normalize_id_number(value) if name == "id_number" and isinstance(value, str) else value
-        value = value.strip() if isinstance(value, str) else value
-        if not isinstance(value, str) or not value:
-            problems[name] = [_l("This field is required.")]
-        elif len(value) > MAX_LENGTH[name]:
-            problems[name] = [_l("Too long: at most %(n)s characters.", n=MAX_LENGTH[name])]
-        values[name] = value
-    if problems:
-        raise ValidationFailed(_l("Please correct the marked fields; nothing was saved."), problems)
-    return identity.lookup_hash(values["id_number"]), identity.lookup_hash(values["phone"])
+WRONG_CODE = sms_codes.WRONG_CODE
 
 
 def _made_with(phone_hash: str):
     return or_(FILING.c.phone_hash == phone_hash, FILING.c.proxy_phone_hash == phone_hash)
 
 
-def _code_hash(code: str, id_hash: str, phone_hash: str) -> str:
-    return identity.lookup_hash(f"filer-code:{id_hash}:{phone_hash}:{code}")
+def _message(code: str, minutes: int) -> str:
+    return _("Your code for \"my filings\" is %(code)s (valid %(n)s minutes). Do not give it to anyone.",
+             code=code, n=minutes)
 
 
 @transaction
 def send_code(data, *, now: dt.datetime) -> bool:
     """Queue a one-time code to the phone of ``data`` when ``data`` names a live filing
     made with it; whether one was queued (the caller answers the same either way)."""
-    id_hash, phone_hash = _hashes(data)
-    rate_limits.hit_all({rate_limits.ID_NUMBER: [id_hash], rate_limits.PHONE: [phone_hash]})
-    session = db.session
-    known = session.execute(select(FILING.c.id).where(
-        FILING.c.id_number_hash == id_hash, _made_with(phone_hash),
-        FILING.c.anonymised_at.is_(None)).limit(1)).first()
+    id_hash, phone_hash = sms_codes.identify(data)
+    sms_codes.count_request(id_hash, phone_hash)
+    known = db.session.execute(select(FILING.c.id).where(
+        FILING.c.id_number_hash == id_hash, _made_with(phone_hash), FILING.c.anonymised_at.is_(None)).limit(1)).first()
     if known is None:
         return False
-    code = f"{secrets.randbelow(10 ** 6):06d}"
-    table = FilerCode.__table__
-    session.execute(delete(table).where(table.c.phone_hash == phone_hash, table.c.expires_at < now))
-    session.execute(table.insert().values(
-        id_number_hash=id_hash, phone_hash=phone_hash, code_hash=_code_hash(code, id_hash, phone_hash),
-        created_at=now, expires_at=now + dt.timedelta(minutes=CODE_MINUTES), attempts=0))
-    body = _("Your code for \"my filings\" is %(code)s (valid %(n)s minutes). Do not give it to anyone.",
-             code=code, n=CODE_MINUTES)
-    session.execute(Notification.__table__.insert().values(
-        **notification_values("code", body, phone=data["phone"].strip())))
+    sms_codes.send(PURPOSE, id_hash, phone_hash, data["phone"], _message, now)
     return True
 
 
@@ -96,20 +60,10 @@ def send_code(data, *, now: dt.datetime) -> bool:
 def open_filings(data, *, now: dt.datetime) -> Optional[list[dict]]:
     """The filings made with the phone of ``data`` when its ``otp`` is right (the code is
     used up); None when it is wrong or expired (the wrong try is counted)."""
-    id_hash, phone_hash = _hashes(data)
-    code = str(data.get("otp") or "").strip()
-    table = FilerCode.__table__
-    session = db.session
-    row = session.execute(select(table).where(
-        table.c.phone_hash == phone_hash, table.c.id_number_hash == id_hash, table.c.used_at.is_(None),
-        table.c.expires_at > now, table.c.attempts < CODE_TRIES).order_by(table.c.id.desc()).limit(1)).first()
-    if row is None:
+    id_hash, phone_hash = sms_codes.identify(data)
+    if not sms_codes.take(PURPOSE, id_hash, phone_hash, data.get("otp"), now):
         return None
-    if not code or not hmac.compare_digest(row.code_hash, _code_hash(code, id_hash, phone_hash)):
-        session.execute(update(table).where(table.c.id == row.id).values(attempts=table.c.attempts + 1))
-        return None
-    session.execute(update(table).where(table.c.id == row.id).values(used_at=now))
-    conn = session.connection()
+    conn = db.session.connection()
     rows = [dict(r) for r in conn.execute(
         select(FILING).where(_made_with(phone_hash), FILING.c.anonymised_at.is_(None))
         .order_by(FILING.c.expected_arrival_at.desc(), FILING.c.id.desc()).limit(MAX_LISTED)).mappings()]
@@ -124,10 +78,3 @@ def _listed(conn, row: dict, id_hash: str, phone_hash: str, now: dt.datetime) ->
             "can_edit": view["can_edit"], "can_cancel": view["can_cancel"],
             "destination_name": view["destination_name"], "proxy_relation": row["proxy_relation"],
             "self": row["id_number_hash"] == id_hash, "token_expires_at": iso_local(links.expires_at(token))}
-
-
-def forget_old_codes(conn, now: dt.datetime) -> int:
-    """Delete the codes that expired a day or more before ``now`` (the nightly
-    retention job); how many."""
-    table = FilerCode.__table__
-    return conn.execute(delete(table).where(table.c.expires_at < now - dt.timedelta(days=1))).rowcount

@@ -17,8 +17,7 @@ import datetime as dt
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select, update
 
-from app.core import dialects
-from app.filings import access
+from app.core import dialects, sms_codes
 from models import Notification
 from models.filing import (
     PERSONAL_COLUMNS,
@@ -61,7 +60,7 @@ def anonymise_finished_filings(conn, now: dt.datetime, retention_days: int) -> i
                   # Unique per filing (the person-per-day index covers it), and no one's hash.
                   id_number_hash=literal("anonymised:") + cast(FILING.c.id, String))
     count = conn.execute(update(FILING).where(finished_before(cutoff)).values(**values)).rowcount
-    access.forget_old_codes(conn, now)
+    sms_codes.forget_old_codes(conn, now)
     if not count:
         return 0
     marked = select(FILING.c.id).where(FILING.c.anonymised_at == now).scalar_subquery()

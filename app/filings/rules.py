@@ -241,17 +241,17 @@ def check_filing(data: dict, now: dt.datetime, regions: dict, problems: FieldErr
     for key, limit in MAX_LENGTH.items():
         if isinstance(values.get(key), str) and len(values[key]) > limit:
             problems.add(key, _l("Too long: at most %(n)s characters.", n=limit))
-    _check_person(values, problems)
+    check_person(values, problems)
     _check_origin(values, regions, problems)
     _check_destination(values, regions, problems)
     _check_times(values, now, problems)
     if values.get("commitment") is not True:
         problems.add("commitment", _l("Please confirm the commitment."))
-    _check_proxy(values, problems)
+    check_proxy(values, problems)
     return values
 
 
-def _check_proxy(values, problems):
+def check_proxy(values, problems):
     """Someone filing for another person (a family member, or an elderly parent while not
     travelling oneself) gives their own name and phone: the receipt and "my filings"
     reach them through it."""
@@ -268,7 +268,7 @@ def region_codes(data: dict) -> set:
     return {data.get("destination_region_code"), data.get("origin_region_code")} - {None}
 
 
-def _check_person(values, problems):
+def check_person(values, problems):
     id_type = values.get("id_type") or "resident_id"
     values["id_type"] = id_type
     number = identity.normalize_id_number(values.get("id_number"))

@@ -35,12 +35,12 @@ from sqlalchemy import (Column, DateTime, Integer, MetaData, SmallInteger, Strin
                         cast, distinct, exists, func, literal, literal_column, null, or_, select, text, true, type_coerce, union_all,
                         update)
 
-from app.core import audit, dialects
+from app.core import audit, clock, dialects
 from app.core.errors import FieldErrors, NotFound
 from app.core.extensions import db
 from app.core.jurisdiction import code_within
 from app.core.transaction import transaction
-from models import Filing, Resident
+from models import Filing, FilingCheck, Resident
 from models.crossmatch import FeedCodeState, FeedContact, FeedTestResult, Finding, RiskArea
 from models.healthcode import COLOUR_RANK, COLOURS, HealthCode, HealthCodeChange, HealthDeclaration
 
@@ -126,11 +126,24 @@ class Facts:
 
     # ---- red ------------------------------------------------------------------------
 
+    def tests(self):
+        """Every test result: the test_result feed's, and those an officer's check recorded."""
+        t, fc, f = T.alias("t"), FilingCheck.__table__.alias("fc"), F.alias("f")
+        fed = select(t.c.id_number_hash.label("person_hash"), t.c.id, sql_text("test").label("source"),
+                     t.c.sampled_at, t.c.sampled_day, t.c.result, t.c.region_code
+                     ).where(t.c.sampled_at <= self.now, self.concerned(t.c.id_number_hash))
+        checked = (select(f.c.id_number_hash, fc.c.id, sql_text("check"), fc.c.test_at,
+                          clock.sql_local_day(fc.c.test_at, self.dialect), fc.c.test_result, fc.c.region_code)
+                   .select_from(fc.join(f, f.c.id == fc.c.filing_id))
+                   .where(fc.c.tested, fc.c.test_at.isnot(None), fc.c.test_result.isnot(None),
+                          fc.c.test_at <= self.now, self.concerned(f.c.id_number_hash)))
+        return union_all(fed, checked).subquery("test")
+
     def positive(self):
-        t = T.alias("t")
-        return select(*self.fact(t.c.id_number_hash, "positive", t.c.sampled_at,
-                                 inputs(test=t.c.id, sampled_at=t.c.sampled_at, lab=t.c.lab), t.c.region_code)
-                      ).where(t.c.result == "positive", t.c.sampled_at <= self.now, self.concerned(t.c.id_number_hash))
+        t = self.tests()
+        return select(*self.fact(t.c.person_hash, "positive", t.c.sampled_at,
+                                 inputs(**{"from": t.c.source, "id": t.c.id, "sampled_at": t.c.sampled_at}),
+                                 t.c.region_code)).where(t.c.result == "positive")
 
     def contacts(self):
         c = C.alias("c")
@@ -173,12 +186,12 @@ class Facts:
                       ~f.c.origin_region_code.startswith(self.province))
         trip = select(f.c.id, f.c.id_number_hash, f.c.destination_region_code, f.c.filed_at,
                       arrival.label("arrival")).where(counts, outside).subquery("trip")
-        t = T.alias("t")
+        t = self.tests()
         tested = (select(trip.c.id, func.count(distinct(t.c.sampled_day)).label("days"),
                          func.max(t.c.sampled_at).label("last_test"))
                   .select_from(trip.join(t, and_(
-                      t.c.id_number_hash == trip.c.id_number_hash, t.c.result == "negative",
-                      t.c.sampled_at >= trip.c.arrival, t.c.sampled_at <= self.now,
+                      t.c.person_hash == trip.c.id_number_hash, t.c.result == "negative",
+                      t.c.sampled_at >= trip.c.arrival,
                       t.c.sampled_at <= self.dialect.shifted(trip.c.arrival, setting("ARRIVAL_TEST_DAYS") * 86400))))
                   .group_by(trip.c.id).subquery("tested"))
         cleared = func.coalesce(tested.c.days, 0) >= setting("ARRIVAL_TESTS")
@@ -300,12 +313,19 @@ TARGET = Table("health_code_target", MetaData(),
                prefixes=["TEMPORARY"])
 
 
-def _write_changes(now: dt.datetime, people) -> int:
+def _connection(conn):
+    """The connection to write on: the caller's (a filing's own transaction), else the session's."""
+    if conn is None:
+        return db.session.connection()
+    return conn.connection() if hasattr(conn, "get_bind") else conn
+
+
+def _write_changes(conn, now: dt.datetime, people) -> int:
     """Compute the targets of ``people`` (None: everyone) into a temporary table, then
-    write the changed codes and their history: four statements whatever the number."""
-    dialect = dialects.of(db.session)
-    dialect.prepare_for_big_joins(db.session)
-    conn = db.session.connection()
+    write the changed codes and their history: a few statements whatever the number."""
+    conn = _connection(conn)
+    dialect = dialects.of(conn)
+    dialect.prepare_for_big_joins(conn)
     TARGET.drop(conn, checkfirst=True)
     TARGET.create(conn)
     try:
@@ -333,24 +353,30 @@ def _write_changes(now: dt.datetime, people) -> int:
 def refresh_people(person_hashes: Iterable[str], now: dt.datetime) -> int:
     """Decide again the colour of these people (an event concerned them); the number of
     codes that changed."""
+    return refresh_in(None, person_hashes, now)
+
+
+def refresh_in(conn, person_hashes: Iterable[str], now: dt.datetime) -> int:
+    """``refresh_people`` in the caller's transaction on ``conn`` (a filing's listener:
+    the filing service owns the transaction, and may not use the session)."""
     hashes = sorted({h for h in person_hashes if h})
     changed = 0
     for start in range(0, len(hashes), CHUNK):
-        changed += _write_changes(now, hashes[start:start + CHUNK])
+        changed += _write_changes(conn, now, hashes[start:start + CHUNK])
     return changed
 
 
 @transaction
 def refresh_selected(people, now: dt.datetime) -> int:
     """Decide again the colour of the people a SELECT of person hashes names (a feed batch)."""
-    return _write_changes(now, people)
+    return _write_changes(None, now, people)
 
 
 @transaction
 def recompute_all(now: dt.datetime) -> int:
     """Decide again everyone's colour (the daily job); the number of codes that changed.
     Idempotent: run again at the same ``now``, it changes nothing."""
-    changed = _write_changes(now, None)
+    changed = _write_changes(None, now, None)
     if changed >= 10_000:
         db.session.execute(text("ANALYZE health_code"))
     return changed

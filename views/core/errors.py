@@ -107,7 +107,7 @@ def register_error_handlers(app):
             message = (error.code == 413 and too_large_message()) or HTTP_MESSAGES.get(error.code, error.description)
         if _wants_json():
             return json_error(error.code, message)
-        if request.blueprint == "report":  # the traveller's pages keep their own layout
+        if request.blueprint in ("report", "healthcode"):  # the public pages keep their own layout
             return render_template("report/error.html", code=error.code, message=message,
                                    lang=str(get_locale())), error.code
         return render_template("error.html", code=error.code, message=message,

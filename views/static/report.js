@@ -555,5 +555,7 @@
     if (form) { new ReportForm(form); }
     var card = document.getElementById("filing-card");
     if (card) { new ReceiptPage(card); }
+    // A region picker of another page's form (the health declaration's residence).
+    $all(".cascade[data-standalone]").forEach(function (el) { new Cascade(el, messages("cascade-messages")); });
   });
 })();

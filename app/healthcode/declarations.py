@@ -1,0 +1,172 @@
+"""Self-declaration 健康申报 on the public page, for oneself or a family member (家人代办),
+and 我的健康码: one's codes found again on another phone.
+
+``declare`` checks every answer at once (the person's fields with the filing's own
+rules, app.filings.rules), stores the declaration (ID number and phones encrypted, keyed
+hash, masked), then decides the person's colour again at once
+(app.healthcode.rules.refresh_people: a declared fever or cough is yellow, nothing found
+a green valid HEALTH_CODE_DECLARED_GREEN_DAYS). Attempts count per ID number
+(ID_NUMBER_RATE_LIMIT), as the filing page's do; the route counts per client IP.
+
+我的健康码 (``send_code``, ``open_codes``): the ID number and the phone of a declaration
+(the person's or that of whoever declared for them) ask for an SMS code
+(app.core.sms_codes, shared with 我的报备); the right code gives the people declared
+with that phone, for the new phone to remember (app.healthcode.devices).
+"""
+import datetime as dt
+from typing import NamedTuple, Optional
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from app.core import identity, rate_limits, sms_codes
+from app.core.errors import FieldErrors, ValidationFailed
+from app.core.extensions import db
+from app.core.transaction import transaction
+from app.filings import rules as filing_rules
+from app.filings.rules import _choice, _flag, _Input, _text  # the filing form's field kinds
+from app.filings.service import region_info
+from app.healthcode import rules
+from app.healthcode.codes import person_hash_of
+from models.filing import ID_TYPES
+from models.healthcode import HealthDeclaration
+from models.region import LEVEL_COMMUNITY
+
+HD = HealthDeclaration.__table__
+PURPOSE = "health-code"  # the SMS codes' namespace (app.core.sms_codes)
+FOR_WHOM = ("self", "family")
+MAX_LENGTH = {**filing_rules.MAX_LENGTH, "residence_address": 200}
+PROXY_FIELDS = ("proxy_name", "proxy_phone", "proxy_relation")
+
+
+class DeclarationInput(_Input):
+    """The declaration page's fields (the Yunnan and Henan forms: who, where one lives,
+    symptoms, travel and contact in the last 14 days, the commitment)."""
+
+    for_whom = _choice(FOR_WHOM, default="self")
+    name = _text(required=True)
+    id_type = _choice(ID_TYPES, default="resident_id")
+    id_number = _text(required=True)
+    phone = _text(required=True)
+    residence_region_code = _text()
+    residence_address = _text(required=True)
+    fever = _flag()
+    cough = _flag()
+    close_contact_14d = _flag()
+    abroad_14d = _flag()
+    risk_area_14d = _flag()
+    commitment = _flag(required=True)
+    proxy_name = _text()
+    proxy_phone = _text()
+    proxy_relation = _choice(filing_rules.PROXY_RELATIONS)
+
+
+DECLARATION_INPUT = DeclarationInput()
+FIELDS = tuple(DECLARATION_INPUT.fields)
+
+
+class Declared(NamedTuple):
+    person_hash: str
+    masked_name: str
+
+
+def check_declaration(data) -> dict:
+    """The values of a valid declaration (plain ID number and phones: the caller protects
+    them), or ValidationFailed naming every mistake at its field."""
+    loaded, shape_errors = filing_rules.load_partly(DECLARATION_INPUT, data)
+    if loaded is None:
+        raise ValidationFailed(filing_rules.FIX_FIELDS, shape_errors)
+    problems = FieldErrors()
+    values = {key: loaded.get(key) for key in FIELDS}
+    for key in FIELDS:
+        if isinstance(values[key], str) and key in MAX_LENGTH and len(values[key]) > MAX_LENGTH[key]:
+            problems.add(key, _l("Too long: at most %(n)s characters.", n=MAX_LENGTH[key]))
+    filing_rules.check_person(values, problems)
+    if values.get("commitment") is not True and "commitment" not in shape_errors:
+        problems.add("commitment", _l("Please confirm the commitment."))
+    if values.get("for_whom") == "family":
+        for key in PROXY_FIELDS:
+            if not values.get(key) and key not in shape_errors:
+                problems.add(key, filing_rules.REQUIRED)
+        filing_rules.check_proxy(values, problems)
+    else:
+        values.update(dict.fromkeys(PROXY_FIELDS))
+    _check_residence(values, problems)
+    # A field refused for its shape keeps that message alone; the rest are checked too.
+    errors = {**{k: v for k, v in problems.errors.items() if k not in shape_errors}, **shape_errors}
+    if errors:
+        raise ValidationFailed(filing_rules.FIX_FIELDS, errors)
+    return values
+
+
+def _check_residence(values, problems):
+    code = values.get("residence_region_code")
+    if not code:
+        return
+    region = region_info(db.session.connection(), {code}).get(code) if len(code) <= 12 else None
+    if region is None or region.level != LEVEL_COMMUNITY or not code.startswith(filing_rules.province_code()):
+        problems.add("residence_region_code", _l("Choose the community (village) where you live in the province."))
+
+
+@transaction
+def declare(data, *, now: dt.datetime) -> Declared:
+    """Store a declaration and decide the person's colour again; the person declared."""
+    values = check_declaration(data)
+    person_hash = person_hash_of(values["id_number"])
+    phone = identity.protect(values["phone"], identity.mask_phone)
+    declarant_phone = values["proxy_phone"] or values["phone"]
+    rate_limits.hit_all({rate_limits.ID_NUMBER: [person_hash]})
+    db.session.execute(HD.insert().values(
+        person_hash=person_hash, name=values["name"], id_type=values["id_type"],
+        id_number_enc=identity.encrypt(values["id_number"]),
+        id_number_masked=identity.mask_id_number(values["id_number"]),
+        phone_enc=phone["enc"], phone_hash=phone["hash"], phone_masked=phone["masked"],
+        declarant_phone_hash=identity.lookup_hash(declarant_phone.strip()),
+        residence_region_code=values["residence_region_code"], residence_address=values["residence_address"],
+        fever=bool(values["fever"]), cough=bool(values["cough"]),
+        close_contact_14d=bool(values["close_contact_14d"]), abroad_14d=bool(values["abroad_14d"]),
+        risk_area_14d=bool(values["risk_area_14d"]), proxy_name=values["proxy_name"],
+        proxy_relation=values["proxy_relation"], declared_at=now))
+    rules.refresh_people([person_hash], now)
+    return Declared(person_hash, identity.mask_name(values["name"]))
+
+
+# ---- 我的健康码 ------------------------------------------------------------------------------
+
+def _declared_with(phone_hash: str):
+    return or_(HD.c.phone_hash == phone_hash, HD.c.declarant_phone_hash == phone_hash)
+
+
+def _message(code: str, minutes: int) -> str:
+    return _("Your code for \"my health code\" is %(code)s (valid %(n)s minutes). Do not give it to anyone.",
+             code=code, n=minutes)
+
+
+@transaction
+def send_code(data, *, now: dt.datetime) -> bool:
+    """Queue an SMS code to the phone of ``data`` when a declaration of that ID number was
+    made with it; whether one was queued (the page answers the same either way)."""
+    id_hash, phone_hash = sms_codes.identify(data)
+    sms_codes.count_request(id_hash, phone_hash)
+    known = db.session.execute(select(HD.c.id).where(
+        HD.c.person_hash == id_hash, _declared_with(phone_hash)).limit(1)).first()
+    if known is None:
+        return False
+    sms_codes.send(PURPOSE, id_hash, phone_hash, data["phone"], _message, now)
+    return True
+
+
+@transaction
+def open_codes(data, *, now: dt.datetime) -> Optional[list[Declared]]:
+    """The people declared with the phone of ``data`` (the person of the ID number first)
+    when its ``otp`` is right, the code used up; None when it is wrong or expired."""
+    id_hash, phone_hash = sms_codes.identify(data)
+    if not sms_codes.take(PURPOSE, id_hash, phone_hash, data.get("otp"), now):
+        return None
+    latest = {}
+    for person_hash, name in db.session.execute(
+            select(HD.c.person_hash, HD.c.name).where(_declared_with(phone_hash))
+            .order_by(HD.c.declared_at.desc(), HD.c.id.desc()).limit(200)):
+        latest.setdefault(person_hash, name)
+    people = sorted(latest.items(), key=lambda item: item[0] != id_hash)
+    return [Declared(person_hash, identity.mask_name(name)) for person_hash, name in people]
