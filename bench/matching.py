@@ -188,25 +188,31 @@ def main():
         load_filings(args.url, args.filings)
         if args.load_only:
             return
+        print("vacuum and analyze the filings (autovacuum's part; not timed)")
+        with psycopg.connect(plain_url(args.url), autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE) filing")
         db.session.execute(text("TRUNCATE finding, feed_test_result, feed_contact, feed_arrival_push, risk_area, "
                                 "feed_batch RESTART IDENTITY CASCADE"))
         db.session.commit()
         data = saved_tests_file(args.tests, args.filings)
         print(f"{args.tests} test results ({len(data) / 1e6:.1f} MB CSV) against {args.filings} filings")
 
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         outcome = feeds.import_feed("test_result", jurisdiction=None, data=data, filename="tests.csv", now=NOW,
                                     progress=Progress("import"), then_match=False)
         took = time.monotonic() - started
         assert not outcome.refused, outcome.rejected[:5]
-        print(f"import    {took:7.1f} s  {outcome.batch.accepted / took:9.0f} rows/s")
+        print(f"import    {took:7.1f} s  {outcome.batch.accepted / took:9.0f} rows/s"
+              f"  (this process's CPU {time.process_time() - cpu:.1f} s; load average {os.getloadavg()[0]:.1f})")
 
         started = time.monotonic()
         raised = match(NOW)
-        print(f"match     {time.monotonic() - started:7.1f} s  new findings {sum(raised.values())}: {raised}")
+        print(f"match     {time.monotonic() - started:7.1f} s  new findings {sum(raised.values())}: {raised}"
+              f"  (load average {os.getloadavg()[0]:.1f})")
         started = time.monotonic()
         again = match(NOW)
-        print(f"re-match  {time.monotonic() - started:7.1f} s  new findings {sum(again.values())}")
+        print(f"re-match  {time.monotonic() - started:7.1f} s  new findings {sum(again.values())}"
+              f"  (load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

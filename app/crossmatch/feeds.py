@@ -288,12 +288,15 @@ class Remembered:
         return answer
 
 
-def check_rows(source: str, rows: list[tuple[int, dict]], jurisdiction: Optional[str]) -> tuple[list, list]:
+def check_rows(source: str, rows: list[tuple[int, dict]], jurisdiction: Optional[str],
+               progress: Optional[Callable[[int, int], None]] = None) -> tuple[list, list]:
     """Parse and check every row: (line, values) of the good ones, Rejected of the bad."""
     columns, good, problems = COLUMNS[source], [], []
     known = {c.key for c in columns}
     parsers = [(column, Remembered(column.parse)) for column in columns]
-    for line, cells in rows:
+    for index, (line, cells) in enumerate(rows):
+        if progress and index % CHUNK == 0:
+            progress(index, len(rows))
         values, row_problems = {}, []
         for key in cells.keys() - known:
             row_problems.append(Rejected(line, key, str(_l("Unknown field."))))
@@ -406,7 +409,8 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
     if earlier is not None:
         return ImportOutcome(earlier, unchanged=True)
     parsed, problems = file_rows(source, data, filename) if data is not None else json_rows(rows)
-    good, bad = check_rows(source, parsed, jurisdiction) if not problems else ([], [])
+    checking, storing = progress_halves(progress, len(parsed))
+    good, bad = check_rows(source, parsed, jurisdiction, checking) if not problems else ([], [])
     problems = sorted(problems + bad, key=lambda p: p.line)
     batch = FeedBatch(source=source, filename=(filename or "")[:200] or None, file_hash=digest,
                       region_code=jurisdiction or current_app.config["PROVINCE_CODE"],
@@ -419,7 +423,7 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
         db.session.flush()
         return ImportOutcome(batch, rejected=problems)
     db.session.flush()
-    _store_rows(source, batch, good, progress)
+    _store_rows(source, batch, good, storing)
     findings = {}
     if then_match:
         from app.crossmatch.matching import match  # the rules read what was just stored
@@ -430,6 +434,13 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
     audit.record(db.session, "import", "FeedBatch", batch.id, batch.region_code,
                  {"source": source, "file": filename, "accepted": batch.accepted})
     return ImportOutcome(batch, findings=findings)
+
+
+def progress_halves(progress: Optional[Callable[[int, int], None]], total: int) -> tuple:
+    """One progress from 0 to 2 × ``total`` rows: checking them, then storing them."""
+    if progress is None:
+        return None, None
+    return (lambda done, _rows: progress(done, 2 * total)), (lambda done, _rows: progress(total + done, 2 * total))
 
 
 def _store_rows(source, batch, good, progress) -> None:
