@@ -229,3 +229,16 @@ HEALTH_CODE_RISK_AREA_DAYS = int(_env("HEALTH_CODE_RISK_AREA_DAYS", "14"))
 HEALTH_CODE_SYMPTOM_DAYS = int(_env("HEALTH_CODE_SYMPTOM_DAYS", "14"))
 # Another province's red or yellow (feed code_state) counts while this recent.
 HEALTH_CODE_OTHER_PROVINCE_DAYS = int(_env("HEALTH_CODE_OTHER_PROVINCE_DAYS", "7"))
+# Every night at this local time the province's colours are decided again (windows end
+# with the day: a contact's 14 days, a declared green's).
+HEALTH_CODE_RECOMPUTE_TIME = _env("HEALTH_CODE_RECOMPUTE_TIME", "00:10")
+
+
+# Venue codes (app.venues): scans one person may make per minute (counted in each
+# gunicorn worker's memory, so the hottest path makes no round trip to a shared store:
+# the effective limit is this times the workers); RATELIMIT_ENABLED=0 turns it off too.
+VENUE_SCANS_PER_PERSON_MINUTE = int(_env("VENUE_SCANS_PER_PERSON_MINUTE", "12"))
+# Space-time companions 时空伴随: whoever scanned the venue of a confirmed case within
+# this many minutes of the case's scan, in the case's last VENUE_COMPANION_DAYS days.
+VENUE_COMPANION_WINDOW_MINUTES = int(_env("VENUE_COMPANION_WINDOW_MINUTES", "120"))
+VENUE_COMPANION_DAYS = int(_env("VENUE_COMPANION_DAYS", "14"))

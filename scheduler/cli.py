@@ -59,6 +59,14 @@ def follow_ups(now):
     click.echo(f"follow-ups of {clock.local_today(now)}: {jobs.follow_ups_job(now)} new")
 
 
+@jobs_cli.command("health-codes")
+@click.option("--now", help=NOW_HELP)
+def health_codes(now):
+    """Decide everyone's health code again as of a time (the nightly job)."""
+    now = _now(now)
+    click.echo(f"health codes at {clock.format_local(now)}: {jobs.health_codes_job(now)} changed")
+
+
 @jobs_cli.command("distribute")
 @click.option("--now", help=NOW_HELP)
 def distribute(now):

@@ -26,6 +26,7 @@ from app.core.extensions import db
 from app.crossmatch.escalation import propose_finding_penalties
 from app.crossmatch.matching import match
 from app.followups.service import generate as generate_follow_ups
+from app.healthcode.rules import recompute_all
 from app.filings.retention import anonymise_finished_filings
 from app.ledgers.jobs import resume_stalled_jobs
 from app.reporting.daily_reports import prepare_daily_reports, propose_report_penalties
@@ -128,6 +129,13 @@ def matching_job(now: dt.datetime) -> dict:
     raised = match(now)
     log.info("matching at %s: new findings %s", clock.format_local(now), raised)
     return raised
+
+
+def health_codes_job(now: dt.datetime) -> int:
+    """Nightly: everyone's health code decided again (app.healthcode.rules); idempotent."""
+    changed = recompute_all(now)
+    log.info("health codes at %s: %s changed", clock.format_local(now), changed)
+    return changed
 
 
 def ledger_imports_job(now: dt.datetime) -> list:

@@ -7,8 +7,9 @@ import importlib
 DOMAIN_VIEW_MODULES: list[str] = ["views.filings.public", "views.filings.staff", "views.stats.dashboard", "views.reporting.staff",
                                  "views.ledgers.units", "views.ledgers.roster", "views.ledgers.rewards",
                                  "views.crossmatch.staff", "views.followups.staff",
-                                 "views.venues.staff",
-                                 "views.healthcode.public"]
+                                 "views.venues.staff", "views.venues.public",
+                                 "views.healthcode.public",
+                                 "views.healthcode.staff"]
 
 
 def register_all(registry):

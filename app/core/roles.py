@@ -37,6 +37,8 @@ FILING_IMPORT = "FilingImport"       # an integrator's batches of filings from a
 CHANGES = "Changes"                  # the change feed of filings, checks, transfers, findings
 FOLLOW_UP = "FollowUp"               # follow-ups during control: record (write)
 VENUE = "Venue"                      # venues and their venue codes (场所码); scans are public
+HEALTH_CODE = "HealthCode"           # health codes: see them and why (read), set one by hand (write)
+HEALTH_CODE_VERIFY = "HealthCodeVerify"  # the verify API: a scanned code's colour, province-wide
 
 READ, WRITE, DELETE = "read", "write", "delete"
 R, W, RW, RWD = {READ}, {WRITE}, {READ, WRITE}, {READ, WRITE, DELETE}
@@ -107,6 +109,15 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
 # Venues (app.venues): kept by township staff and officers, read by command staff and leaders.
 for _role, _granted in {"Admin": RWD, "Command": R, "Township": RWD, "Officer": RWD, "Leader": R}.items():
     PERMISSION_MATRIX[_role][VENUE] = _granted
+
+
+# Health codes (app.healthcode): command, township staff and officers see their jurisdiction's
+# codes and why; command and township staff set one by hand. Checkpoints and integrators
+# verify a scanned code (mutual recognition).
+for _role, _granted in {"Admin": RW, "Command": RW, "Township": RW, "Officer": R, "Leader": R}.items():
+    PERMISSION_MATRIX[_role][HEALTH_CODE] = _granted
+for _role in ("Admin", "Checkpoint", "Integrator"):
+    PERMISSION_MATRIX[_role][HEALTH_CODE_VERIFY] = R
 
 
 def can(role: str, permission: str, resource: str) -> bool:

@@ -57,6 +57,18 @@ def count_request(id_hash: str, phone_hash: str) -> None:
     rate_limits.hit_all({rate_limits.ID_NUMBER: [id_hash], rate_limits.PHONE: [phone_hash]})
 
 
+def send_if_known(data, purpose: str, known, message, now: dt.datetime) -> bool:
+    """The whole request for a code: ``data``'s ID number and phone identified and counted,
+    then a code sent only when ``known(id_hash, phone_hash)`` (a SELECT) finds a row;
+    whether one was sent (the page answers the same either way)."""
+    id_hash, phone_hash = identify(data)
+    count_request(id_hash, phone_hash)
+    if db.session.execute(known(id_hash, phone_hash).limit(1)).first() is None:
+        return False
+    send(purpose, id_hash, phone_hash, data["phone"], message, now)
+    return True
+
+
 def _code_hash(purpose: str, code: str, id_hash: str, phone_hash: str) -> str:
     return identity.lookup_hash(f"{purpose}:{id_hash}:{phone_hash}:{code}")
 

@@ -46,14 +46,9 @@ def _message(code: str, minutes: int) -> str:
 def send_code(data, *, now: dt.datetime) -> bool:
     """Queue a one-time code to the phone of ``data`` when ``data`` names a live filing
     made with it; whether one was queued (the caller answers the same either way)."""
-    id_hash, phone_hash = sms_codes.identify(data)
-    sms_codes.count_request(id_hash, phone_hash)
-    known = db.session.execute(select(FILING.c.id).where(
-        FILING.c.id_number_hash == id_hash, _made_with(phone_hash), FILING.c.anonymised_at.is_(None)).limit(1)).first()
-    if known is None:
-        return False
-    sms_codes.send(PURPOSE, id_hash, phone_hash, data["phone"], _message, now)
-    return True
+    return sms_codes.send_if_known(data, PURPOSE, lambda id_hash, phone_hash: select(FILING.c.id).where(
+        FILING.c.id_number_hash == id_hash, _made_with(phone_hash), FILING.c.anonymised_at.is_(None)),
+        _message, now)
 
 
 @transaction

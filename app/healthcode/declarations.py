@@ -24,11 +24,10 @@ from app.core.errors import FieldErrors, ValidationFailed
 from app.core.extensions import db
 from app.core.transaction import transaction
 from app.filings import rules as filing_rules
-from app.filings.rules import _choice, _flag, _Input, _text  # the filing form's field kinds
+from app.filings.rules import FilingInput, _choice, _Input, _text  # the filing form's fields
 from app.filings.service import region_info
 from app.healthcode import rules
 from app.healthcode.codes import person_hash_of
-from models.filing import ID_TYPES
 from models.healthcode import HealthDeclaration
 from models.region import LEVEL_COMMUNITY
 
@@ -39,28 +38,17 @@ MAX_LENGTH = {**filing_rules.MAX_LENGTH, "residence_address": 200}
 PROXY_FIELDS = ("proxy_name", "proxy_phone", "proxy_relation")
 
 
-class DeclarationInput(_Input):
-    """The declaration page's fields (the Yunnan and Henan forms: who, where one lives,
-    symptoms, travel and contact in the last 14 days, the commitment)."""
-
-    for_whom = _choice(FOR_WHOM, default="self")
-    name = _text(required=True)
-    id_type = _choice(ID_TYPES, default="resident_id")
-    id_number = _text(required=True)
-    phone = _text(required=True)
-    residence_region_code = _text()
-    residence_address = _text(required=True)
-    fever = _flag()
-    cough = _flag()
-    close_contact_14d = _flag()
-    abroad_14d = _flag()
-    risk_area_14d = _flag()
-    commitment = _flag(required=True)
-    proxy_name = _text()
-    proxy_phone = _text()
-    proxy_relation = _choice(filing_rules.PROXY_RELATIONS)
-
-
+# The person's fields are the filing form's own (the same names, kinds and messages);
+# then where one lives, and who declares for a family member.
+SHARED_FIELDS = ("name", "id_type", "id_number", "phone", "fever", "cough", "close_contact_14d", "abroad_14d",
+                 "risk_area_14d", "commitment", "proxy_name", "proxy_phone")
+DeclarationInput = _Input.from_dict({
+    "for_whom": _choice(FOR_WHOM, default="self"),
+    **{name: FilingInput._declared_fields[name] for name in SHARED_FIELDS},
+    "residence_region_code": _text(),
+    "residence_address": _text(required=True),
+    "proxy_relation": _choice(filing_rules.PROXY_RELATIONS),
+}, name="DeclarationInput")
 DECLARATION_INPUT = DeclarationInput()
 FIELDS = tuple(DECLARATION_INPUT.fields)
 
@@ -146,14 +134,8 @@ def _message(code: str, minutes: int) -> str:
 def send_code(data, *, now: dt.datetime) -> bool:
     """Queue an SMS code to the phone of ``data`` when a declaration of that ID number was
     made with it; whether one was queued (the page answers the same either way)."""
-    id_hash, phone_hash = sms_codes.identify(data)
-    sms_codes.count_request(id_hash, phone_hash)
-    known = db.session.execute(select(HD.c.id).where(
-        HD.c.person_hash == id_hash, _declared_with(phone_hash)).limit(1)).first()
-    if known is None:
-        return False
-    sms_codes.send(PURPOSE, id_hash, phone_hash, data["phone"], _message, now)
-    return True
+    return sms_codes.send_if_known(data, PURPOSE, lambda id_hash, phone_hash: select(HD.c.id).where(
+        HD.c.person_hash == id_hash, _declared_with(phone_hash)), _message, now)
 
 
 @transaction

@@ -72,6 +72,7 @@ RED, YELLOW, GREEN = (COLOUR_RANK[c] for c in ("red", "yellow", "green"))
 # destination, else their ledger household's community, else the region a feed names.
 BY_FILING, BY_LEDGER, BY_FEED = 1, 2, 3
 CHUNK = 5000
+BIG_SORT_MB = 1024  # the province's facts sorted in memory (a few hundred MB at 5 M people)
 NO_TIME, NO_TEXT = cast(null(), DateTime), cast(null(), String)
 
 
@@ -276,29 +277,36 @@ class Facts:
         """Each concerned person's colour as the rules decide it now, with its rule, the
         time it fired, its inputs, its end and the region the code belongs to; only the
         rows that differ from the stored code. A fact from before a staff override in
-        force no longer counts; when none counts, the override stays."""
+        force no longer counts; when none counts, the override stays. One sort: the
+        facts by person, worst first (the stored code joined once, by hash)."""
         fact = self.all().subquery("fact")
         code = HC.alias("code")
         override_in_force = and_(code.c.override_at.isnot(None),
                                  or_(code.c.override_until.is_(None), code.c.override_until > self.now))
         counts = ~and_(override_in_force, or_(fact.c.at.is_(None), fact.c.at <= code.c.override_at))
-        window = dict(partition_by=fact.c.person_hash)
-        ranked = (select(fact, func.row_number().over(
-            order_by=(fact.c.rank.desc(), fact.c.priority, fact.c.at.desc(), fact.c.inputs), **window).label("n"),
-            func.first_value(fact.c.region_code).over(
-                order_by=(fact.c.region_code.is_(None), fact.c.region_by, fact.c.at.desc()), **window).label("region"))
+        person = dict(partition_by=fact.c.person_hash)
+        # Where the code belongs: a filing's destination, else the ledger's community,
+        # else a feed's region (the smallest code among equals).
+        region_key = cast(fact.c.region_by, String).concat(fact.c.region_code)
+        ranked = (select(
+            fact, code.c.colour.label("stored_colour"), code.c.rule.label("stored_rule"),
+            code.c.expires_at.label("stored_expires_at"), code.c.manual.label("stored_manual"),
+            code.c.region_code.label("stored_region"), code.c.person_hash.label("stored_person"),
+            func.row_number().over(order_by=(fact.c.rank.desc(), fact.c.priority, fact.c.at.desc(), fact.c.inputs),
+                                   **person).label("n"),
+            func.min(region_key).over(**person).label("region_key"))
                   .select_from(fact.outerjoin(code, code.c.person_hash == fact.c.person_hash))
                   .where(counts).subquery("ranked"))
-        colour = case(*((ranked.c.rank == rank, name) for name, rank in COLOUR_RANK.items()))
-        current = HC.alias("current")
-        moved = or_(current.c.person_hash.is_(None), current.c.colour != colour, current.c.rule != ranked.c.rule,
-                    current.c.expires_at.is_distinct_from(ranked.c.expires_at), current.c.manual)
-        return (select(ranked.c.person_hash, colour.label("colour"), current.c.colour.label("previous_colour"),
-                       ranked.c.rule, ranked.c.inputs, ranked.c.expires_at, ranked.c.region.label("region_code"),
-                       case((current.c.person_hash.is_(None), 0), else_=1).label("stored"),
+        r = ranked.c
+        colour = case(*((r.rank == rank, name) for name, rank in COLOUR_RANK.items()))
+        region = func.substr(r.region_key, 2)
+        moved = or_(r.stored_person.is_(None), r.stored_colour != colour, r.stored_rule != r.rule,
+                    r.stored_expires_at.is_distinct_from(r.expires_at), r.stored_manual)
+        return (select(r.person_hash, colour.label("colour"), r.stored_colour.label("previous_colour"), r.rule,
+                       r.inputs, r.expires_at, region.label("region_code"),
+                       case((r.stored_person.is_(None), 0), else_=1).label("stored"),
                        case((moved, 1), else_=0).label("moved"))
-                .select_from(ranked.outerjoin(current, current.c.person_hash == ranked.c.person_hash))
-                .where(ranked.c.n == 1, or_(moved, current.c.region_code.is_distinct_from(ranked.c.region))))
+                .where(r.n == 1, or_(moved, r.stored_region.is_distinct_from(region))))
 
 
 RULE_RANK = {"positive": RED, "close_contact": RED, "arrived_from_outside": YELLOW, "secondary_contact": YELLOW,
@@ -326,10 +334,14 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
     conn = _connection(conn)
     dialect = dialects.of(conn)
     dialect.prepare_for_big_joins(conn)
+    if people is None:
+        dialect.allow_big_sorts(conn, BIG_SORT_MB)
     TARGET.drop(conn, checkfirst=True)
     TARGET.create(conn)
     try:
         conn.execute(TARGET.insert().from_select([c.name for c in TARGET.c], Facts(now, dialect, people).targets()))
+        if people is None:  # the writes below join it: plan them by its size
+            conn.execute(text(f"ANALYZE {TARGET.name}"))
         t = TARGET
         changed = len(conn.execute(HCC.insert().from_select(
             ["person_hash", "colour", "previous_colour", "rule", "inputs", "changed_at"],

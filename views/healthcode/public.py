@@ -50,8 +50,10 @@ CODE_SENT = _l("If this ID number and phone belong to a declaration, a code is o
 
 
 def _form_data() -> dict:
-    """The posted fields, without the CSRF token (the schema refuses unknown fields)."""
-    return {key: value for key, value in request.form.items() if key != "csrf_token"}
+    """The posted fields, without the CSRF token and the region picker's own selects
+    (``_level<n>``: the chosen code is in its hidden field); the schema refuses other
+    unknown fields."""
+    return {key: value for key, value in request.form.items() if key != "csrf_token" and not key.startswith("_")}
 
 
 # ---- the declaration ------------------------------------------------------------------
@@ -181,7 +183,15 @@ def _mine_page(values, errors=None, message=None, sent=False):
 
 @pages.context_processor
 def _page_context():
-    return {"lang": str(get_locale()), "localtime": format_local}
+    return {"lang": str(get_locale()), "localtime": format_local, "lang_url": _lang_url}
+
+
+def _lang_url(language: str) -> str:
+    """This page in ``language``, the person shown kept (a form's answer: the form)."""
+    if request.method != "GET":
+        page = "healthcode.mine_form" if request.endpoint.startswith("healthcode.mine") else "healthcode.declare_form"
+        return url_for(page, lang=language)
+    return url_for(request.endpoint, **{**request.args.to_dict(), "lang": language})
 
 
 def register(registry):

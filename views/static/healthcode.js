@@ -24,8 +24,12 @@
     var colour = document.getElementById("code-colour");
     function tick() {
       var now = new Date();
-      clock.textContent = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) + " " +
-        pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+      try {  // the province's time (the server's TIMEZONE), whatever the phone's zone
+        clock.textContent = now.toLocaleString("sv-SE", {timeZone: card.dataset.timezone, hour12: false});
+      } catch (error) {
+        clock.textContent = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) + " " +
+          pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+      }
     }
     function refresh() {
       fetch(card.dataset.tokenUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})

@@ -8,6 +8,7 @@ Each module has:
 - ``NAME``; ``insert(table)``: its own INSERT, which knows ON CONFLICT;
 - ``upsert_adding(conn, upserts)``: add rows' measures to the rows of the same key;
 - ``local_day(column, minutes)``: the day of a naive-UTC column shifted by minutes;
+- ``allow_big_sorts(conn, megabytes)``: a set-based job's sorts stay in memory;
 - ``json_without_keys(column_name, keys)``: a JSON text column without some keys;
 - ``locked(query, skip_locked=False)``: the rows locked until the transaction ends;
 - ``advisory_xact_lock(conn, key)``, ``lock_tables(conn, names)``: writers of the same

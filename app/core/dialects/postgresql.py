@@ -75,6 +75,12 @@ def prepare_for_big_joins(conn) -> None:
     conn.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
+def allow_big_sorts(conn, megabytes: int) -> None:
+    """A set-based job sorting millions of rows: sort them in memory, not in temporary
+    files, for the rest of the transaction."""
+    conn.execute(text(f"SET LOCAL work_mem = '{int(megabytes)}MB'"))
+
+
 def json_without_keys(column_name: str, keys):
     listed = ", ".join(f"'{key}'" for key in keys)
     return literal_column(f"({column_name}::jsonb - ARRAY[{listed}])::text")

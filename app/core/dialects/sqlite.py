@@ -78,6 +78,10 @@ def prepare_for_big_joins(conn) -> None:
     """Nothing to set: SQLite plans without a JIT."""
 
 
+def allow_big_sorts(conn, megabytes: int) -> None:
+    """Nothing to set: SQLite sorts in its own cache."""
+
+
 def json_without_keys(column_name: str, keys):
     paths = ", ".join(f"'$.{key}'" for key in keys)
     return literal_column(f"json_remove({column_name}, {paths})")

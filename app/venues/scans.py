@@ -1,0 +1,131 @@
+"""The scan at a venue's door: the hottest path of the system (many scans per person a
+day), so it is one INSERT statement and nothing else.
+
+``record_scan`` reads the person's colour and the venue in the INSERT ... SELECT that
+logs the visit, and returns what the page shows (RETURNING): the colour (``none``: no
+code, or a self-declared green that expired) and whether the doorkeeper lets the person
+in: green anywhere, every colour at a medical institution. On PostgreSQL it is a
+constant, prepared statement on the autocommit single-statement engine (one round
+trip: no BEGIN, COMMIT or ping), on the driver's cursor (no SQLAlchemy compile or ORM
+session); elsewhere an ordinary transaction.
+
+Who scans: a person the device remembers (app.healthcode.devices, a signed cookie), or
+the first time on a phone, the ID number and phone of a declaration or a filing
+(``identify``), after which the device remembers them.
+
+The rate limit is counted in the process's memory (``PersonLimit``) rather than in
+Flask-Limiter's storage: a shared store would cost a round trip per scan, as much as the
+scan itself. It limits a person, not an address: a venue's visitors share the
+addresses of their carriers' gateways.
+"""
+import datetime as dt
+import re
+import threading
+import time
+from typing import NamedTuple, Optional
+
+from flask import current_app
+from sqlalchemy import DateTime, bindparam, or_, select, text
+
+from app.core import dialects, identity
+from app.core.dialects.postgresql import run_constant, with_single_statement_engine
+from app.core.extensions import db
+from app.healthcode.codes import person_hash_of
+from app.venues.service import CODE_ALPHABET
+from models import Filing
+from models.healthcode import HealthDeclaration
+from models.venue import VENUE_CODE_LENGTH
+
+VENUE_CODE = re.compile(f"^[{CODE_ALPHABET}]{{{VENUE_CODE_LENGTH}}}$")
+PERSON_HASH = re.compile(r"^[0-9a-f]{64}$")
+NO_CODE = "none"
+
+# The venue, the person's colour at ``now`` and the visit, in one statement.
+SCAN_SQL = (
+    "INSERT INTO venue_scan (venue_id, person_hash, scanned_at, colour, admitted) "
+    "SELECT v.id, %(person)s, %(now)s, COALESCE(c.colour, 'none'), "
+    "v.medical OR COALESCE(c.colour, 'none') = 'green' "
+    "FROM venue v LEFT JOIN health_code c ON c.person_hash = %(person)s "
+    "AND (c.expires_at IS NULL OR c.expires_at > %(now)s) "
+    "WHERE v.code = %(code)s "
+    "RETURNING colour, admitted")
+_SQLITE_SCAN = text(re.sub(r"%\((\w+)\)s", r":\1", SCAN_SQL)).bindparams(bindparam("now", type_=DateTime))
+
+
+class Scan(NamedTuple):
+    colour: str       # green, yellow, red or none
+    admitted: bool
+    scanned_at: dt.datetime
+
+
+def is_venue_code(code) -> bool:
+    return isinstance(code, str) and bool(VENUE_CODE.match(code))
+
+
+def is_person_hash(value) -> bool:
+    return isinstance(value, str) and bool(PERSON_HASH.match(value))
+
+
+def record_scan(code: str, person_hash: str, now: dt.datetime) -> Optional[Scan]:
+    """Log ``person_hash`` scanning venue ``code`` at ``now``; None when there is no such
+    venue (nothing written). Its own transaction: the statement is the whole unit."""
+    if not is_venue_code(code) or not is_person_hash(person_hash):
+        return None
+    params = {"person": person_hash, "now": now, "code": code}
+    if dialects.of().single_statement_engine() is not None:
+        rows = with_single_statement_engine(lambda conn: run_constant(conn, SCAN_SQL, params))
+    else:
+        with db.engine.begin() as conn:
+            rows = conn.execute(_SQLITE_SCAN, params).all()
+    if not rows:
+        return None
+    colour, admitted = rows[0]
+    return Scan(colour, bool(admitted), now)
+
+
+def identify(id_number: str, phone: str) -> Optional[tuple[str, str]]:
+    """``(person hash, masked name)`` of the person whose ID number and phone a
+    self-declaration or a filing gave together; None when none did (declare first)."""
+    person, phone_hash = person_hash_of(id_number or ""), identity.lookup_hash((phone or "").strip())
+    if not person or not phone_hash:
+        return None
+    name = db.session.scalar(select(HealthDeclaration.name).where(
+        HealthDeclaration.person_hash == person, HealthDeclaration.phone_hash == phone_hash
+    ).order_by(HealthDeclaration.declared_at.desc()).limit(1))
+    if name is None:
+        name = db.session.scalar(select(Filing.name).where(
+            Filing.id_number_hash == person,
+            or_(Filing.phone_hash == phone_hash, Filing.proxy_phone_hash == phone_hash)).limit(1))
+    return (person, identity.mask_name(name)) if name is not None else None
+
+
+class PersonLimit:
+    """At most ``per_minute`` scans per person per minute in this process (a fixed
+    window: the counts are dropped each minute, so memory stays bounded)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._minute = None
+        self._counts: dict[str, int] = {}
+
+    def allow(self, person_hash: str, per_minute: int, clock=time.monotonic) -> bool:
+        minute = int(clock() // 60)
+        with self._lock:
+            if minute != self._minute:
+                self._minute, self._counts = minute, {}
+            count = self._counts.get(person_hash, 0)
+            if count >= per_minute:
+                return False
+            self._counts[person_hash] = count + 1
+            return True
+
+
+PERSON_LIMIT = PersonLimit()
+
+
+def scan_allowed(person_hash: str) -> bool:
+    """Whether this person may scan once more now (VENUE_SCANS_PER_PERSON_MINUTE)."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return True
+    return PERSON_LIMIT.allow(person_hash, int(config["VENUE_SCANS_PER_PERSON_MINUTE"]))

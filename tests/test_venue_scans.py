@@ -1,0 +1,157 @@
+"""The scan at a venue's door (场所码): the visitor's code read from the device (or from
+the ID number and phone the first time), the visit logged, and the doorkeeper told:
+green enters anywhere, red and yellow are refused except at a medical institution."""
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.core.extensions import db
+from app.healthcode import devices
+from app.healthcode.codes import person_hash_of, record_colour
+from app.venues import scans
+from models.base import utcnow
+from models.healthcode import HealthDeclaration
+from models.venue import VenueScan
+from tests.conftest import FORM_TOKEN
+from tests.filing_data import resident_id
+from tests.test_venues import make_venue
+
+PEOPLE = {colour: resident_id(sequence=number) for number, colour in enumerate(("green", "yellow", "red"), start=1)}
+
+
+@pytest.fixture
+def venues(app):
+    shop = make_venue(app, name="惠民超市", type_="supermarket")
+    hospital = make_venue(app, name="人民医院", type_="hospital")
+    with app.app_context():
+        for colour, id_number in PEOPLE.items():
+            record_colour(person_hash_of(id_number), colour, "manual", utcnow() - dt.timedelta(hours=1))
+        db.session.commit()
+    scans.PERSON_LIMIT.__init__()  # a fresh count for each test
+    return {"shop": shop["code"], "hospital": hospital["code"]}
+
+
+def device_cookie(app, *id_numbers) -> str:
+    with app.app_context():
+        return devices._serializer().dumps([[person_hash_of(n), "张*"] for n in id_numbers])
+
+
+def phone_of(app, *id_numbers):
+    client = app.test_client()
+    client.set_cookie(devices.COOKIE, device_cookie(app, *id_numbers))
+    return client
+
+
+def scan(client, code, id_number=None, **headers):
+    with client.application.app_context():
+        body = {"person": person_hash_of(id_number)} if id_number else {}
+    return client.post(f"/api/v1/public/venues/{code}/scan", json=body, headers=headers)
+
+
+def _scans(app):
+    with app.app_context():
+        return [(row.person_hash, row.colour, row.admitted) for row in db.session.scalars(
+            select(VenueScan).order_by(VenueScan.id))]
+
+
+@pytest.mark.parametrize("colour,at_shop", [("green", True), ("yellow", False), ("red", False)])
+def test_the_colour_decides_at_a_shop_and_a_hospital_admits_all(app, venues, colour, at_shop):
+    id_number = PEOPLE[colour]
+    client = phone_of(app, id_number)
+    with app.app_context():
+        person = person_hash_of(id_number)
+    answer = scan(client, venues["shop"])
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.json["colour"] == colour and answer.json["admitted"] is at_shop and answer.json["name"] == "张*"
+    assert answer.headers["Cache-Control"] == "no-store" and answer.headers["X-Content-Type-Options"] == "nosniff"
+    answer = scan(client, venues["hospital"])
+    assert answer.json == {**answer.json, "colour": colour, "admitted": True}
+    assert _scans(app) == [(person, colour, at_shop), (person, colour, True)]
+
+
+def test_the_device_chooses_among_its_people(app, venues):
+    client = phone_of(app, PEOPLE["green"], PEOPLE["red"])
+    assert scan(client, venues["shop"]).json["colour"] == "green"  # none chosen: the first
+    assert scan(client, venues["shop"], PEOPLE["red"]).json["colour"] == "red"
+    # A person this device never declared is refused, and nothing is logged for them.
+    answer = scan(client, venues["shop"], PEOPLE["yellow"])
+    assert answer.status_code == 400 and answer.json["errors"]["person"]
+    assert len(_scans(app)) == 2
+
+
+def test_refusals_are_worded_and_log_nothing(app, venues):
+    nobody = app.test_client()
+    answer = scan(nobody, venues["shop"])
+    assert answer.status_code == 400 and "证件号码" in answer.json["message"]
+    answer = scan(nobody, venues["shop"], **{"Accept-Language": "en"})
+    assert answer.status_code == 400 and "ID number" in answer.json["message"]
+    client = phone_of(app, PEOPLE["green"])
+    for code in ("abcdefghjk", "ABC", "x" * 40):
+        assert scan(client, code).status_code == 404, code
+    forged = app.test_client()
+    forged.set_cookie(devices.COOKIE, device_cookie(app, PEOPLE["green"])[:-2] + "xx")
+    assert scan(forged, venues["shop"]).status_code == 400
+    bad = client.post(f"/api/v1/public/venues/{venues['shop']}/scan", data="{", content_type="application/json")
+    assert bad.status_code == 400
+    assert _scans(app) == []
+
+
+def test_a_person_without_a_code_or_with_an_expired_green_is_refused_at_a_shop(app, venues):
+    late = resident_id(sequence=9)
+    with app.app_context():
+        now = utcnow()
+        record_colour(person_hash_of(late), "green", "declared", now - dt.timedelta(days=15),
+                      expires_at=now - dt.timedelta(days=1))
+        db.session.commit()
+    client = phone_of(app, late, resident_id(sequence=10))
+    assert scan(client, venues["shop"], late).json == {**scan(client, venues["shop"], late).json,
+                                                        "colour": "none", "admitted": False}
+    answer = scan(client, venues["hospital"], resident_id(sequence=10))
+    assert answer.json["colour"] == "none" and answer.json["admitted"] is True
+
+
+def test_scans_of_one_person_are_limited(app, venues):
+    client = phone_of(app, PEOPLE["green"])
+    app.config.update(RATELIMIT_ENABLED=True, VENUE_SCANS_PER_PERSON_MINUTE=2)
+    try:
+        assert [scan(client, venues["shop"]).status_code for _ in range(3)] == [200, 200, 429]
+        assert phone_of(app, PEOPLE["red"]).post(f"/api/v1/public/venues/{venues['shop']}/scan").status_code == 200
+    finally:
+        app.config.update(RATELIMIT_ENABLED=False, VENUE_SCANS_PER_PERSON_MINUTE=12)
+    assert len(_scans(app)) == 3
+
+
+def test_the_limit_counts_per_person_per_minute():
+    limit, clock = scans.PersonLimit(), iter([0, 1, 2, 61, 62]).__next__
+    assert [limit.allow("a", 2, clock) for _ in range(3)] == [True, True, False]
+    assert limit.allow("a", 2, clock) and limit.allow("b", 2, clock)
+
+
+def test_the_first_time_the_id_number_and_phone_of_a_declaration_are_remembered(app, venues):
+    id_number = PEOPLE["yellow"]
+    with app.app_context():
+        from app.core.identity import lookup_hash
+
+        db.session.add(HealthDeclaration(
+            person_hash=person_hash_of(id_number), name="李四", id_number_enc="x", id_number_masked="x",
+            phone_enc="x", phone_hash=lookup_hash("13912345678"), phone_masked="x", declarant_phone_hash="p",
+            fever=False, cough=False, declared_at=utcnow()))
+        db.session.commit()
+    client = app.test_client()
+    page = client.get(f"/v/{venues['shop']}").get_data(as_text=True)
+    assert "惠民超市" in page and "scan-person" not in page and 'id="identify-form"' in page
+    token = FORM_TOKEN.search(page).group(1)
+    url = f"/v/{venues['shop']}/identify"
+    wrong = client.post(url, data={"id_number": id_number, "phone": "13900000000", "csrf_token": token})
+    assert wrong.status_code == 400 and "先申报" in wrong.get_data(as_text=True)
+    assert client.post(url, data={"id_number": id_number, "phone": "13912345678"}).status_code == 400  # no token
+    right = client.post(url, data={"id_number": id_number, "phone": "13912345678", "csrf_token": token})
+    assert right.status_code == 302 and right.location.endswith(f"/v/{venues['shop']}?scan=1")
+    assert "HttpOnly" in right.headers["Set-Cookie"]
+    page = client.get(f"/v/{venues['shop']}?scan=1").get_data(as_text=True)
+    assert "李*" in page and re.search(r'data-person="[0-9a-f]{64}"', page)
+    answer = scan(client, venues["shop"])
+    assert answer.json["colour"] == "yellow" and answer.json["admitted"] is False and answer.json["name"] == "李*"
+    assert client.get("/v/abcdefghjk").status_code == 404

@@ -1,0 +1,155 @@
+"""Health codes for staff: the codes of the jurisdiction (a code belongs to the region of
+the person's filing or ledger household), a person's changes with the rule and its
+inputs ("why am I yellow?"), the form that sets a colour by hand (app.healthcode.rules);
+and ``GET /api/v1/healthcode/verify`` for checkpoints and integrators (mutual
+recognition: a scanned code, or an ID number, answers its colour and as-of)."""
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import BaseApi, protect
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional as Optionally
+
+from app.core import clock, roles
+from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.jurisdiction import code_within, current_jurisdiction
+from app.crossmatch.feeds import id_number as checked_id_number
+from app.healthcode.codes import current_code, history, person_hash_of
+from app.healthcode.rules import RULE_LABELS, set_by_hand
+from app.healthcode.tokens import read_code_token
+from app.ledgers.cells import CellError
+from models.base import utcnow
+from models.healthcode import COLOUR_LABELS, HealthCode
+from views.core.api_input import safe
+from views.core.base import ScopedModelView
+
+CATEGORY = ("Healthcode", _l("Health codes"))
+
+
+def _label(labels):
+    return lambda value: labels.get(value, value or "")
+
+
+class SetColourForm(FlaskForm):
+    colour = SelectField(_l("Colour"), choices=list(COLOUR_LABELS.items()), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    until = DateTimeLocalField(_l("Until (empty: until a rule fires again)"), format="%Y-%m-%dT%H:%M",
+                               validators=[Optionally()])
+
+
+class HealthCodeView(ScopedModelView):
+    """健康码: the codes of the user's jurisdiction, the reddest first."""
+
+    datamodel = SQLAInterface(HealthCode)
+    class_permission_name = roles.HEALTH_CODE
+    method_permission_name = {**roles.METHOD_PERMISSIONS, "set_colour": roles.WRITE}
+    include_route_methods = {"list", "show", "set_colour"}
+    list_title, show_title = _l("Health codes"), _l("Health code")
+    show_template = "healthcode/code_show.html"
+    label_columns = {"colour": _l("Colour"), "rule": _l("Rule"), "changed_at": _l("Since"),
+                     "expires_at": _l("Valid until"), "manual": _l("Set by hand"), "region_code": _l("Region")}
+    list_columns = ["colour", "rule", "changed_at", "expires_at", "manual", "region_code"]
+    show_columns = list_columns
+    search_columns = ["colour", "rule", "region_code", "changed_at"]
+    order_columns = ["colour", "changed_at"]
+    base_order = ("changed_at", "desc")
+    formatters_columns = {"colour": _label(COLOUR_LABELS), "rule": _label(RULE_LABELS),
+                          "changed_at": clock.format_local, "expires_at": clock.format_local}
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        code = self._code(pk)  # 404 outside the jurisdiction
+        return self.render_template(
+            self.show_template, title=self.show_title, code=code, changes=history(code.person_hash),
+            colour_labels=COLOUR_LABELS, rule_labels=RULE_LABELS, format_local=clock.format_local,
+            form=SetColourForm(colour=code.colour), can_set=self.appbuilder.sm.has_access("can_write",
+                                                                                          roles.HEALTH_CODE))
+
+    @expose("/set/<pk>", methods=["POST"])
+    @has_access
+    def set_colour(self, pk):
+        code = self._code(pk)
+        form = SetColourForm()
+        if not form.validate_on_submit():
+            flash(_("Choose a colour and give the reason (at most 500 characters)."), "danger")
+            return redirect(url_for(".show", pk=pk))
+        until = clock.to_utc(form.until.data) if form.until.data else None
+        try:
+            set_by_hand(code.person_hash, form.colour.data, form.reason.data, utcnow(), by_id=_user_id(),
+                        jurisdiction=current_jurisdiction(), until=until)
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(str(error.message), "danger")
+            return redirect(url_for(".show", pk=pk))
+        flash(_("Colour set."), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    def _code(self, pk) -> HealthCode:
+        code = db.session.scalar(db.select(HealthCode).where(
+            HealthCode.person_hash == pk, code_within(HealthCode.region_code, current_jurisdiction())))
+        if code is None:
+            abort(404)
+        return code
+
+
+def _user_id():
+    return getattr(current_app.appbuilder.sm.current_user, "id", None)
+
+
+NEITHER = _l("Give the scanned token or an ID number.")
+
+
+class HealthCodeVerifyApi(BaseApi):
+    """``GET /api/v1/healthcode/verify?token=...`` or ``?id_number=...``."""
+
+    resource_name = "healthcode"
+    class_permission_name = roles.HEALTH_CODE_VERIFY
+    method_permission_name = {"verify": roles.READ}
+    allow_browser_login = True
+
+    @expose("/verify", methods=["GET"])
+    @protect()
+    @safe
+    def verify(self):
+        """A person's health code now, from a scanned code page (``token``) or an ID number.
+        ---
+        get:
+          parameters:
+          - {in: query, name: token, schema: {type: string}}
+          - {in: query, name: id_number, schema: {type: string}}
+          responses:
+            200: {description: "{colour (null: none, or expired), colour_label, as_of, valid_until}"}
+            400: {description: "no valid token or ID number, or the token expired: {message}"}
+        """
+        now = utcnow()
+        token, id_number = request.args.get("token"), request.args.get("id_number")
+        if token:
+            person = read_code_token(token, now)
+        else:
+            person = person_hash_of(_id_number(id_number))
+        code = current_code(person, now)
+        return self.response(200, colour=code.colour,
+                             colour_label=str(COLOUR_LABELS[code.colour]) if code.colour else None,
+                             as_of=clock.iso_local(code.as_of), valid_until=clock.iso_local(code.expires_at))
+
+
+def _id_number(value) -> str:
+    try:
+        checked = checked_id_number(value)
+    except CellError as error:
+        raise ValidationFailed(error.args[0], {"id_number": [error.args[0]]})
+    if not checked:
+        raise ValidationFailed(NEITHER, {"token": [NEITHER]})
+    return checked
+
+
+def register(registry):
+    registry.add_view("Health codes", _l("Health codes"), CATEGORY, "fa-qrcode", HealthCodeView, roles.HEALTH_CODE)
+    registry.add_api(HealthCodeVerifyApi)
+
+
