@@ -41,5 +41,5 @@ class ConsoleUser(User):
 
 
 # The e-mail is optional (many staff have none; FAB's column says NOT NULL): the
-# migration 0015 made it nullable and FAB's generated forms then accept an empty one.
+# migration 0017 made it nullable and FAB's generated forms then accept an empty one.
 ConsoleUser.__table__.c.email.nullable = True

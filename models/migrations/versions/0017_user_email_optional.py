@@ -26,7 +26,7 @@ def upgrade():
 
 
 def downgrade():
-    # NOT NULL again: an account without e-mail gets the placeholder it had before 0015.
+    # NOT NULL again: an account without e-mail gets the placeholder it had before 0017.
     op.execute(sa.text("UPDATE ab_user SET email = username || :domain WHERE email IS NULL")
                .bindparams(domain=PLACEHOLDER_DOMAIN))
     with op.batch_alter_table('ab_user', schema=None) as batch_op:
