@@ -148,15 +148,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(module, url, args, instance_dir, port):
+BENCH_SECRET_KEY = "bench-" + "s" * 32
+BENCH_FIELD_KEY = base64.urlsafe_b64encode(b"b" * 32).decode()
+
+
+def start_gunicorn(module, url, args, instance_dir, port, env_overrides=None, threads=1):
     # RATELIMIT_ENABLED=0: the benchmark is one client measuring throughput, not an attacker.
     env = {**os.environ, "DATABASE_URL": url, "SETUP_ON_START": "0", "INSTANCE_DIR": instance_dir,
-           "RATELIMIT_ENABLED": "0",
-           "SECRET_KEY": "bench-" + "s" * 32,
-           "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(b"b" * 32).decode()}
+           "RATELIMIT_ENABLED": "0", "SECRET_KEY": BENCH_SECRET_KEY, "FIELD_ENCRYPTION_KEY": BENCH_FIELD_KEY,
+           **(env_overrides or {})}
     process = subprocess.Popen(
         [shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--worker-class", args.worker_class, "--threads", "1",
+         "--workers", str(args.workers), "--worker-class", args.worker_class, "--threads", str(threads),
          "--log-level", "warning", module],
         cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 90
@@ -255,14 +258,14 @@ def main():
     print(f"ratio real/bare: {ratio:.2f}   (targets: >= 500 filings/s, ratio >= 0.6)")
 
 
-def summarise(label, slices) -> float:
+def summarise(label, slices, unit="filings/s") -> float:
     seconds = sum(s["requests"] / s["rps"] for s in slices if s["rps"])
     good = sum(s["requests"] - s["errors"] for s in slices)
     errors = sum(s["errors"] for s in slices)
     rate = good / seconds if seconds else 0.0
     p99s = " ".join(f"{s['p99']:.0f}" for s in slices)
     p50s = " ".join(f"{s['p50']:.0f}" for s in slices)
-    print(f"{label:<5} {rate:8.1f} filings/s   p99 per round (ms): {p99s}   p50: {p50s}   errors {errors}")
+    print(f"{label:<5} {rate:8.1f} {unit}   p99 per round (ms): {p99s}   p50: {p50s}   errors {errors}")
     for s in slices:
         if s["errors"]:
             print(s["raw"])

@@ -26,9 +26,10 @@ from sqlalchemy.orm import relationship
 from models.base import MAX_CODE_LENGTH, BigId, Model, ScopedMixin, utcnow
 from models.ledger import Resident
 
-SOURCES = ("test_result", "contact", "arrival_push", "risk_area")
+SOURCES = ("test_result", "contact", "arrival_push", "risk_area", "code_state")
 SOURCE_LABELS = {"test_result": _l("Nucleic-acid test results"), "contact": _l("Close contacts"),
-                 "arrival_push": _l("Arrivals seen (big-data push)"), "risk_area": _l("Risk areas")}
+                 "arrival_push": _l("Arrivals seen (big-data push)"), "risk_area": _l("Risk areas"),
+                 "code_state": _l("Health codes of other provinces")}
 BATCH_STATUSES = ("imported", "rejected", "undone")
 BATCH_STATUS_LABELS = {"imported": _l("Imported"), "rejected": _l("Rejected"), "undone": _l("Undone")}
 TEST_RESULTS = ("negative", "positive", "pending")
@@ -265,7 +266,7 @@ class Finding(ScopedMixin, Model):
 
 
 FEED_MODELS = {"test_result": FeedTestResult, "contact": FeedContact, "arrival_push": FeedArrivalPush,
-               "risk_area": RiskArea}
+               "risk_area": RiskArea, "code_state": FeedCodeState}
 
 __all__ = ["FeedBatch", "FeedTestResult", "FeedContact", "FeedArrivalPush", "FeedCodeState", "RiskArea", "Finding"]
 

@@ -66,6 +66,7 @@ def _prepare_reports(app):
 
 
 @pytest.mark.parametrize("path", ["/stats/", "/stats/?region=4101", "/stats/export/compliance",
+                                  "/stats/chart/compliance", "/stats/chart/children?region=4101",
                                   "/api/v1/stats/rollup", "/api/v1/stats/rollup?region=4101"])
 def test_reading_the_dashboard_and_the_rollup_writes_nothing(app, web, api, writes, path):
     _prepare_reports(app)

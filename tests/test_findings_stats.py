@@ -62,8 +62,8 @@ def test_the_rollup_api_adds_the_findings_and_keeps_its_fields(app, api):
 
 def test_the_findings_chart_and_its_export_are_scoped(app, web):
     _findings(app)
-    page = web("leader").get("/stats/?region=4101").get_data(as_text=True)
-    assert "各县区待处置比对发现" in page and "漏管（待处置）" in page
+    chart = web("leader").get("/stats/chart/findings?region=4101").json
+    assert chart["title"] == "各县区待处置比对发现" and "漏管（待处置）" in chart["html"]
     response = web("county").get("/stats/export/findings")
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))

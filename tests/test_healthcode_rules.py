@@ -209,3 +209,22 @@ def test_the_nightly_job_and_its_command(app):
         assert health_codes_job(ARRIVED + HOUR) == 1
     result = app.test_cli_runner().invoke(args=["jobs", "health-codes", "--now", "2026-03-05T11:00:00+08:00"])
     assert result.exit_code == 0 and "0 changed" in result.output
+
+
+def test_another_provinces_colour_counts_while_recent(app):
+    from app.crossmatch.feeds import template, undo_batch
+    with app.app_context():
+        visitor, green_there = resident_id(sequence=44), resident_id(sequence=45)
+        filing(visitor, origin_region_code="410102")
+        filing(green_there, origin_region_code="410102")
+        outcome = import_feed("code_state", jurisdiction=None, now=ARRIVED, rows=[
+            {"id_number": visitor, "colour": "red", "as_of": iso(ARRIVED - HOUR), "province": "湖北"},
+            {"id_number": green_there, "colour": "绿码", "as_of": iso(ARRIVED - HOUR), "province": "湖北"}])
+        assert not outcome.refused, outcome.rejected
+        assert current_code(person(visitor), ARRIVED).colour == "red"
+        assert current_code(person(visitor), ARRIVED).rule == "other_province"
+        assert current_code(person(green_there), ARRIVED).colour == "green"
+        assert colour(visitor, ARRIVED + 8 * DAY) == "green"      # older than 7 days: no longer counts
+        undo_batch(outcome.batch.id, jurisdiction=None, user_id=None, now=ARRIVED + HOUR)
+        assert colour(visitor, ARRIVED + HOUR) == "green"
+        assert template("code_state")[:2] == b"PK"

@@ -10,7 +10,7 @@ def test_plotly_is_versioned_cached_a_year_and_compressed(app, web):
     client = web("leader")
     page = client.get("/stats/").get_data(as_text=True)
     version = static_version(app)
-    url = re.search(r'src="(/stats/plotly\.min\.js\?v=[0-9a-f]+)"', page).group(1)
+    url = re.search(r'data-plotly="(/stats/plotly\.min\.js\?v=[0-9a-f]+)"', page).group(1)
     assert url.endswith(f"v={version}")
     response = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
     assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"

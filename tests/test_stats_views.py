@@ -11,6 +11,7 @@ from app.demo import generate_filings
 from app.core.excel import read_table
 from tests.conftest import PASSWORD
 from tests.filing_writes import create_filing
+from views.stats.charts import CHARTS
 
 FROM, TO = "2025-12-01", "2026-11-30"
 RANGE = rollups.DateRange(dt.date(2025, 12, 1), dt.date(2026, 11, 30))
@@ -80,20 +81,38 @@ def test_rollup_api_refuses_bad_input_and_strangers(api, client):
     assert _rollup(api("officer")).json["region"]["code"] == "410105001003"
 
 
+def _chart(client, name, **query):
+    return client.get(f"/stats/chart/{name}", query_string=query)
+
+
 def test_dashboard_drills_down_one_level_at_a_time(app, web, generated):
     client = web("leader")
     page = client.get("/stats/").get_data(as_text=True)  # opens at the jurisdiction
     assert "郑州市" in page and "plotly.min.js" in page
-    links = set(re.findall(r'href="(/stats/\?region=(\d+)[^"]*)"', page.replace("&amp;", "&")))
+    # One placeholder per registered chart, in order, each fetching its chart for this region and range.
+    sources = re.findall(r'id="chart-(\w+)"\s+data-src="([^"]+)"', page)
+    assert [name for name, _src in sources] == list(CHARTS)
+    assert all("region=4101" in src for _name, src in sources)
+    children = _chart(client, "children", region="4101").json
+    assert children["figure"]["data"][0]["type"] == "bar" and children["clickable"]
+    links = set(re.findall(r'href="(/stats/\?region=(\d+)[^"]*)"', children["html"].replace("&amp;", "&")))
     codes = {code for _url, code in links}
     assert {"410102", "410105"} <= codes and "4102" not in codes
-    county = client.get("/stats/?region=410105").get_data(as_text=True)
-    assert "经八路街道" in county and "花园路街道" in county
-    township = client.get("/stats/?region=410105001").get_data(as_text=True)
+    county = _chart(client, "children", region="410105").json
+    assert "经八路街道" in county["html"] and "花园路街道" in county["figure"]["data"][0]["x"]
+    township = _chart(client, "children", region="410105001").json["html"]
     assert "体育社区" in township
-    assert client.get("/stats/?region=4102").status_code == 404
-    assert client.get("/stats/?region=41").status_code == 404
-    assert "js-plotly-plot" in county or "Plotly.newPlot" in county
+    for path in ("/stats/?region=4102", "/stats/?region=41", "/stats/chart/children?region=4102",
+                 "/stats/chart/findings?region=41", "/stats/chart/nothing"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_every_chart_answers_on_its_own(web, generated):
+    client = web("leader")
+    for name in CHARTS:
+        body = _chart(client, name, region="4101", **{"from": FROM, "to": TO}).json
+        assert body["name"] == name and body["title"] and "<table" in body["html"], name
+    assert _chart(client, "daily", region="4101", **{"from": "nonsense"}).status_code == 400
 
 
 def test_dashboard_survives_a_bad_range_and_shows_key_figures(web, generated):
@@ -134,5 +153,5 @@ def test_heatmap_for_a_township(app, web):
         add_report("410105001003", yesterday, dt.datetime.combine(yesterday, dt.time(12)))
         create_filing(expected_arrival_at=dt.datetime.combine(yesterday, dt.time(3)))
         db.session.commit()
-    page = web("township").get("/stats/").get_data(as_text=True)
-    assert "体育社区" in page and '"type":"heatmap"' in page and "按时" in page
+    chart = _chart(web("township"), "compliance").json
+    assert "体育社区" in chart["html"] and chart["figure"]["data"][0]["type"] == "heatmap" and "按时" in chart["html"]

@@ -2,19 +2,17 @@
 inline scripts run under the Content-Security-Policy.
 
 Scripts run only from this origin or from a ``<script nonce=...>`` carrying this
-request's nonce (FAB's templates ask for it through ``csp_nonce()``, Plotly's charts
-through ``with_nonce``), so an injected script or ``onclick=`` never runs. Styles
+request's nonce (FAB's templates ask for it through ``csp_nonce()``; the dashboard's charts are
+drawn by a static script from JSON), so an injected script or ``onclick=`` never runs. Styles
 allow 'unsafe-inline': Plotly and FAB write ``style=`` attributes and Plotly adds
 ``<style>`` elements as it draws; a style cannot run code.
 
 Answers are ``no-store`` unless they are files meant to be cached (static files, or a
 view that said ``public``): pages, API answers and exports may show unmasked ID numbers
 and phones, and must not stay in a browser's or proxy's cache."""
-import re
 import secrets
 
 from flask import Flask, Response, g, request
-from markupsafe import Markup
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -35,7 +33,6 @@ FIXED_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-_INLINE_SCRIPT_TAG = re.compile(r"<script(?![^>]*\b(?:src|nonce)=)(?=[\s>])", re.IGNORECASE)
 
 
 def csp_nonce() -> str:
@@ -43,11 +40,6 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
     return g.csp_nonce
-
-
-def with_nonce(html: str) -> Markup:
-    """Generated HTML (a Plotly chart) with this request's nonce on its inline scripts."""
-    return Markup(_INLINE_SCRIPT_TAG.sub(f'<script nonce="{csp_nonce()}"', html))
 
 
 def _cacheable(response: Response) -> bool:

@@ -39,6 +39,7 @@ from app.ledgers.engine import template as ledger_template
 from app.venues import companions
 from models import Region
 from models.base import utcnow
+from models.healthcode import COLOUR_LABELS
 from models.crossmatch import (CONTACT_KINDS, FEED_MODELS, RISK_LEVELS, SOURCE_LABELS, SOURCES,
                                TEST_RESULTS, FeedBatch, Finding)
 
@@ -55,6 +56,8 @@ TIME_FORMAT = _l("Enter a time like 2022-03-15 08:30 (or ISO 8601 with its offse
 RESULT_LABELS = {"negative": _l("Negative"), "positive": _l("Positive"), "pending": _l("Pending")}
 CONTACT_KIND_LABELS = {"close": _l("Close contact"), "secondary": _l("Secondary close contact")}
 RISK_LEVEL_LABELS = {"high": _l("High risk"), "medium": _l("Medium risk")}
+# Another province's colours (mutual recognition): a red or yellow counts in the rules.
+CODE_COLOUR_LABELS = COLOUR_LABELS
 assert set(RESULT_LABELS) == set(TEST_RESULTS) and set(CONTACT_KIND_LABELS) == set(CONTACT_KINDS) \
     and set(RISK_LEVEL_LABELS) == set(RISK_LEVELS)
 
@@ -185,6 +188,14 @@ COLUMNS: dict[str, list[FeedColumn]] = {
                    note=_l("A date (through its end) or a time; empty: still in force.")),
     ],
 }
+COLUMNS["code_state"] = [
+    FeedColumn("id_number", _l("ID card number"), id_number, True, ID_NOTE),
+    FeedColumn("name", _l("Full name"), text(50)),
+    FeedColumn("colour", _l("Colour"), None, True, options=CODE_COLOUR_LABELS),
+    FeedColumn("as_of", _l("Colour as of"), moment, True, _l("e.g. 2022-03-15 08:30")),
+    FeedColumn("province", _l("Province that gave it"), text(20)),
+    FeedColumn("region_code", _l("Region"), region_code, note=_l("Division code; empty: your jurisdiction.")),
+]
 IDENTIFIED_BY_ID_OR_PHONE = {"contact", "arrival_push"}
 
 

@@ -261,7 +261,7 @@ class FeedApi(BaseApi):
         ---
         post:
           parameters:
-          - {in: path, name: source, schema: {type: string, enum: [test_result, contact, arrival_push, risk_area]}}
+          - {in: path, name: source, schema: {type: string, enum: [test_result, contact, arrival_push, risk_area, code_state]}}
           requestBody:
             content:
               multipart/form-data:

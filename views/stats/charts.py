@@ -1,18 +1,21 @@
 """The dashboard's charts: each one a Plotly figure and the table of the same numbers
 (shown under the chart and exported to Excel), all from app.stats.rollups.
 
-A chart is built by name (``CHARTS``) from a ``ChartContext`` that asks the rollup
-service once per page for what several charts share."""
+``CHARTS`` is the one registration of a chart: its name maps to the function building
+it from a ``ChartContext`` (the region, range and jurisdiction of the request). The
+dashboard shows one placeholder per entry, in this order, and the browser fetches each
+chart (``/stats/chart/<name>``) as it scrolls into view; the export reads the same entry.
+Adding a chart is adding one line there."""
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Optional
 
+import json
+
 import plotly.graph_objects as go
-import plotly.io as pio
 from flask import url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from app.core.http_headers import with_nonce
 from app.reporting import compliance
 from app.stats import rollups
 from app.filings.labels import TRANSPORT_LABELS
@@ -49,18 +52,15 @@ class Chart:
     note: Optional[str] = None
     link_column: int = 1  # the table column that carries the drill-down link
 
-    def html(self) -> str:
-        if self.figure is None:
-            return ""
-        post_script = None
-        if any(self.links):
-            # A click on a bar opens that region's dashboard (the bar's customdata).
-            post_script = ("var plot = document.getElementById('{plot_id}');"
-                           "plot.on('plotly_click', function (event) {"
-                           " var url = event.points[0].customdata; if (url) { window.location.href = url; } });")
-        # The chart's own inline script runs under the Content-Security-Policy by its nonce.
-        return with_nonce(pio.to_html(self.figure, include_plotlyjs=False, full_html=False,
-                                      post_script=post_script, config={"displayModeBar": False, "responsive": True}))
+    @property
+    def clickable(self) -> bool:
+        """A click on a bar opens that region's dashboard (the bar's customdata)."""
+        return any(self.links)
+
+    def plot(self) -> Optional[dict]:
+        """The figure as Plotly's JSON ({data, layout}), drawn by the browser; None
+        for a chart that is only a table."""
+        return None if self.figure is None else json.loads(self.figure.to_json())
 
 
 class ChartContext:
@@ -282,6 +282,7 @@ def _origin_cities(ctx):
     return origin_charts(ctx)[1]
 
 
+# The dashboard's charts, in the order shown; the first ones are drawn first.
 CHARTS: dict[str, Callable[[ChartContext], Chart]] = {
     "children": children_chart,
     "check_status": check_status_chart,
@@ -293,8 +294,3 @@ CHARTS: dict[str, Callable[[ChartContext], Chart]] = {
     "findings": findings_chart,
 }
 
-
-def all_charts(ctx: ChartContext) -> list[Chart]:
-    provinces, cities = origin_charts(ctx)
-    return [children_chart(ctx), check_status_chart(ctx), daily_chart(ctx), provinces, cities,
-            transport_chart(ctx), compliance_chart(ctx), findings_chart(ctx)]

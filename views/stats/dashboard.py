@@ -1,11 +1,12 @@
-"""Statistics: the dashboard (Plotly, drill-down one level at a time), its Excel
+"""Statistics: the dashboard (Plotly, drill-down one level at a time), its charts
+fetched one by one as they scroll into view (``/stats/chart/<name>``), its Excel
 exports, and ``GET /api/v1/stats/rollup``. Every number comes from app.stats.rollups, scoped
 by the caller's jurisdiction: a region outside it answers 404."""
 import io
 from pathlib import Path
 
 import plotly
-from flask import abort, flash, request, send_file, url_for
+from flask import abort, flash, jsonify, render_template, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.api import BaseApi, protect
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,7 @@ from app.core.jurisdiction import current_jurisdiction, is_within
 from views.core.api_input import safe
 from views.core.responses import error_response
 from models.region import LEVEL_LABELS
-from views.stats.charts import CHARTS, ChartContext, all_charts
+from views.stats.charts import CHARTS, ChartContext
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 STATISTICS = ("Statistics", _l("Statistics"))
@@ -48,31 +49,55 @@ def _context(flash_errors=False) -> ChartContext:
         abort(404)
 
 
+def _query(ctx: ChartContext) -> dict:
+    """The region and range of a dashboard as query arguments of its charts and exports."""
+    return {"region": ctx.region.code, "from": ctx.date_range.start.isoformat(), "to": ctx.date_range.end.isoformat()}
+
+
+def _chart(name: str):
+    if name not in CHARTS:
+        abort(404)
+    ctx = _context()
+    return ctx, CHARTS[name](ctx)
+
+
 class StatsDashboardView(BaseView):
     route_base = "/stats"
     default_view = "dashboard"
     class_permission_name = roles.STATS
-    method_permission_name = {"dashboard": roles.READ, "export": roles.READ}
+    method_permission_name = {"dashboard": roles.READ, "chart": roles.READ, "export": roles.READ}
     base_permissions = ["can_read"]
 
     @expose("/")
     @has_access
     def dashboard(self):
+        """The key figures and one placeholder per chart: drawing eight charts at load took
+        seconds, so the browser fetches each one as it comes into view (static/stats.js)."""
         ctx = _context(flash_errors=True)
-        charts = all_charts(ctx)
         path = [r for r in region_path(ctx.region.code) if is_within(r.code, ctx.jurisdiction)]
         return self.render_template(
-            "stats_dashboard.html", ctx=ctx, charts=charts, figures=ctx.key_figures, path=path,
-            level_label=LEVEL_LABELS.get(ctx.region.level), plotly_js=url_for("StatsDashboardView.plotly_js"))
+            "stats_dashboard.html", ctx=ctx, chart_names=list(CHARTS), figures=ctx.key_figures, path=path,
+            query=_query(ctx), level_label=LEVEL_LABELS.get(ctx.region.level),
+            plotly_js=url_for("StatsDashboardView.plotly_js"))
+
+    @expose("/chart/<name>")
+    @has_access
+    def chart(self, name):
+        """One chart: its title and table as HTML, its figure as Plotly's JSON (a bad
+        range answers 400 in JSON: the page's script asks, not a person)."""
+        try:
+            ctx, chart = _chart(name)
+        except ValidationFailed as error:
+            return error_response(error)
+        panel = render_template("stats_chart.html", chart=chart, query=_query(ctx))
+        return jsonify(name=chart.name, title=chart.title, html=panel, figure=chart.plot(),
+                       clickable=chart.clickable)
 
     @expose("/export/<name>")
     @has_access
     def export(self, name):
         """The numbers of one chart as an Excel sheet."""
-        if name not in CHARTS:
-            abort(404)
-        ctx = _context()
-        chart = CHARTS[name](ctx)
+        ctx, chart = _chart(name)
         data = to_xlsx(chart.headers, chart.rows, title=chart.title)
         return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"{name}-{ctx.region.code}.xlsx")
