@@ -220,7 +220,12 @@ class Finding(ScopedMixin, Model):
         UniqueConstraint("kind", "person_hash", "episode", name="uq_finding_person_kind_episode"),
         Index("ix_finding_region_status", "region_code", "status"),
         Index("ix_finding_status_raised", "status", "raised_at"),
-        Index("ix_finding_batch", "batch_id"),
+        # Undoing a batch finds the findings it caused; those of the rules on filings alone have none.
+        Index("ix_finding_batch", "batch_id", postgresql_where=text("batch_id IS NOT NULL"),
+              sqlite_where=text("batch_id IS NOT NULL")),
+        # A transferred filing takes its open findings along (app.crossmatch.escalation).
+        Index("ix_finding_open_filing", "filing_id", postgresql_where=text("status = 'open' AND filing_id IS NOT NULL"),
+              sqlite_where=text("status = 'open' AND filing_id IS NOT NULL")),
         # The change feed (app.filings.changes): findings raised, and resolved, by time.
         Index("ix_finding_raised_at", "raised_at", "id"),
         Index("ix_finding_resolved_at", "resolved_at", "id",

@@ -50,6 +50,12 @@ def import_tests(*people, user=None, now=NOW):
     return import_feed("test_result", jurisdiction=None, user_id=user, rows=rows, now=now)
 
 
+def feed_covers_from(moment):
+    """The test feed goes back to ``moment``: one result of someone else sampled then
+    (the rules on tests judge only arrivals the feed covers)."""
+    import_tests((resident_id(sequence=999), moment, "negative"), now=moment)
+
+
 def findings(**where):
     query = select(Finding).where(*(getattr(Finding, k) == v for k, v in where.items()))
     return db.session.scalars(query.order_by(Finding.id)).all()
@@ -73,6 +79,7 @@ def test_first_test_within_24_hours_of_arrival(app):
     on_time, late, never = resident_id(sequence=1), resident_id(sequence=2), resident_id(sequence=3)
     with app.app_context():
         filings = {n: arrived(n) for n in (on_time, late, never)}
+        feed_covers_from(ARRIVED - DAY)
         import_tests((on_time, ARRIVED + 24 * HOUR, "negative"), (late, ARRIVED + 24 * HOUR + MINUTE, "negative"),
                  now=ARRIVED + 2 * HOUR)
         assert findings(kind="no_test_after_arrival") == []   # 24 h have not passed
@@ -91,6 +98,7 @@ def test_second_test_on_another_day_within_3_days(app):
     with app.app_context():
         for n in (two_days, same_day, too_late):
             arrived(n)
+        feed_covers_from(ARRIVED - DAY)
         import_tests((two_days, ARRIVED + HOUR, "negative"), (two_days, ARRIVED + 30 * HOUR, "negative"),
                  (same_day, ARRIVED + HOUR, "negative"), (same_day, ARRIVED + 3 * HOUR, "negative"),
                  (too_late, ARRIVED + HOUR, "negative"), (too_late, ARRIVED + 3 * DAY + MINUTE, "negative"),
@@ -100,6 +108,18 @@ def test_second_test_on_another_day_within_3_days(app):
         assert kinds_of(two_days) == []
         assert kinds_of(same_day) == ["missing_second_test"]
         assert kinds_of(too_late) == ["missing_second_test"]
+
+
+def test_tests_judge_only_arrivals_the_test_feed_covers(app):
+    before, after = resident_id(sequence=50), resident_id(sequence=51)
+    with app.app_context():
+        arrived(before, at=ARRIVED - MINUTE)
+        arrived(after, at=ARRIVED)
+        assert match(NOW)["no_test_after_arrival"] == 0          # no test feed yet: no data, no finding
+        feed_covers_from(ARRIVED)
+        match(NOW)
+        assert kinds_of(before) == []                            # arrived before the feed's first sample
+        assert kinds_of(after) == ["missing_second_test", "no_test_after_arrival"]
 
 
 def test_arrival_seen_without_a_filing_within_a_day(app):
@@ -347,6 +367,7 @@ def test_an_unresolved_finding_escalates_and_resolving_settles_it(app):
     step = dt.timedelta(hours=4)
     with app.app_context():
         fid = arrived(resident_id(sequence=30))
+        feed_covers_from(ARRIVED - DAY)
         match(ARRIVED + 24 * HOUR)
         (finding,) = findings(filing_id=fid)
         raised = finding.raised_at
@@ -370,6 +391,7 @@ def test_a_finding_follows_its_filings_later_transfer(app):
 
     with app.app_context():
         fid = arrived(resident_id(sequence=31))
+        feed_covers_from(ARRIVED - DAY)
         match(ARRIVED + 3 * DAY)
         (first, second) = findings(filing_id=fid)
         resolve(first.id, "checked", None, jurisdiction=A, user_id=None, now=ARRIVED + 3 * DAY)
@@ -403,6 +425,7 @@ def test_repeated_missed_tests_propose_a_penalty(app):
         for n in (31, 32):
             arrived(resident_id(sequence=n))
         arrived(resident_id(sequence=33), community=B)
+        feed_covers_from(ARRIVED - DAY)
         match(ARRIVED + 3 * DAY)
         day = (ARRIVED + 3 * DAY).date()
         # A: two people without tests (4 findings); B: one (2 findings, not yet repeated).

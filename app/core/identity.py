@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+from operator import mul
 import os
 import re
 import secrets
@@ -32,7 +33,7 @@ def normalize_id_number(value: str) -> str:
 
 
 def resident_id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS))
+    total = sum(map(mul, map(int, first17), ID_WEIGHTS))  # (the fast form: millions per feed)
     return ID_CHECK_CHARS[total % 11]
 
 

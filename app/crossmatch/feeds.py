@@ -273,17 +273,48 @@ def json_rows(rows) -> tuple[list[tuple[int, dict]], list[Rejected]]:
             for index, row in enumerate(rows, start=1)], []
 
 
-def check_rows(source: str, rows: list[tuple[int, dict]], jurisdiction: Optional[str]) -> tuple[list, list]:
+class Remembered:
+    """``function`` (pure: its answer depends on its argument only) remembering its
+    answers, errors included, for the values seen again: a feed repeats most of its
+    values (a person's two tests, the same sampling minute, the same lab), so a big file
+    is read at the cost of its distinct values. Forgets all past MAX_REMEMBERED values."""
+
+    MAX_REMEMBERED = 300_000
+
+    def __init__(self, function, error=CellError):
+        self.function, self.error, self.answers = function, error, {}
+
+    def __call__(self, value):
+        try:
+            answer, failed = self.answers[value]
+        except KeyError:
+            try:
+                answer, failed = self.function(value), False
+            except self.error as error:
+                answer, failed = error.args[0], True
+            if len(self.answers) >= self.MAX_REMEMBERED:
+                self.answers.clear()
+            self.answers[value] = answer, failed
+        if failed:
+            raise self.error(answer)
+        return answer
+
+
+def check_rows(source: str, rows: list[tuple[int, dict]], jurisdiction: Optional[str],
+               progress: Optional[Callable[[int, int], None]] = None) -> tuple[list, list]:
     """Parse and check every row: (line, values) of the good ones, Rejected of the bad."""
     columns, good, problems = COLUMNS[source], [], []
     known = {c.key for c in columns}
-    for line, cells in rows:
+    parsers = [(column, Remembered(column.parse)) for column in columns]
+    for index, (line, cells) in enumerate(rows):
+        if progress and index % CHUNK == 0:
+            progress(index, len(rows))
         values, row_problems = {}, []
         for key in cells.keys() - known:
             row_problems.append(Rejected(line, key, str(_l("Unknown field."))))
-        for column in columns:
+        for column, parse in parsers:
             try:
-                values[column.key] = column.parse(cells.get(column.key))
+                values[column.key] = parse(cells.get(column.key))
             except CellError as error:
                 row_problems.append(Rejected(line, column.key, str(error.args[0])))
                 continue
@@ -326,20 +357,37 @@ def _check_regions(source, rows, jurisdiction) -> list[Rejected]:
 
 # ---- storing ---------------------------------------------------------------------------
 
-def _stored(source: str, batch: FeedBatch, line: int, values: dict) -> dict:
-    row = {"batch_id": batch.id, "line": line}
-    if source == "risk_area":
-        return {**row, **values, "created_at": batch.imported_at, "created_by_id": batch.imported_by_id}
-    for key, masker in (("id_number", identity.mask_id_number), ("phone", identity.mask_phone)):
-        if key in values:
-            plain = values.pop(key)
-            row.update({f"{key}_enc": identity.encrypt(plain), f"{key}_hash": identity.lookup_hash(plain),
-                        f"{key}_masked": masker(plain)})
-    row.update(values)
-    row["region_code"] = row.get("region_code") or batch.region_code
-    if source == "test_result":
-        row["sampled_day"] = clock.local_date(row["sampled_at"])
-    return row
+def protected(masker):
+    """``plain -> (encrypted, keyed hash, masked)``, remembered per distinct value: the
+    same number's ciphertext is reused within a file (its hash shows the equality anyway)."""
+    return Remembered(lambda plain: (identity.encrypt(plain), identity.lookup_hash(plain), masker(plain)))
+
+
+class StoredRows:
+    """Checked values as the feed's table stores them, for one batch."""
+
+    def __init__(self, source: str, batch: FeedBatch):
+        self.source, self.batch = source, batch
+        self.sensitive = [(key, protected(masker)) for key, masker in
+                          (("id_number", identity.mask_id_number), ("phone", identity.mask_phone))]
+        self.local_date = Remembered(clock.local_date)
+
+    def __call__(self, line: int, values: dict) -> dict:
+        batch, row = self.batch, {"batch_id": self.batch.id, "line": line}
+        if self.source == "risk_area":
+            return {**row, **values, "created_at": batch.imported_at, "created_by_id": batch.imported_by_id}
+        for key, protect in self.sensitive:
+            if key in values:
+                plain = values.pop(key)
+                if plain:
+                    row[f"{key}_enc"], row[f"{key}_hash"], row[f"{key}_masked"] = protect(plain)
+                else:
+                    row[f"{key}_enc"] = row[f"{key}_hash"] = row[f"{key}_masked"] = None
+        row.update(values)
+        row["region_code"] = row.get("region_code") or batch.region_code
+        if self.source == "test_result":
+            row["sampled_day"] = self.local_date(row["sampled_at"])
+        return row
 
 
 def check_importer(jurisdiction: Optional[str]) -> None:
@@ -373,7 +421,8 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
     if earlier is not None:
         return ImportOutcome(earlier, unchanged=True)
     parsed, problems = file_rows(source, data, filename) if data is not None else json_rows(rows)
-    good, bad = check_rows(source, parsed, jurisdiction) if not problems else ([], [])
+    checking, storing = progress_halves(progress, len(parsed))
+    good, bad = check_rows(source, parsed, jurisdiction, checking) if not problems else ([], [])
     problems = sorted(problems + bad, key=lambda p: p.line)
     batch = FeedBatch(source=source, filename=(filename or "")[:200] or None, file_hash=digest,
                       region_code=jurisdiction or current_app.config["PROVINCE_CODE"],
@@ -386,7 +435,7 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
         db.session.flush()
         return ImportOutcome(batch, rejected=problems)
     db.session.flush()
-    _store_rows(source, batch, good, progress)
+    _store_rows(source, batch, good, storing)
     findings = {}
     if then_match:
         from app.crossmatch.matching import match  # the rules read what was just stored
@@ -399,6 +448,13 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
     return ImportOutcome(batch, findings=findings)
 
 
+def progress_halves(progress: Optional[Callable[[int, int], None]], total: int) -> tuple:
+    """One progress from 0 to 2 × ``total`` rows: checking them, then storing them."""
+    if progress is None:
+        return None, None
+    return (lambda done, _rows: progress(done, 2 * total)), (lambda done, _rows: progress(total + done, 2 * total))
+
+
 def _store_rows(source, batch, good, progress) -> None:
     """Store the checked rows in chunks, the dialect's bulk load (COPY on PostgreSQL),
     in the session's transaction."""
@@ -406,8 +462,9 @@ def _store_rows(source, batch, good, progress) -> None:
     conn = db.session.connection()
     bulk_insert, total = dialects.of(conn).bulk_insert, len(good)
     progress and progress(0, total)
+    stored = StoredRows(source, batch)
     for start in range(0, total, CHUNK):
-        chunk = [_stored(source, batch, line, values) for line, values in good[start:start + CHUNK]]
+        chunk = [stored(line, values) for line, values in good[start:start + CHUNK]]
         columns = list(chunk[0])
         bulk_insert(conn, table, columns, [[row[c] for c in columns] for row in chunk])
         progress and progress(min(start + CHUNK, total), total)

@@ -27,6 +27,8 @@ Kinds (the windows are the issue's):
   [arrival, arrival + 24 h];
 - ``missing_second_test``: arrived 3 days ago or more and tests on fewer than two
   different local days in [arrival, arrival + 3 days].
+  Both judge only arrivals the test feed covers: from its earliest sample on (before it,
+  or with no test feed at all, "no test" would mean "no data", not "not tested").
 Only what happened in the last LOOKBACK days is matched: older episodes were matched
 when they were new, and a run stays bounded at millions of rows. The rules on filings
 pass over the filings found already before their costlier conditions (an optimisation
@@ -148,6 +150,7 @@ class Rules:
             and_(f.c.status != "cancelled", f.c.anonymised_at.is_(None), f.c.expected_arrival_at >= self.since,
                  or_(f.c.control_measure.is_(None), f.c.control_measure == "none")),
             lambda c: exists().where(in_force(c)), f,
+            ("departure_at", "expected_arrival_at", "origin_region_code", "transit"),
             event_at=lambda c: func.coalesce(c.departure_at, c.expected_arrival_at),
             batch=lambda c: select(func.min(ra.c.batch_id)).where(in_force(c)).scalar_subquery())
 
@@ -181,24 +184,44 @@ class Rules:
 
     # ---- tests after arrival -----------------------------------------------------------
 
-    def _of_filing(self, kind, cheap, costly, f, event_at, batch=lambda c: NO_ID):
+    def _of_filing(self, kind, cheap, costly, f, read, event_at, batch=lambda c: NO_ID):
         """A finding per filing ``f`` meeting ``cheap`` and then ``costly(c)`` (``c``: the
-        candidate's columns). Filings found already are passed over first, behind an
-        optimisation fence (OFFSET 0), so the costly part reads only the new candidates
-        and matching again stays cheap."""
+        candidate's columns: its id, its person and those named in ``read``). Filings
+        found already are passed over first, behind an optimisation fence (OFFSET 0), so
+        the costly part reads only the new candidates and matching again stays cheap; the
+        candidates read only those few columns (an index can hold them all: no row is
+        read but those of the new findings, joined back by id)."""
         found = exists().where(FINDING.c.kind == kind, FINDING.c.person_hash == f.c.id_number_hash,
                                FINDING.c.episode == cast(f.c.id, String))
-        c = select(f).where(cheap, ~found).offset(0).subquery("candidate").c
+        candidate = select(f.c.id, f.c.id_number_hash, *(f.c[name] for name in read)).where(
+            cheap, ~found).offset(0).subquery("candidate")
+        c = candidate.c
+        # The second fence: the rule's condition first, then the whole rows of those it finds.
+        judged = select(c.id, c.id_number_hash, batch(c).label("batch_id"), event_at(c).label("event_at")).where(
+            costly(c)).offset(0).subquery("judged")
+        j, whole = judged.c, F.alias("whole")
         statement = select(*self.values(
-            kind, c.id_number_hash, c.id, c.destination_region_code, c.id, NO_ID, batch(c), c.name,
-            c.id_number_masked, event_at(c))).where(costly(c))
-        return [self.owned(statement, c.destination_region_code)]
+            kind, j.id_number_hash, j.id, whole.c.destination_region_code, j.id, NO_ID, j.batch_id, whole.c.name,
+            whole.c.id_number_masked, j.event_at)).select_from(judged.join(whole, whole.c.id == j.id))
+        return [self.owned(statement, whole.c.destination_region_code)]
 
     def _of_arrival(self, kind, at_least, costly):
+        """Arrivals whose window (``at_least``) has closed, judged by ``costly`` on the
+        tests; only those the test feed covers: an arrival before its earliest sample
+        cannot be said to have gone untested (no feed yet: no arrival is judged)."""
+        covered_from = self.tests_cover_from()
+        if covered_from is None:
+            return []
         f = F.alias("f")
         arrived = and_(f.c.status.in_(("arrived", "closed")), f.c.anonymised_at.is_(None),
-                       f.c.arrived_at >= self.since, f.c.arrived_at <= self.now - at_least)
-        return self._of_filing(kind, arrived, costly, f, event_at=lambda c: c.arrived_at)
+                       f.c.arrived_at >= max(self.since, covered_from), f.c.arrived_at <= self.now - at_least)
+        return self._of_filing(kind, arrived, costly, f, ("arrived_at",), event_at=lambda c: c.arrived_at)
+
+    def tests_cover_from(self) -> Optional[dt.datetime]:
+        """The earliest sample the test feed holds (read once per run)."""
+        if not hasattr(self, "_covered_from"):
+            self._covered_from = db.session.scalar(select(func.min(T.c.sampled_at)))
+        return self._covered_from
 
     def _tests_after_arrival(self, t, c, within):
         return and_(t.c.id_number_hash == c.id_number_hash, t.c.sampled_at >= c.arrived_at,
