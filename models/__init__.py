@@ -18,3 +18,4 @@ from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArriva
 from models.followup import FollowUp  # noqa: F401
 from models.healthcode import HealthCode, HealthCodeChange, HealthDeclaration  # noqa: F401
 from models.venue import Venue, VenueScan  # noqa: F401
+from models.checkpoint import Checkpoint, CheckpointPass  # noqa: F401

@@ -9,7 +9,8 @@ DOMAIN_VIEW_MODULES: list[str] = ["views.filings.public", "views.filings.staff",
                                  "views.crossmatch.staff", "views.followups.staff",
                                  "views.venues.staff", "views.venues.public",
                                  "views.healthcode.public",
-                                 "views.healthcode.staff"]
+                                 "views.healthcode.staff",
+                                 "views.checkpoints.staff"]
 
 
 def register_all(registry):

@@ -39,6 +39,8 @@ FOLLOW_UP = "FollowUp"               # follow-ups during control: record (write)
 VENUE = "Venue"                      # venues and their venue codes (场所码); scans are public
 HEALTH_CODE = "HealthCode"           # health codes: see them and why (read), set one by hand (write)
 HEALTH_CODE_VERIFY = "HealthCodeVerify"  # the verify API: a scanned code's colour, province-wide
+CHECKPOINT_SITE = "CheckpointSite"   # checkpoints and the accounts posted at them
+CHECKPOINT_SCAN = "CheckpointScan"   # the checkpoint screen: scan and log a pass (write)
 
 READ, WRITE, DELETE = "read", "write", "delete"
 R, W, RW, RWD = {READ}, {WRITE}, {READ, WRITE}, {READ, WRITE, DELETE}
@@ -85,10 +87,12 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
               NOTIFICATION: R,
               DAILY_REPORT: RW, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
               REWARD: RWD, CHECKPOINT_LOG: RWD, FEED: RWD, FINDING: RW, RISK_AREA: RWD,
-              API_DOCS: R, CHANGES: R, FILING_IMPORT: W, FOLLOW_UP: RW},
+              API_DOCS: R, CHANGES: R, FILING_IMPORT: W, FOLLOW_UP: RW,
+              CHECKPOINT_SITE: RWD, CHECKPOINT_SCAN: RW},
     "Command": {REGION: R, USER: R, AUDIT: R, FILING: R, FILING_CHECK: R, NOTIFICATION: R,
                 DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: R, STAFF: R, DEVICE: R,
-                REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD, FOLLOW_UP: R},
+                REWARD: RW, CHECKPOINT_LOG: R, FEED: RWD, FINDING: RW, RISK_AREA: RWD, FOLLOW_UP: R,
+                CHECKPOINT_SITE: RWD},
     "Township": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                  NOTIFICATION: R,
                  DAILY_REPORT: R, ESCALATION: RW, STATS: R, LEDGER: RWD, STAFF: RWD, DEVICE: RWD,
@@ -101,7 +105,7 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "GridMember": {REGION: R, FILING: R, LEDGER: RW, FOLLOW_UP: RW},
     "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R,
                FOLLOW_UP: R},
-    "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW},
+    "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW, CHECKPOINT_SCAN: RW},
     "Integrator": {REGION: R, FILING: R, FILING_CHECK: RW, DAILY_REPORT: R, ESCALATION: R,
                    STATS: R, FEED: RWD, FINDING: R, RISK_AREA: R, API_DOCS: R, CHANGES: R, FILING_IMPORT: W},
 }
@@ -199,7 +203,7 @@ MENU_ORDER = {
     "Officer": ("Filings", "Followups", "Reporting", "Crossmatch", "Ledgers", "Statistics"),
     "GridMember": ("Followups", "Ledgers", "Filings"),
     "Leader": ("Statistics", "Reporting", "Crossmatch", "Followups"),
-    "Checkpoint": ("Filings",),
+    "Checkpoint": ("Checkpoints", "Filings"),
     "Integrator": ("Statistics", "Filings", "Reporting", "Crossmatch"),
 }
 LAST_IN_MENU = ("System", "Security")

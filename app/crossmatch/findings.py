@@ -83,10 +83,25 @@ def raise_follow_up_symptom(*, person_hash: str, day: dt.date, region_code: str,
     """A symptom or a fever at a follow-up during control (app.followups): a finding of
     kind ``follow_up_symptom``, once per person and day, owned by the follow-up's
     community, in the caller's transaction. True when it is new."""
-    kind = "follow_up_symptom"
+    return _raise_once("follow_up_symptom", person_hash=person_hash, day=day, region_code=region_code,
+                       filing_id=filing_id, name=name, id_masked=id_masked, event_at=now, now=now)
+
+
+def raise_arrived_without_filing(*, person_hash: str, day: dt.date, region_code: str, filing_id: int,
+                                 name: str, id_masked: str, event_at: dt.datetime, now: dt.datetime) -> bool:
+    """Someone came through a checkpoint without a filing (app.checkpoints) and filed on
+    the spot: a finding of kind ``arrived_without_filing`` for the destination, once per
+    person and arrival day (the same episode the cross-matching uses), in the caller's
+    transaction. True when it is new."""
+    return _raise_once("arrived_without_filing", person_hash=person_hash, day=day, region_code=region_code,
+                       filing_id=filing_id, name=name, id_masked=id_masked, event_at=event_at, now=now)
+
+
+def _raise_once(kind: str, *, person_hash, day: dt.date, region_code, filing_id, name, id_masked,
+                event_at: dt.datetime, now: dt.datetime) -> bool:
     inserted = db.session.execute(insert_ignoring_conflicts(Finding.__table__).values(
         kind=kind, priority=FINDING_PRIORITY[kind], person_hash=person_hash, episode=day.isoformat(),
         region_code=region_code, filing_id=filing_id, name_masked=(name or "")[:1] + "**", id_masked=id_masked,
-        event_at=now, raised_at=now, status="open").returning(Finding.id))
+        event_at=event_at, raised_at=now, status="open").returning(Finding.id))
     # Counted from RETURNING: the driver's rowcount is not reliable for ON CONFLICT DO NOTHING.
     return bool(inserted.all())

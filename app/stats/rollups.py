@@ -20,6 +20,9 @@ compare with). Definitions, for a region and a date range of expected-arrival da
 - ``findings``: the open cross-matching findings owned within the region now (whatever
   the date range), by kind, and ``slipped_through`` (漏管: open findings of the kinds
   app.crossmatch.findings.SLIPPED_THROUGH_KINDS), in total and per county;
+- ``checkpoints``: passes through the checkpoints within the region per checkpoint and
+  day of passing (not of expected arrival), and ``arrived_without_filing`` among them
+  (entering, not in transit, no filing found at the scan);
 - daily-report compliance: ``reports_expected``, ``reports_on_time`` and
   ``report_compliance`` (their ratio, None when nothing was due), counted by the one
   compliance service, app.reporting.compliance, over the range's days that are due.
@@ -44,6 +47,7 @@ from app.crossmatch.findings import SLIPPED_THROUGH_KINDS, open_by_county
 from app.reporting import compliance
 from app.stats.summary import BREAKDOWNS, CANCELLED, MEASURES, summed_rows
 from models import Region
+from models.checkpoint import Checkpoint, CheckpointPass
 from models.filing import Filing
 from models.region import CODE_LENGTH_BY_LEVEL, LEVEL_COMMUNITY
 from models.stats import (
@@ -190,7 +194,38 @@ def rollup(region_code: Optional[str], date_range: DateRange, now: Optional[dt.d
     total = {**public_counts(_add_sums(sums.values())), **reports.rollup_fields()}
     return {"region": {"code": region.code, "name": region.name, "level": region.level},
             "from": date_range.start.isoformat(), "to": date_range.end.isoformat(),
-            "total": total, "children": children, "findings": open_findings(region.code, jurisdiction=jurisdiction)}
+            "total": total, "children": children, "findings": open_findings(region.code, jurisdiction=jurisdiction),
+            "checkpoints": checkpoint_passes(region.code, date_range, jurisdiction=jurisdiction)}
+
+
+def checkpoint_passes(region_code, date_range: DateRange, *, jurisdiction: Optional[str]) -> dict:
+    """Passes through the checkpoints within the region on the (local) days of the range,
+    per checkpoint and day, and how many of them arrived without a filing, in one GROUP
+    BY: ``{"passes", "arrived_without_filing", "by_checkpoint": [{"id", "name", "kind",
+    "region_code", "passes", "arrived_without_filing", "by_day": [{"day", "passes",
+    "arrived_without_filing"}]}]}`` (checkpoints and days without passes left out)."""
+    region = visible_region(region_code, jurisdiction)
+    p, c = CheckpointPass.__table__.c, Checkpoint.__table__.c
+    unfiled = func.sum(case((p.without_filing.is_(True), 1), else_=0))
+    rows = db.session.execute(
+        select(c.id, c.name, c.kind, c.region_code, p.day, func.count(), unfiled)
+        .join_from(CheckpointPass.__table__, Checkpoint.__table__, p.checkpoint_id == c.id)
+        .where(code_within(p.region_code, region.code), code_within(p.region_code, jurisdiction),
+               p.day >= date_range.start, p.day <= date_range.end)
+        .group_by(c.id, c.name, c.kind, c.region_code, p.day).order_by(c.name, c.id, p.day))
+    by_checkpoint: dict[int, dict] = {}
+    for checkpoint_id, name, kind, code, day, passes, without in rows:
+        entry = by_checkpoint.setdefault(checkpoint_id, {
+            "id": checkpoint_id, "name": name, "kind": kind, "region_code": code, "passes": 0,
+            "arrived_without_filing": 0, "by_day": []})
+        day = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
+        entry["by_day"].append({"day": day.isoformat(), "passes": int(passes), "arrived_without_filing": int(without or 0)})
+        entry["passes"] += int(passes)
+        entry["arrived_without_filing"] += int(without or 0)
+    checkpoints = list(by_checkpoint.values())
+    return {"passes": sum(e["passes"] for e in checkpoints),
+            "arrived_without_filing": sum(e["arrived_without_filing"] for e in checkpoints),
+            "by_checkpoint": checkpoints}
 
 
 def open_findings(region_code, *, jurisdiction: Optional[str]) -> dict:

@@ -16,6 +16,7 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from app.checkpoints import service as checkpoints
 from app.filings import changes as change_feed
 from app.filings import importer as filing_import
 from app.filings import labels
@@ -296,15 +297,15 @@ class FilingEntryView(BaseView):
     @expose("/paper")
     @has_access
     def paper(self):
-        jurisdiction = current_jurisdiction()
+        channel = request.args.get("channel") if request.args.get("channel") in STAFF_CHANNELS else "paper"
+        jurisdiction = checkpoints.entry_jurisdiction(current_jurisdiction(), channel=channel, user_id=_user_id())
         path = region_path(jurisdiction) if jurisdiction and jurisdiction != "-" else []
         root = path[-1] if path else None
         return self.render_template(
             "filings/paper.html", labels=labels.FIELD_LABELS, choices=form_choices(),
             root_code=root.code if root else "", root_label=region_label(root) if root else "",
             root_level=root.level if root else 0,
-            channel=request.args.get("channel") if request.args.get("channel") in STAFF_CHANNELS else "paper",
-            channel_choices=[(c, labels.choice_label("channel", c)) for c in STAFF_CHANNELS])
+            channel=channel, channel_choices=[(c, labels.choice_label("channel", c)) for c in STAFF_CHANNELS])
 
     @expose("/import", methods=["GET", "POST"])
     @has_access
@@ -357,7 +358,7 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
         people = body["filings"] if isinstance(body, dict) and isinstance(body.get("filings"), list) else [body]
         if channel not in STAFF_CHANNELS:
             raise ValidationFailed(_l("Unknown channel."), {"channel": [_l("Choose one of the listed values.")]})
-        results = filings.create_filings(
+        results = checkpoints.enter_staff_filings(
             _conn(), people, now=utcnow(), channel=channel, jurisdiction=current_jurisdiction(),
             user_id=_user_id(), prefix=(lambda i: f"filings.{i}.") if len(people) > 1 else (lambda i: ""))
         created = [{**r.as_dict(), "id": r.id} for r in results]

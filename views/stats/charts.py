@@ -274,6 +274,24 @@ def findings_chart(ctx: ChartContext) -> Chart:
                         "a test within 24 h. Counted now, whatever the date range."))
 
 
+def checkpoints_chart(ctx: ChartContext) -> Chart:
+    """Passes per checkpoint over the range, and the arrivals without a filing among them;
+    the table per checkpoint and day."""
+    checkpoints = ctx.rollup["checkpoints"]["by_checkpoint"]
+    names = [c["name"] for c in checkpoints]
+    figure = go.Figure([
+        go.Bar(name=_("Passes"), x=names, y=[c["passes"] for c in checkpoints], marker_color=COLORS["filings"]),
+        go.Bar(name=_("Arrived without a filing"), x=names, y=[c["arrived_without_filing"] for c in checkpoints],
+               marker_color=COLORS["overdue"])])
+    _layout(figure, barmode="group")
+    rows = [[c["name"], day["day"], day["passes"], day["arrived_without_filing"]]
+            for c in checkpoints for day in c["by_day"]]
+    rows.append([_("Total"), "", ctx.rollup["checkpoints"]["passes"], ctx.rollup["checkpoints"]["arrived_without_filing"]])
+    return Chart("checkpoints", _("Passes per checkpoint"), [_("Checkpoint"), _("Day"), _("Passes"),
+                                                               _("Arrived without a filing")], rows, figure,
+                 note=_("Counted by the day of passing."))
+
+
 def _origin_provinces(ctx):
     return origin_charts(ctx)[0]
 
@@ -292,5 +310,6 @@ CHARTS: dict[str, Callable[[ChartContext], Chart]] = {
     "transport": transport_chart,
     "compliance": compliance_chart,
     "findings": findings_chart,
+    "checkpoints": checkpoints_chart,
 }
 

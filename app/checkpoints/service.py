@@ -1,0 +1,249 @@
+"""Checkpoints 卡口 (数字哨兵): who is posted where, the scan at the checkpoint and the pass
+log, the paper form filled on the spot, and the transit list.
+
+The jurisdiction rule has one narrow, named exception here: a checkpoint sees people
+bound for anywhere in the province (``province_wide_lookup``), because travellers
+through Zhengzhou's station are bound for every city. It answers only the masked name,
+the destination, the filing's status and the colour; everything else a checkpoint
+reads (its checkpoints, its passes, the transit list) is scoped as usual.
+"""
+import datetime as dt
+import re
+from typing import NamedTuple, Optional
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+
+from app.core import clock, identity
+from app.core.errors import NotFound, ValidationFailed
+from app.core.extensions import db
+from app.core.jurisdiction import code_within, is_within
+from app.core.scoped_rows import row_where
+from app.core.transaction import transaction
+from app.crossmatch.findings import raise_arrived_without_filing
+from app.filings.service import create_filings
+from app.healthcode.codes import current_code
+from app.healthcode.tokens import CodeTokenRefused, read_code_token
+from app.regions.service import labels_for
+from models.checkpoint import DIRECTIONS, Checkpoint, CheckpointPass, checkpoint_staff
+from models.filing import Filing
+
+# How long after a pass without a filing the paper form filled on the spot still
+# counts as that pass's filing (the person waits at the desk meanwhile).
+PAPER_FORM_WINDOW = dt.timedelta(hours=6)
+RECEIPT_PATTERN = re.compile(r"/report/receipt/([%s]{%d})\b" % (identity.RECEIPT_ALPHABET, identity.RECEIPT_LENGTH),
+                             re.IGNORECASE)
+BARE_RECEIPT = re.compile(r"^[%s]{%d}$" % (identity.RECEIPT_ALPHABET, identity.RECEIPT_LENGTH))
+OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{6,20}$")
+MAX_SCANNED = 400
+
+NOT_UNDERSTOOD = _l("Not a receipt, an ID number or a health code. Scan again or type the number.")
+UNKNOWN_RECEIPT = _l("No filing has this receipt. Type the person's ID number instead.")
+EXPIRED_CODE = _l("This health code has expired or is not valid: ask for the live code page.")
+BAD_DIRECTION = _l("Choose entering or leaving.")
+
+
+class PassengerAtCheckpoint(NamedTuple):
+    """All a checkpoint learns of a person: nothing else leaves the lookup."""
+
+    name_masked: Optional[str]
+    destination: Optional[str]      # the destination region's name (code), or None without a filing
+    filing_status: Optional[str]    # the filing's status, None without a filing
+    colour: Optional[str]           # green, yellow, red, or None (no valid code)
+
+
+class _Person(NamedTuple):
+    person_hash: str
+    filing: Optional[Filing]
+
+
+# ---- where an account is posted ---------------------------------------------------------
+
+def posted_checkpoints(user_id: Optional[int], jurisdiction: Optional[str]) -> list[Checkpoint]:
+    """The active checkpoints the account works at, within its jurisdiction."""
+    if user_id is None:
+        return []
+    return list(db.session.scalars(
+        select(Checkpoint).join(checkpoint_staff, checkpoint_staff.c.checkpoint_id == Checkpoint.id)
+        .where(checkpoint_staff.c.user_id == user_id, Checkpoint.active.is_(True),
+               code_within(Checkpoint.region_code, jurisdiction))
+        .order_by(Checkpoint.name)))
+
+
+def _posted_checkpoint(checkpoint_id, user_id, jurisdiction) -> Checkpoint:
+    """One of the account's checkpoints; NotFound for any other (as for a missing one)."""
+    posted = exists().where(checkpoint_staff.c.checkpoint_id == Checkpoint.id,
+                            checkpoint_staff.c.user_id == user_id)
+    checkpoint = row_where(Checkpoint, checkpoint_id, code_within(Checkpoint.region_code, jurisdiction) & posted)
+    if not checkpoint.active:
+        raise NotFound()
+    return checkpoint
+
+
+def is_posted(user_id: Optional[int]) -> bool:
+    return user_id is not None and db.session.scalar(
+        select(exists().where(checkpoint_staff.c.user_id == user_id))) is True
+
+
+def entry_jurisdiction(jurisdiction: Optional[str], *, channel: str, user_id: Optional[int]) -> Optional[str]:
+    """Where a paper form may send a traveller: a form filled at a checkpoint (channel
+    ``checkpoint``, by an account posted at one) to anywhere in the province; every
+    other form within the staff member's jurisdiction."""
+    if channel == "checkpoint" and is_posted(user_id):
+        return current_app.config["PROVINCE_CODE"]
+    return jurisdiction
+
+
+@transaction
+def enter_staff_filings(conn, people: list, *, now: dt.datetime, channel: str, jurisdiction: Optional[str],
+                        user_id: Optional[int], prefix=lambda index: "") -> list:
+    """Paper forms, hotline calls and forms filled at a checkpoint, entered by staff
+    (app.filings.service.create_filings), destinations as ``entry_jurisdiction`` allows;
+    a form filled at a checkpoint also becomes the filing of the pass that found none
+    (``link_paper_filings``), in the same transaction."""
+    results = create_filings(conn, people, now=now, channel=channel, user_id=user_id, prefix=prefix,
+                             jurisdiction=entry_jurisdiction(jurisdiction, channel=channel, user_id=user_id))
+    if channel == "checkpoint":
+        link_paper_filings([r.id for r in results], user_id=user_id, now=now)
+    return results
+
+
+# ---- the scan: the one exception to the jurisdiction rule ---------------------------------
+
+def _identify(scanned: str, now: dt.datetime) -> _Person:
+    """The person a scanned or typed text names (a receipt QR or number, an ID number, a
+    health-code QR) and their filing, looked up across the whole province. Private: only
+    ``province_wide_lookup`` and ``log_pass`` call it, and neither hands it out."""
+    text = (scanned or "").strip()
+    if not text or len(text) > MAX_SCANNED:
+        raise ValidationFailed(NOT_UNDERSTOOD, {"scanned": [NOT_UNDERSTOOD]})
+    upper = text.upper()
+    receipt_in_link = RECEIPT_PATTERN.search(text.split("#")[0])
+    receipt = receipt_in_link.group(1).upper() if receipt_in_link else (upper if BARE_RECEIPT.match(upper) else None)
+    if receipt:
+        filing = db.session.scalar(select(Filing).where(Filing.receipt == receipt))
+        if filing is not None:
+            return _Person(filing.id_number_hash, _live_filing(filing.id_number_hash, now, preferred=filing))
+        if receipt_in_link:
+            raise ValidationFailed(UNKNOWN_RECEIPT, {"scanned": [UNKNOWN_RECEIPT]})
+    if identity.parse_resident_id(upper) or OTHER_DOCUMENT.match(upper):
+        person_hash = identity.lookup_hash(identity.normalize_id_number(upper))
+        return _Person(person_hash, _live_filing(person_hash, now))
+    try:
+        person_hash = read_code_token(text, now)
+    except CodeTokenRefused:
+        # A signed token has a dot: that one was a health code, only no longer valid.
+        message = EXPIRED_CODE if "." in text else NOT_UNDERSTOOD
+        raise ValidationFailed(message, {"scanned": [message]})
+    return _Person(person_hash, _live_filing(person_hash, now))
+
+
+def _live_filing(person_hash: str, now: dt.datetime, preferred: Optional[Filing] = None) -> Optional[Filing]:
+    """The person's filing that counts at ``now``: the scanned one when it is not
+    cancelled, else the live one whose expected arrival is nearest."""
+    if preferred is not None and preferred.status != "cancelled":
+        return preferred
+    filings = db.session.scalars(select(Filing).where(Filing.id_number_hash == person_hash,
+                                                      Filing.status != "cancelled"))
+    return min(filings, key=lambda f: abs(f.expected_arrival_at - now), default=None)
+
+
+def _shown(person: _Person, now: dt.datetime) -> PassengerAtCheckpoint:
+    filing = person.filing
+    destination = None
+    if filing is not None:
+        destination = labels_for([filing.destination_region_code]).get(filing.destination_region_code,
+                                                                          filing.destination_region_code)
+    return PassengerAtCheckpoint(
+        name_masked=masked_name(filing.name) if filing is not None else None,
+        destination=destination,
+        filing_status=filing.status if filing is not None else None,
+        colour=current_code(person.person_hash, now).colour)
+
+
+def masked_name(name: Optional[str]) -> Optional[str]:
+    """张** : the surname only, as the findings show a name."""
+    return (name or "")[:1] + "**" if name else None
+
+
+def province_wide_lookup(scanned: str, now: dt.datetime) -> PassengerAtCheckpoint:
+    """THE EXCEPTION to the jurisdiction rule: a checkpoint finds a person bound for
+    anywhere in the province, and learns the masked name, the destination, the filing's
+    status and the colour, nothing more (no ID number, phone, address, trip or id)."""
+    return _shown(_identify(scanned, now), now)
+
+
+# ---- the pass log ----------------------------------------------------------------------
+
+@transaction
+def log_pass(checkpoint_id, scanned: str, *, direction: str, transit: bool, jurisdiction: Optional[str],
+             user_id: Optional[int], now: dt.datetime) -> tuple[int, PassengerAtCheckpoint]:
+    """Look the person up (province-wide, as ``province_wide_lookup``) and log their pass
+    at one of the account's checkpoints. Returns the pass's id and what the checkpoint may see."""
+    if direction not in DIRECTIONS:
+        raise ValidationFailed(BAD_DIRECTION, {"direction": [BAD_DIRECTION]})
+    checkpoint = _posted_checkpoint(checkpoint_id, user_id, jurisdiction)
+    person = _identify(scanned, now)
+    shown = _shown(person, now)
+    filing = person.filing
+    passed = CheckpointPass(
+        checkpoint_id=checkpoint.id, region_code=checkpoint.region_code, passed_at=now,
+        day=clock.local_date(now), direction=direction, transit=bool(transit), person_hash=person.person_hash,
+        filing_id=filing.id if filing is not None else None,
+        # A transit passenger stays on the train: no filing is due, so none is missing.
+        without_filing=filing is None and not transit and direction == "in",
+        colour=shown.colour, name_masked=shown.name_masked,
+        destination_region_code=filing.destination_region_code if filing is not None else None,
+        logged_by_id=user_id)
+    db.session.add(passed)
+    db.session.flush()
+    return passed.id, shown
+
+
+def scoped_pass(pass_id, jurisdiction: Optional[str]) -> CheckpointPass:
+    """A pass at a checkpoint within ``jurisdiction``; NotFound outside, as when missing."""
+    return row_where(CheckpointPass, pass_id, code_within(CheckpointPass.region_code, jurisdiction))
+
+
+@transaction
+def link_paper_filings(filing_ids: list[int], *, user_id: Optional[int], now: dt.datetime) -> int:
+    """The paper forms just filled at a checkpoint (channel ``checkpoint``): each becomes
+    the filing of the person's passes without one that this account logged within
+    PAPER_FORM_WINDOW, and each such arrival raises an ``arrived_without_filing``
+    finding for the new filing's destination (idempotent: once per person and day).
+    Returns how many passes were linked."""
+    if not filing_ids or user_id is None:
+        return 0
+    linked = 0
+    for filing in db.session.scalars(select(Filing).where(Filing.id.in_(filing_ids))):
+        passes = db.session.scalars(select(CheckpointPass).where(
+            CheckpointPass.person_hash == filing.id_number_hash, CheckpointPass.filing_id.is_(None),
+            CheckpointPass.logged_by_id == user_id, CheckpointPass.passed_at >= now - PAPER_FORM_WINDOW))
+        for passed in passes:
+            passed.filing_id = filing.id
+            passed.destination_region_code = filing.destination_region_code
+            passed.name_masked = masked_name(filing.name)
+            linked += 1
+            if passed.without_filing:
+                raise_arrived_without_filing(
+                    person_hash=filing.id_number_hash, day=passed.day, region_code=filing.destination_region_code,
+                    filing_id=filing.id, name=filing.name, id_masked=filing.id_number_masked, now=now,
+                    event_at=passed.passed_at)
+    return linked
+
+
+def transit_passes(jurisdiction: Optional[str], since: dt.date, until: dt.date) -> list[CheckpointPass]:
+    """The transit passengers (中转) through the checkpoints of a jurisdiction on these
+    days, newest first: the investigation team's list."""
+    return list(db.session.scalars(select(CheckpointPass).where(
+        CheckpointPass.transit.is_(True), code_within(CheckpointPass.region_code, jurisdiction),
+        CheckpointPass.day >= since, CheckpointPass.day <= until).order_by(CheckpointPass.passed_at.desc())))
+
+
+def check_staff_within(checkpoint: Checkpoint, jurisdiction: Optional[str]) -> None:
+    """The write check of a checkpoint's staff: every account posted there lies within
+    the writer's jurisdiction (the form offers no others; an API body might)."""
+    for user in checkpoint.staff:
+        if not is_within(user.region_code, jurisdiction):
+            raise ValidationFailed(_l("Not within your jurisdiction."), {"staff": [_l("Not within your jurisdiction.")]})
