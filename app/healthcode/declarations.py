@@ -43,7 +43,7 @@ from models.region import LEVEL_COMMUNITY
 
 HD, F, R = HealthDeclaration.__table__, Filing.__table__, Resident.__table__
 PURPOSE = "health-code"  # the SMS codes' namespace (app.core.sms_codes)
-HELD_PURPOSE = "health-declaration-held"  # a held declaration's code opens nothing else
+HELD_PURPOSE = "declare-held"  # a held declaration's code opens nothing else (filer_code.purpose: 16 at most)
 FOR_WHOM = ("self", "family")
 MAX_LENGTH = {**filing_rules.MAX_LENGTH, "residence_address": 200}
 PROXY_FIELDS = ("proxy_name", "proxy_phone", "proxy_relation")
