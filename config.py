@@ -244,3 +244,6 @@ VENUE_SCANS_PER_PERSON_MINUTE = int(_env("VENUE_SCANS_PER_PERSON_MINUTE", "12"))
 # this many minutes of the case's scan, in the case's last VENUE_COMPANION_DAYS days.
 VENUE_COMPANION_WINDOW_MINUTES = int(_env("VENUE_COMPANION_WINDOW_MINUTES", "120"))
 VENUE_COMPANION_DAYS = int(_env("VENUE_COMPANION_DAYS", "14"))
+# PostgreSQL: a scan's commit waits for the WAL on disk (1), or not (0: a crash of the
+# database may lose its last fraction of a second of scans; the hottest path's speed).
+VENUE_SCAN_SYNCHRONOUS_COMMIT = _env("VENUE_SCAN_SYNCHRONOUS_COMMIT", "0").lower() in ("1", "true", "yes", "on")

@@ -3,14 +3,15 @@
 cookie), next to a bare Flask route inserting the same row (bench/bare_venue_app.py),
 in the same run, in alternating rounds so a busy machine's load falls on both alike.
 
-    python bench/venue_scan.py [--duration 15] [--connections 16] [--workers 4]
+    python bench/venue_scan.py [--duration 15] [--connections 16] [--workers 2] [--worker-threads 4]
 
 It (re)creates the database ``bench_venues`` (the test region tree), adds --venues
 venues and --people people with a health code each (80 % green, 15 % yellow, 5 % red),
 signs a device cookie per person, and runs wrk (a Lua script cycling through the people
 and venues) against both sides on 127.0.0.1. The per-person limit stays on (each person
 scans a few times at most in a run). Prints scans/s, p50 and p99 per round, errors,
-rows stored, and the ratio real/bare (the issue's targets: >= 1,000 scans/s, ratio >= 0.6).
+rows stored, the server CPU per scan of each side (gunicorn and PostgreSQL, read from
+/proc: what an idle machine's CPUs could serve), and the ratio real/bare (the issue's targets: >= 1,000 scans/s, ratio >= 0.6).
 """
 import argparse
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.filing_cpu import cpu_seconds  # noqa: E402
 from bench.filing_throughput import (BENCH_FIELD_KEY, BENCH_SECRET_KEY, free_port, prepare_database,  # noqa: E402
                                      run_wrk, start_gunicorn, stop, summarise)
 
@@ -56,11 +58,15 @@ def parse_args():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker")
-    parser.add_argument("--worker-class", default="sync")
+    # Threaded workers, as in production (README: -w 4 --threads 4): they keep the
+    # connection alive between requests; sync workers close it after each one.
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--venues", type=int, default=500)
     parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--synchronous-commit", action="store_true",
+                        help="both sides wait for the WAL on disk (default: asynchronous commit, as configured)")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="bench_venues")
     args = parser.parse_args()
@@ -104,6 +110,11 @@ def seed(url, args, workdir) -> list[str]:
     return codes
 
 
+def server_cpu(port, database) -> tuple[float, float]:
+    """CPU seconds so far of the gunicorn on ``port``, and of the database's backends."""
+    return cpu_seconds(f"127.0.0.1:{port}"), cpu_seconds(f": postgres {database} ")
+
+
 def count_scans(url) -> int:
     from sqlalchemy import create_engine, text
 
@@ -118,7 +129,8 @@ def main():
     args = parse_args()
     url = prepare_database(args)
     slice_seconds = max(2, args.duration // args.rounds)
-    print(f"{args.workers} {args.worker_class} gunicorn workers x {args.worker_threads} threads per side, "
+    print(f"{'synchronous' if args.synchronous_commit else 'asynchronous'} commit, "
+          f"{args.workers} {args.worker_class} gunicorn workers x {args.worker_threads} threads per side, "
           f"wrk {args.threads} threads x {args.connections} connections, {args.rounds} alternating rounds of "
           f"{slice_seconds}s per side, {args.venues} venues, {args.people} people, {os.cpu_count()} CPUs")
     results = {label: [] for label, _m, _p in SIDES}
@@ -138,19 +150,32 @@ def main():
             for number, (label, module, path) in enumerate(SIDES):
                 port = free_port()
                 # The limit stays on: the real path counts every scan as in production.
-                servers[label] = (start_gunicorn(module, url, args, workdir, port, {"RATELIMIT_ENABLED": "1"},
+                settings = {"RATELIMIT_ENABLED": "1", "VENUE_SCAN_SYNCHRONOUS_COMMIT": "1" if args.synchronous_commit else "0"}
+                servers[label] = (start_gunicorn(module, url, args, workdir, port, settings,
                                                  threads=args.worker_threads), port)
                 run_wrk(port, script(f"warm-{label}", path, 7_000 + number * 1_000, 1), 1, 2, 2)
             for round_ in range(args.rounds):
                 for number, (label, _module, path) in enumerate(SIDES):
                     offset = (round_ * len(SIDES) + number) * 100_000
-                    results[label].append(run_wrk(servers[label][1], script(f"{label}-{round_}", path, offset,
-                                                                            args.threads),
-                                                  args.threads, args.connections, slice_seconds))
+                    port = servers[label][1]
+                    lua = script(f"{label}-{round_}", path, offset, args.threads)
+                    # The other side idles meanwhile: the CPU of its gunicorn and of the
+                    # database's backends in this round is this side's.
+                    busy = server_cpu(port, args.database)
+                    result = run_wrk(port, lua, args.threads, args.connections, slice_seconds)
+                    result["cpu"] = [after - before for after, before in zip(server_cpu(port, args.database), busy)]
+                    results[label].append(result)
         finally:
             for process, _port in servers.values():
                 stop(process)
     summary = {label: summarise(label, slices, "scans/s") for label, slices in results.items()}
+    for label, slices in results.items():
+        requests = max(1, sum(s["requests"] for s in slices))
+        web, database = (sum(s["cpu"][part] for s in slices) / requests for part in (0, 1))
+        cpu = web + database
+        print(f"{label:<5} server CPU per scan: {cpu * 1000:.2f} ms (gunicorn {web * 1000:.2f}, PostgreSQL "
+              f"{database * 1000:.2f}): {os.cpu_count()} idle CPUs would serve at most "
+              f"~{os.cpu_count() / cpu if cpu else 0:.0f} scans/s (less wrk's own share)")
     print(f"rows stored: {count_scans(url)}")
     ratio = summary["real"] / summary["bare"] if summary["bare"] else 0.0
     print(f"scans/s real {summary['real']:.0f}, bare insert {summary['bare']:.0f}, ratio real/bare: {ratio:.2f}"

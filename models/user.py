@@ -2,6 +2,7 @@
 lockout and the second factor keep (the security manager, app.core.security, uses it)."""
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Column, DateTime, Integer, String
+from sqlalchemy.orm import validates
 
 from models.base import MAX_CODE_LENGTH
 
@@ -26,9 +27,19 @@ class ConsoleUser(User):
 
     jurisdiction_column = "region_code"
 
+    @validates("email")
+    def _blank_email_is_none(self, _key, value):
+        """An empty e-mail (a form left blank) is no e-mail: NULL, which UNIQUE lets repeat."""
+        return (value or "").strip() or None
+
     @classmethod
     def jurisdiction_attr(cls):
         return cls.region_code
 
     def jurisdiction_code(self):
         return self.region_code
+
+
+# The e-mail is optional (many staff have none; FAB's column says NOT NULL): the
+# migration 0017 made it nullable and FAB's generated forms then accept an empty one.
+ConsoleUser.__table__.c.email.nullable = True

@@ -5,6 +5,7 @@ Each test works on accounts of its own (clean_slate removes them), so a lock or 
 changed password never reaches another test."""
 import datetime as dt
 import json
+import re
 import time
 
 import jwt as pyjwt
@@ -447,3 +448,31 @@ def test_the_admin_user_screens_speak_chinese_and_warn_of_a_misplaced_role(app, 
         assert (user.first_name, user.last_name) == ("王小明", "")
     listed = client.get("/users/list/").get_data(as_text=True)
     assert "社区（村）专管员" in listed and ">Officer<" not in listed and "[Officer]" not in listed
+
+
+def test_the_email_is_optional_on_the_form_the_command_and_create_user(app, web):
+    client = web("admin")
+    form_page = client.get("/users/add").get_data(as_text=True)
+    assert not re.search(r'<input[^>]*name="email"[^>]*required', form_page)
+    for name in ("no_mail_a", "no_mail_b"):  # two accounts without e-mail: UNIQUE does not trip on NULL
+        form = {**_add_form(app, "Strong-2026x"), "username": name, "email": ""}
+        assert client.post("/users/add", data=form).status_code == 302, name
+    result = app.test_cli_runner().invoke(args=[
+        "users", "create", "--username", "no_mail_c", "--password", "Strong-2026x",
+        "--role", "Officer", "--region", "410105001003"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        create_user("no_mail_d", "Strong-2026x", "Officer", "410105001003")
+        db.session.commit()
+        users = [_user(app, name) for name in ("no_mail_a", "no_mail_b", "no_mail_c", "no_mail_d")]
+        assert [user.email for user in users] == [None] * 4
+        pk = users[0].id
+    # An e-mail given, then emptied again on the edit form.
+    edit = {"first_name": "N", "username": "no_mail_a", "active": "y", "roles": _add_form(app, "x")["roles"],
+            "region_code": "410105001003", "email": "a@example.org"}
+    assert client.post(f"/users/edit/{pk}", data=edit).status_code == 302
+    with app.app_context():
+        assert _user(app, "no_mail_a").email == "a@example.org"
+    assert client.post(f"/users/edit/{pk}", data={**edit, "email": " "}).status_code == 302
+    with app.app_context():
+        assert _user(app, "no_mail_a").email is None

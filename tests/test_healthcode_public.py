@@ -304,3 +304,15 @@ def test_the_pages_speak_english(app, client):
     assert "Health declaration" in html and "For a family member" in html
     html = text_of(client.get(f"{FORM}?lang=zh"))
     assert "健康申报" in html
+
+
+def test_the_qr_svg_draws_exactly_the_codes_modules():
+    from views.healthcode.public import qr_modules, qr_svg_text
+
+    modules = qr_modules("some token.signature")
+    svg = qr_svg_text(modules)
+    drawn = [[False] * len(modules) for _ in modules]
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
+        for column in range(int(x), int(x) + int(width)):
+            drawn[int(y)][column] = True
+    assert drawn == modules and f'viewBox="0 0 {len(modules)} {len(modules)}"' in svg

@@ -228,3 +228,18 @@ def test_another_provinces_colour_counts_while_recent(app):
         undo_batch(outcome.batch.id, jurisdiction=None, user_id=None, now=ARRIVED + HOUR)
         assert colour(visitor, ARRIVED + HOUR) == "green"
         assert template("code_state")[:2] == b"PK"
+
+
+def test_a_check_with_a_positive_test_turns_red_at_once(app):
+    from app.filings import service as filings
+    from tests.filing_data import iso as local_iso, store
+    now = dt.datetime(2026, 3, 1, 2, 0)
+    created = store(app, now=now, id_number=resident_id(sequence=46))
+    with app.test_request_context():
+        filings.record_check(db.session.connection(), created.id, {
+            "method": "phone", "arrived": True, "arrived_at": local_iso(now + HOUR), "tested": True,
+            "test_at": local_iso(now + 2 * HOUR), "test_result": "positive"}, now=now + 3 * HOUR, jurisdiction=None)
+        hashed = db.session.scalar(select(Filing.id_number_hash).where(Filing.id == created.id))
+        code = current_code(hashed, now + 3 * HOUR)
+        assert (code.colour, code.rule) == ("red", "positive")
+        assert '"from": "check"' in history(hashed)[0].inputs

@@ -70,7 +70,7 @@ def create_user(username, password, role_name, region_code, first_name=None, las
         raise ValidationFailed(_l("This user name is taken."), {"username": [username]})
     role = sm.find_role(role_name)
     user = sm.add_user(username, first_name or username, last_name or role_name,
-                       email or f"{username}@example.invalid", role, password,
+                       email or None, role, password,
                        region_code=region_code)
     if not user:
         raise ValidationFailed(_l("The account could not be created."))

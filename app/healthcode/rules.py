@@ -21,10 +21,14 @@ Staff may set a colour by hand with a reason (``set_by_hand``, audited): what th
 knew until then no longer counts (a positive released, say) until the date they set
 (none: for good); a rule firing after it changes the colour as usual.
 
-Two entry points, both set-based (the facts of everyone concerned in one INSERT ...
-SELECT into a temporary table, then the changed codes written by UPDATE ... FROM and
-INSERT ... SELECT; no row is looked at in Python): ``refresh_people(hashes, now)`` when
-an event arrives, ``recompute_all(now)`` for the province. The clock is a parameter.
+Two entry points, both set-based (no row is looked at in Python):
+``refresh_people(hashes, now)`` when an event arrives, ``recompute_all(now)`` for the
+province. One INSERT ... SELECT groups the facts of everyone concerned by person (the
+colour and rule of a fact are one number, the worst wins), full-joins the stored codes
+and keeps only the rows that differ, in a temporary table; the inputs of those rows are
+looked up; then the history rows, the changed codes (UPDATE ... FROM) and the new codes
+(INSERT ... SELECT) are written. Nothing changed: nothing is written. The clock is a
+parameter.
 """
 import datetime as dt
 from typing import Iterable, Optional
@@ -73,7 +77,7 @@ RED, YELLOW, GREEN = (COLOUR_RANK[c] for c in ("red", "yellow", "green"))
 BY_FILING, BY_LEDGER, BY_FEED = 1, 2, 3
 CHUNK = 5000
 BIG_SORT_MB = 1024  # the province's facts sorted in memory (a few hundred MB at 5 M people)
-NO_TIME, NO_TEXT = cast(null(), DateTime), cast(null(), String)
+NO_TIME, NO_TEXT, NO_SCORE = cast(null(), DateTime), cast(null(), String), cast(null(), Integer)
 
 
 def setting(name: str) -> int:
@@ -179,14 +183,21 @@ class Facts:
         return f, arrival, and_(f.c.status != "cancelled", f.c.anonymised_at.is_(None), arrival >= since,
                                 self.concerned(f.c.id_number_hash))
 
-    def arrivals(self):
-        """Arrived (or arriving) from outside the province: yellow until negative tests on
-        enough different days within the window after the arrival, then green."""
-        f, arrival, counts = self.trips(self.days_ago("ARRIVAL_DAYS"))
+    def filings(self):
+        """One fact per filing, the worst it asks for: arrived (or arriving) from outside
+        the province and not yet tested negative on enough different days within the
+        window after the arrival (yellow); fever or cough declared in a recent filing
+        (yellow); tested so (green, "tests_after_arrival"); else nothing found (green).
+        The filing also says where the code belongs."""
+        f = F.alias("f")
+        arrival = func.coalesce(f.c.arrived_at, f.c.expected_arrival_at)
         outside = or_(f.c.origin_country != "CN", f.c.origin_region_code.is_(None),
                       ~f.c.origin_region_code.startswith(self.province))
-        trip = select(f.c.id, f.c.id_number_hash, f.c.destination_region_code, f.c.filed_at,
-                      arrival.label("arrival")).where(counts, outside).subquery("trip")
+        counts = and_(f.c.status != "cancelled", f.c.anonymised_at.is_(None), f.c.filed_at <= self.now,
+                      self.concerned(f.c.id_number_hash))
+        recent_arrival = and_(outside, arrival >= self.days_ago("ARRIVAL_DAYS"))
+        trip = select(f.c.id, f.c.id_number_hash, arrival.label("arrival")).where(
+            counts, recent_arrival).subquery("trip")
         t = self.tests()
         tested = (select(trip.c.id, func.count(distinct(t.c.sampled_day)).label("days"),
                          func.max(t.c.sampled_at).label("last_test"))
@@ -195,14 +206,26 @@ class Facts:
                       t.c.sampled_at >= trip.c.arrival,
                       t.c.sampled_at <= self.dialect.shifted(trip.c.arrival, setting("ARRIVAL_TEST_DAYS") * 86400))))
                   .group_by(trip.c.id).subquery("tested"))
-        cleared = func.coalesce(tested.c.days, 0) >= setting("ARRIVAL_TESTS")
-        rule = (case((cleared, "tests_after_arrival"), else_="arrived_from_outside"),
-                case((cleared, RULE_PRIORITY["tests_after_arrival"]), else_=RULE_PRIORITY["arrived_from_outside"]))
+        days = func.coalesce(tested.c.days, 0)
+        arriving = and_(recent_arrival, days < setting("ARRIVAL_TESTS"))
+        symptoms = and_(or_(f.c.fever, f.c.cough), arrival >= self.days_ago("SYMPTOM_DAYS"))
+        cleared = and_(recent_arrival, days >= setting("ARRIVAL_TESTS"))
+        rule, priority, rank, at = ({"arriving": a, "symptoms": b, "cleared": c, "else": d} for a, b, c, d in (
+            ("arrived_from_outside", "symptoms", "tests_after_arrival", "no_risk"),
+            (RULE_PRIORITY["arrived_from_outside"], RULE_PRIORITY["symptoms"], RULE_PRIORITY["tests_after_arrival"],
+             RULE_PRIORITY["no_risk"]),
+            (YELLOW, YELLOW, GREEN, GREEN),
+            (f.c.filed_at, f.c.filed_at, tested.c.last_test, NO_TIME)))
+
+        def worst(values):
+            return case((arriving, values["arriving"]), (symptoms, values["symptoms"]),
+                        (cleared, values["cleared"]), else_=values["else"])
+
         return select(*self.fact(
-            trip.c.id_number_hash, rule, case((cleared, tested.c.last_test), else_=trip.c.filed_at),
-            inputs(filing=trip.c.id, arrival=trip.c.arrival, test_days=func.coalesce(tested.c.days, 0)),
-            trip.c.destination_region_code, BY_FILING, rank=case((cleared, GREEN), else_=YELLOW))
-        ).select_from(trip.outerjoin(tested, tested.c.id == trip.c.id))
+            f.c.id_number_hash, (worst(rule), worst(priority)), worst(at),
+            inputs(filing=f.c.id, arrival=arrival, test_days=days, fever=f.c.fever, cough=f.c.cough),
+            f.c.destination_region_code, BY_FILING, rank=worst(rank))
+        ).select_from(f.outerjoin(tested, tested.c.id == f.c.id)).where(counts)
 
     def risk_area(self):
         f, arrival, counts = self.trips(self.days_ago("RISK_AREA_DAYS"))
@@ -217,7 +240,7 @@ class Facts:
                               or_(ra.c.effective_until.is_(None), ra.c.effective_until > self.now))
 
     def symptoms(self):
-        """Fever or cough in the latest self-declaration, or in a recent filing."""
+        """Fever or cough in the latest self-declaration (a filing's: ``filings``)."""
         d, later = HD.alias("d"), HD.alias("later")
         since = self.days_ago("SYMPTOM_DAYS")
         declared = select(*self.fact(d.c.person_hash, "symptoms", d.c.declared_at,
@@ -225,12 +248,7 @@ class Facts:
                                      d.c.residence_region_code)
                           ).where(or_(d.c.fever, d.c.cough), d.c.declared_at >= since, d.c.declared_at <= self.now,
                                   ~self.later_declaration(d, later), self.concerned(d.c.person_hash))
-        f, _arrival, counts = self.trips(since)
-        filed = select(*self.fact(f.c.id_number_hash, "symptoms", f.c.filed_at,
-                                  inputs(filing=f.c.id, fever=f.c.fever, cough=f.c.cough),
-                                  f.c.destination_region_code, BY_FILING)
-                       ).where(counts, or_(f.c.fever, f.c.cough), f.c.filed_at <= self.now)
-        return [declared, filed]
+        return declared
 
     def later_declaration(self, d, later):
         return exists().where(later.c.person_hash == d.c.person_hash, later.c.declared_at > d.c.declared_at,
@@ -245,20 +263,12 @@ class Facts:
 
     # ---- green ------------------------------------------------------------------------
 
-    def known(self):
-        """Anyone with a filing, in a ledger or with a code already: green when nothing
-        else fires. The filing and the ledger say where the code belongs."""
-        f, r, code = F.alias("f"), R.alias("r"), HC.alias("code")
-        by_filing = select(*self.fact(f.c.id_number_hash, "no_risk", None, sql_text("{}"),
-                                      f.c.destination_region_code, BY_FILING)
-                           ).where(f.c.status != "cancelled", f.c.anonymised_at.is_(None),
-                                   f.c.filed_at <= self.now, self.concerned(f.c.id_number_hash))
-        by_ledger = select(*self.fact(r.c.id_number_hash, "no_risk", None, sql_text("{}"), r.c.community_code,
-                                      BY_LEDGER)).where(self.concerned(r.c.id_number_hash))
-        # Lowest of all: a self-declared green keeps its end (then it must be declared again).
-        coded = select(*self.fact(code.c.person_hash, ("no_risk", RULE_PRIORITY["manual"] + 1), None,
-                                  sql_text("{}"), rank=GREEN)).where(self.concerned(code.c.person_hash))
-        return [by_filing, by_ledger, coded]
+    def residents(self):
+        """Anyone in a ledger: green when nothing else fires; the household's community
+        is where the code belongs (after a filing's destination)."""
+        r = R.alias("r")
+        return select(*self.fact(r.c.id_number_hash, "no_risk", None, sql_text("{}"), r.c.community_code,
+                                 BY_LEDGER)).where(self.concerned(r.c.id_number_hash))
 
     def declared(self):
         d, later = HD.alias("d"), HD.alias("later")
@@ -270,19 +280,60 @@ class Facts:
                               ~self.later_declaration(d, later), self.concerned(d.c.person_hash))
 
     def all(self):
-        return union_all(self.positive(), self.contacts(), self.other_province(), self.arrivals(),
-                         self.risk_area(), *self.symptoms(), self.companion(), *self.known(), self.declared())
+        return union_all(self.positive(), self.contacts(), self.other_province(), self.filings(),
+                         self.risk_area(), self.symptoms(), self.companion(), self.residents(), self.declared())
+
+    def override_in_force(self, code):
+        return and_(code.c.override_at.isnot(None),
+                    or_(code.c.override_until.is_(None), code.c.override_until > self.now))
 
     def targets(self):
-        """Each concerned person's colour as the rules decide it now, with its rule, the
-        time it fired, its inputs, its end and the region the code belongs to; only the
-        rows that differ from the stored code. A fact from before a staff override in
-        force no longer counts; when none counts, the override stays. One sort: the
-        facts by person, worst first (the stored code joined once, by hash)."""
+        """Each concerned person's colour as the rules decide it now: their worst fact
+        (the facts grouped by person, each fact's colour and rule one number), compared
+        with the stored code (a full join: a code without facts any more turns green);
+        only the rows that differ, with the winning ``score`` (their inputs are looked up
+        afterwards, for those rows only). People under a staff override are left to
+        ``overridden_targets``."""
+        fact = self.all().subquery("fact")
+        score = fact.c.rank * 100 + (99 - fact.c.priority)
+        grouped = select(fact.c.person_hash, func.max(score).label("score"),
+                         func.min(cast(fact.c.region_by, String).concat(fact.c.region_code)).label("region_key"),
+                         func.max(fact.c.expires_at).label("expires_at")
+                         ).group_by(fact.c.person_hash).subquery("grouped")
+        code = select(HC).where(self.concerned(HC.c.person_hash)).subquery("code")
+        g, c = grouped.c, code.c
+        colour = case((g.score.is_(None), "green"),
+                      *((g.score // 100 == rank, name) for name, rank in COLOUR_RANK.items()))
+        priority = 99 - g.score % 100
+        rule = case(*((priority == number, name) for name, number in RULE_PRIORITY.items()), else_="no_risk")
+        expires_at = case((priority == RULE_PRIORITY["declared"], g.expires_at), else_=NO_TIME)
+        region = func.coalesce(func.substr(g.region_key, 2), c.region_code)
+        moved = or_(c.person_hash.is_(None), c.colour != colour, c.rule != rule,
+                    c.expires_at.is_distinct_from(expires_at), c.manual)
+        return (select(func.coalesce(g.person_hash, c.person_hash).label("person_hash"), colour.label("colour"),
+                       c.colour.label("previous_colour"), rule.label("rule"), NO_TEXT.label("inputs"),
+                       expires_at.label("expires_at"), region.label("region_code"), g.score.label("score"),
+                       case((c.person_hash.is_(None), 0), else_=1).label("stored"),
+                       case((moved, 1), else_=0).label("moved"))
+                .select_from(grouped.outerjoin(code, c.person_hash == g.person_hash, full=True))
+                .where(or_(c.override_at.is_(None), and_(c.override_until.isnot(None), c.override_until <= self.now)),
+                       or_(moved, c.region_code.is_distinct_from(region))))
+
+    def winning_inputs(self, target):
+        """The inputs of each target's winning fact (the target rows of a score)."""
+        fact = self.all().subquery("fact")
+        score = fact.c.rank * 100 + (99 - fact.c.priority)
+        return (select(fact.c.person_hash, func.min(fact.c.inputs).label("inputs"))
+                .join(target, and_(target.c.person_hash == fact.c.person_hash, target.c.score == score))
+                .group_by(fact.c.person_hash))
+
+    def overridden_targets(self):
+        """``targets`` of the people (of those concerned) under a staff override in force:
+        a fact from before the override no longer counts; when none counts, the override
+        stays. Few people: their facts sorted by person, worst first, with their inputs."""
         fact = self.all().subquery("fact")
         code = HC.alias("code")
-        override_in_force = and_(code.c.override_at.isnot(None),
-                                 or_(code.c.override_until.is_(None), code.c.override_until > self.now))
+        override_in_force = self.override_in_force(code)
         counts = ~and_(override_in_force, or_(fact.c.at.is_(None), fact.c.at <= code.c.override_at))
         person = dict(partition_by=fact.c.person_hash)
         # Where the code belongs: a filing's destination, else the ledger's community,
@@ -295,15 +346,15 @@ class Facts:
             func.row_number().over(order_by=(fact.c.rank.desc(), fact.c.priority, fact.c.at.desc(), fact.c.inputs),
                                    **person).label("n"),
             func.min(region_key).over(**person).label("region_key"))
-                  .select_from(fact.outerjoin(code, code.c.person_hash == fact.c.person_hash))
-                  .where(counts).subquery("ranked"))
+                  .select_from(fact.join(code, code.c.person_hash == fact.c.person_hash))
+                  .where(override_in_force, counts).subquery("ranked"))
         r = ranked.c
         colour = case(*((r.rank == rank, name) for name, rank in COLOUR_RANK.items()))
         region = func.substr(r.region_key, 2)
         moved = or_(r.stored_person.is_(None), r.stored_colour != colour, r.stored_rule != r.rule,
                     r.stored_expires_at.is_distinct_from(r.expires_at), r.stored_manual)
         return (select(r.person_hash, colour.label("colour"), r.stored_colour.label("previous_colour"), r.rule,
-                       r.inputs, r.expires_at, region.label("region_code"),
+                       r.inputs, r.expires_at, region.label("region_code"), NO_SCORE.label("score"),
                        case((r.stored_person.is_(None), 0), else_=1).label("stored"),
                        case((moved, 1), else_=0).label("moved"))
                 .where(r.n == 1, or_(moved, r.stored_region.is_distinct_from(region))))
@@ -316,7 +367,7 @@ RULE_RANK = {"positive": RED, "close_contact": RED, "arrived_from_outside": YELL
 TARGET = Table("health_code_target", MetaData(),
                Column("person_hash", String(64), primary_key=True), Column("colour", String(6)),
                Column("previous_colour", String(6)), Column("rule", String(32)), Column("inputs", Text),
-               Column("expires_at", DateTime), Column("region_code", String(19)), Column("stored", Integer),
+               Column("expires_at", DateTime), Column("region_code", String(19)), Column("score", Integer), Column("stored", Integer),
                Column("moved", Integer),
                prefixes=["TEMPORARY"])
 
@@ -339,14 +390,25 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
     TARGET.drop(conn, checkfirst=True)
     TARGET.create(conn)
     try:
-        conn.execute(TARGET.insert().from_select([c.name for c in TARGET.c], Facts(now, dialect, people).targets()))
+        facts, names = Facts(now, dialect, people), [c.name for c in TARGET.c]
+        conn.execute(TARGET.insert().from_select(names, facts.targets()))
+        overridden = select(HC.c.person_hash).where(facts.override_in_force(HC), facts.concerned(HC.c.person_hash))
+        conn.execute(TARGET.insert().from_select(names, Facts(now, dialect, overridden).overridden_targets()))
         if people is None:  # the writes below join it: plan them by its size
             conn.execute(text(f"ANALYZE {TARGET.name}"))
         t = TARGET
-        changed = len(conn.execute(HCC.insert().from_select(
+        changed = conn.execute(select(func.count()).where(t.c.moved == 1)).scalar()
+        # The history rows, with the inputs that explain each change (looked up for the
+        # changed rows only).
+        changed_people = select(t.c.person_hash).where(t.c.moved == 1, t.c.score.isnot(None))
+        looked_up = Facts(now, dialect, changed_people).winning_inputs(
+            select(t.c.person_hash, t.c.score).where(t.c.moved == 1).subquery("changed")).subquery("looked_up")
+        conn.execute(HCC.insert().from_select(
             ["person_hash", "colour", "previous_colour", "rule", "inputs", "changed_at"],
-            select(t.c.person_hash, t.c.colour, t.c.previous_colour, t.c.rule, t.c.inputs,
-                   literal(now, DateTime)).where(t.c.moved == 1)).returning(HCC.c.id)).all())
+            select(t.c.person_hash, t.c.colour, t.c.previous_colour, t.c.rule,
+                   func.coalesce(t.c.inputs, looked_up.c.inputs), literal(now, DateTime))
+            .select_from(t.outerjoin(looked_up, looked_up.c.person_hash == t.c.person_hash))
+            .where(t.c.moved == 1)))
         same_code = and_(HC.c.person_hash == t.c.person_hash, t.c.stored == 1)
         conn.execute(update(HC).where(same_code, t.c.moved == 1).values(
             colour=t.c.colour, rule=t.c.rule, changed_at=now, expires_at=t.c.expires_at, manual=False,

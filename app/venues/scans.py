@@ -5,9 +5,11 @@ day), so it is one INSERT statement and nothing else.
 logs the visit, and returns what the page shows (RETURNING): the colour (``none``: no
 code, or a self-declared green that expired) and whether the doorkeeper lets the person
 in: green anywhere, every colour at a medical institution. On PostgreSQL it is a
-constant, prepared statement on the autocommit single-statement engine (one round
-trip: no BEGIN, COMMIT or ping), on the driver's cursor (no SQLAlchemy compile or ORM
-session); elsewhere an ordinary transaction.
+constant, prepared statement on an autocommit single-statement engine of its own (one
+round trip: no BEGIN, COMMIT or ping), on the driver's cursor (no SQLAlchemy compile or
+ORM session), and by default with asynchronous commit (VENUE_SCAN_SYNCHRONOUS_COMMIT=0:
+a crash of the database may lose the last fraction of a second of scans, the log of who
+was where, never the colours or anything else); elsewhere an ordinary transaction.
 
 Who scans: a person the device remembers (app.healthcode.devices, a signed cookie), or
 the first time on a phone, the ID number and phone of a declaration or a filing
@@ -72,8 +74,10 @@ def record_scan(code: str, person_hash: str, now: dt.datetime) -> Optional[Scan]
     if not is_venue_code(code) or not is_person_hash(person_hash):
         return None
     params = {"person": person_hash, "now": now, "code": code}
-    if dialects.of().single_statement_engine() is not None:
-        rows = with_single_statement_engine(lambda conn: run_constant(conn, SCAN_SQL, params))
+    engine = dialects.of().single_statement_engine(
+        "venue_scans", synchronous_commit=current_app.config["VENUE_SCAN_SYNCHRONOUS_COMMIT"])
+    if engine is not None:
+        rows = with_single_statement_engine(lambda conn: run_constant(conn, SCAN_SQL, params), engine)
     else:
         with db.engine.begin() as conn:
             rows = conn.execute(_SQLITE_SCAN, params).all()

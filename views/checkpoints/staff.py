@@ -139,7 +139,7 @@ class CheckpointDeskView(BaseView):
                 errors, status = refusal.errors or {"scanned": [refusal.message]}, 400
         return self.render_template(
             "checkpoints/desk.html", checkpoints=checkpoints, form=form, result=result, errors=errors,
-            title=_("Checkpoint"), paper_url=url_for("FilingEntryView.paper", channel="checkpoint")), status
+            title=_("Scan at the checkpoint"), paper_url=url_for("FilingEntryView.paper", channel="checkpoint")), status
 
 
 

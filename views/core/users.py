@@ -37,6 +37,7 @@ USER_HELP = {
     "first_name": _l("The person's full name, as colleagues know it."),
     "username": _l("The name to sign in with."),
     "active": _l("Rather than delete an account, make it inactive."),
+    "email": _l("Optional; may be left empty."),
     "region_code": _l("Officer: a community; township staff: a township; grid member: a grid, building "
                       "or unit; command staff and leaders: the province, a city or a county."),
     "conf_password": _l("The same password again."),

@@ -55,6 +55,7 @@ def _chosen_person(body) -> str:
 
 
 @public_venues.post("/<code>/scan")
+@public_limit()  # what reaches the route was refused by the fast path: counted per address
 def scan(code):
     """Log the visit of a person of this device (body ``{"person": hash}``; none: the
     first) and answer their colour and whether they may enter.

@@ -135,24 +135,30 @@ def create_indexes_after_load(conn, indexes) -> None:
         index.create(conn.connection(), checkfirst=True)
 
 
-def single_statement_engine():
+def single_statement_engine(purpose: str = "", synchronous_commit: bool = True):
     """PostgreSQL: an engine of its own for writes that are one statement (the public
     filing): autocommit, so the statement is its own transaction with no BEGIN and
     COMMIT round trips, and no ping before each use (``with_single_statement_engine``
-    tries once more on a dropped connection instead)."""
-    engine = current_app.extensions.get("single_statement_engine")
+    tries once more on a dropped connection instead). ``purpose`` names a pool of its
+    own; ``synchronous_commit=False``: its commits answer before the WAL is on disk
+    (a crash of the database may lose its last fraction of a second of writes, never
+    corrupt them), for a log whose last rows matter less than its speed (venue scans)."""
+    key = "single_statement_engine" + (f".{purpose}" if purpose else "")
+    engine = current_app.extensions.get(key)
     if engine is None:
-        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
-        current_app.extensions["single_statement_engine"] = engine
+        options = {} if synchronous_commit else {"connect_args": {"options": "-c synchronous_commit=off"}}
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, **options)
+        current_app.extensions[key] = engine
     return engine
 
 
-def with_single_statement_engine(work):
-    """``work(conn)`` on a connection of the single-statement engine, once more on a
-    new connection when the pooled one turned out dead (the database restarted): the
-    dead one wrote nothing. Every other pooled connection died with it, so the pool is
-    renewed: the retry, and the requests after it, get fresh ones."""
-    engine = single_statement_engine()
+def with_single_statement_engine(work, engine=None):
+    """``work(conn)`` on a connection of the single-statement engine (or ``engine``,
+    another of them), once more on a new connection when the pooled one turned out
+    dead (the database restarted): the dead one wrote nothing. Every other pooled
+    connection died with it, so the pool is renewed: the retry, and the requests
+    after it, get fresh ones."""
+    engine = engine or single_statement_engine()
     for last_try in (False, True):
         with engine.connect() as conn:
             try:

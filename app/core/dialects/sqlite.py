@@ -122,7 +122,7 @@ def create_indexes_after_load(conn, indexes) -> None:
     """Nothing was dropped."""
 
 
-def single_statement_engine():
+def single_statement_engine(purpose: str = "", synchronous_commit: bool = True):
     return None
 
 
