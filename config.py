@@ -214,6 +214,9 @@ HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))
 # Per client IP on the code page's QR refresh (GET /healthcode/token, once a minute per
 # open code page; a family behind one address shows several).
 HEALTH_CODE_TOKEN_RATE_LIMIT = _env("HEALTH_CODE_TOKEN_RATE_LIMIT", "30/minute;5000/day")
+# SMS codes sent per person to their phone on file when someone declares for them from
+# another phone (app.healthcode.declarations: the declaration waits for the code).
+HEALTH_CODE_HOLD_SMS_RATE_LIMIT = _env("HEALTH_CODE_HOLD_SMS_RATE_LIMIT", "3/hour;5/day")
 # A green from a self-declaration lasts this many days; then it must be declared again.
 HEALTH_CODE_DECLARED_GREEN_DAYS = int(_env("HEALTH_CODE_DECLARED_GREEN_DAYS", "14"))
 # The rules (app.healthcode.rules): a close contact is red, a secondary one yellow, for

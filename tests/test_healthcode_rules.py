@@ -243,3 +243,16 @@ def test_a_check_with_a_positive_test_turns_red_at_once(app):
         code = current_code(hashed, now + 3 * HOUR)
         assert (code.colour, code.rule) == ("red", "positive")
         assert '"from": "check"' in history(hashed)[0].inputs
+
+
+def test_a_new_filing_never_lowers_a_worse_colour(app):
+    from tests.filing_data import store
+    now = dt.datetime(2026, 3, 1, 2, 0)
+    sick = resident_id(sequence=47)
+    with app.app_context():
+        import_tests((sick, now - DAY, "positive"), now=now)
+        assert current_code(person(sick), now).colour == "red"
+    store(app, now=now + HOUR, id_number=sick)
+    with app.app_context():
+        code = current_code(person(sick), now + HOUR)
+        assert (code.colour, code.rule) == ("red", "positive")

@@ -130,3 +130,15 @@ def test_the_poster_is_an_a4_pdf_with_the_venue_link(app, web):
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     assert re.search(rb"/MediaBox\s*\[\s*0 0 595.27\d* 841.88\d*\s*\]", pdf)
     assert f"http://localhost/v/{venue['code']}" in _pdf_text(pdf)
+
+
+def test_demo_venues_are_added_once(app):
+    from app.venues.demo import create_demo_venues
+
+    with app.app_context():
+        create_demo_venues()
+        count = db.session.scalar(select(func.count()).select_from(Venue))
+        hospital = db.session.scalar(select(Venue).where(Venue.type == "hospital").limit(1))
+        create_demo_venues()
+        assert count >= 4 and hospital.medical is True and hospital.phone_masked.startswith("139")
+        assert db.session.scalar(select(func.count()).select_from(Venue)) == count

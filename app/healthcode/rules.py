@@ -72,7 +72,7 @@ RULE_LABELS = {
 }
 RULE_PRIORITY = {rule: number for number, rule in enumerate(RULES, start=1)}
 RED, YELLOW, GREEN = (COLOUR_RANK[c] for c in ("red", "yellow", "green"))
-# Where a person's code belongs (the staff screens' jurisdiction): their latest filing's
+# Where a person's code belongs (the staff screens' jurisdiction): a filing's
 # destination, else their ledger household's community, else the region a feed names.
 BY_FILING, BY_LEDGER, BY_FEED = 1, 2, 3
 CHUNK = 5000

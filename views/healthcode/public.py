@@ -73,14 +73,19 @@ def declare():
         return _declaration_page(data, error.errors, error.message), 400
     except TooManyRequests as error:
         return _declaration_page(data, {}, error.message), 429
+    if isinstance(declared, declarations.Held):  # the person's phone on file must confirm it
+        if declared.wrong_code:
+            return _declaration_page(data, {"otp": [WRONG_CODE]}, held=declared), 400
+        return _declaration_page({**data, "otp": ""}, held=declared)
     response = redirect(url_for("healthcode.code_page", person=declared.person_hash), 303)
     remember_device_people(response, [declared])
     return response
 
 
-def _declaration_page(values: dict, errors=None, message=None):
+def _declaration_page(values: dict, errors=None, message=None, held=None):
     return render_template(
         "healthcode/declare.html", values=values, errors=errors or {}, message=message,
+        held_message=declarations.held_message(held) if held else None,
         labels=FIELD_LABELS, people=device_people(request),
         id_types=[(value, str(label)) for value, label in labels.ID_TYPE_LABELS.items()],
         relations=[(r, str(labels.RELATION_LABELS[r])) for r in PROXY_RELATIONS],

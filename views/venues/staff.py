@@ -2,7 +2,7 @@
 jurisdiction; Excel import, template and export; the printable poster of each)."""
 import io
 
-from flask import abort, send_file, url_for
+from flask import abort, current_app, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -14,11 +14,13 @@ from app.core.jurisdiction import current_jurisdiction, row_within
 from app.filings.links import public_url
 from app.ledgers import choices
 from app.venues import posters, service
+from app.venues.demo import create_demo_venues
 from app.venues.excel import VENUES
 from models.venue import Venue
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.core.widgets import RegionSelectField
-from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, place_label, select_field, \
+from views.core.places import place_label
+from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, select_field, \
     text_field
 from views.ledgers.units import PHONE_FIELD, formatter
 
@@ -114,3 +116,4 @@ class VenueApi(_Venues, LedgerApiMixin, ScopedModelRestApi):
 def register(registry):
     registry.add_view("Venues", _l("Venues"), VENUE_CODES, "fa-qrcode", VenueView, roles.VENUE)
     registry.add_api(VenueApi)
+    current_app.extensions.setdefault("demo_hooks", []).append(create_demo_venues)
