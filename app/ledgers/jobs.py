@@ -104,6 +104,15 @@ def progress_of(job: ImportJob) -> dict:
             "finished": job.status in FINISHED}
 
 
+def state_of(job: ImportJob) -> dict:
+    """A job as the API answers it: its progress, then its counts or its problems by row
+    (``{"3": ["column: message"]}``, the shape of a refused import)."""
+    result = result_of(job)
+    errors = ImportRejected(problems_of(job)).errors if job.status == "rejected" else {}
+    return {**progress_of(job), "created": result and result.created, "updated": result and result.updated,
+            "unchanged": result and result.unchanged, "errors": errors}
+
+
 # ---- running a job ---------------------------------------------------------------
 
 @transaction
