@@ -1,9 +1,9 @@
 """health codes: the public API's holders (health_code_holder: an opaque id, the person's
 keyed hash and the hash of the token that reads their code).
 
-Revision ID: 0018
-Revises: 0017
-Create Date: 2026-11-27 04:20:00
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-11-27 04:30:00
 
 """
 from alembic import op
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
