@@ -27,7 +27,6 @@ from app.core.jurisdiction import current_jurisdiction
 from app.core.search import search_scoped_rows
 from app.ledgers import jobs as ledger_jobs
 from app.ledgers.engine import Exporter, export_all, import_file, template
-from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
 from views.core.scoped import _column_value
 from views.core.search import each, search_doc, select2_search
@@ -35,17 +34,6 @@ from views.core.search import each, search_doc, select2_search
 EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE, "import_job": roles.WRITE,
                      "import_job_status": roles.WRITE,
                      "template_xlsx": roles.READ, "export_all": roles.READ, "lookup": roles.READ}
-
-
-def place_label(code):
-    """``name (code)`` of a region or ledger unit, for lists (looked up once per request)."""
-    if not code:
-        return code
-    cache = g.setdefault("place_labels", {})
-    if code not in cache:
-        place = get_jurisdiction_unit(code)
-        cache[code] = label(place) if place is not None else code
-    return cache[code]
 
 
 def xlsx_response(data: bytes, name: str):
