@@ -122,6 +122,8 @@ IMPORT_MAX_UNCOMPRESSED_MB = int(_env("IMPORT_MAX_UNCOMPRESSED_MB", "100"))
 # A ledger file uploaded on a web page larger than this is imported as a job off the
 # request, with a progress bar (app.ledgers.jobs); a smaller one answers at once.
 LEDGER_IMPORT_INLINE_BYTES = int(_env("LEDGER_IMPORT_INLINE_BYTES", str(100 * 1024)))
+# Feed files larger than this are imported as a job with a progress bar (app.crossmatch.feed_jobs).
+FEED_IMPORT_INLINE_BYTES = int(_env("FEED_IMPORT_INLINE_BYTES", str(1024 * 1024)))
 
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
 SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")

@@ -68,6 +68,10 @@ def test_a_checkpoint_finds_a_filing_of_another_city_and_logs_the_pass(app):
                 first.destination_region_code, first.passed_at, first.day) == (
             site, "410105", "in", created.id, False, KAIFENG_COMMUNITY, NOW, dt.date(2026, 3, 10))
         assert first.person_hash == db.session.get(Filing, created.id).id_number_hash
+        # A filing of another trip (expected more than a day away, as the cross-matching
+        # judges it) is none for this arrival.
+        _pass_id, later = log(site, created.receipt, now=NOW + 2 * DAY)
+        assert (later.filing_status, later.destination) == (None, None) and passes()[-1].without_filing
 
 
 def test_the_lookup_reveals_the_four_fields_and_nothing_else(app, api):

@@ -146,7 +146,7 @@ def test_a_job_whose_worker_died_is_run_again_by_the_scheduler(app, world):
         assert ledger_jobs.resume_stalled_jobs(now) == [job_id]
         job = db.session.get(ImportJob, job_id)
         assert (job.status, job.created, job.attempts, job.data) == ("done", 9, 2, b"")  # the file is gone
-        assert ledger_jobs._finish(job_id, dead, "failed") is None  # the dead runner's lease is gone
+        assert ledger_jobs.finish(job_id, dead, "failed") is None  # the dead runner's lease is gone
     assert _count(app, Resident) == 13
 
 

@@ -25,7 +25,7 @@ from app.filings.rules import PROXY_RELATIONS
 from app.healthcode import declarations
 from app.healthcode.codes import current_code
 from app.healthcode.devices import device_people, device_person, remember_device_people
-from app.healthcode.tokens import STEP_SECONDS, issue_code_token
+from app.healthcode.tokens import STEP_SECONDS, code_token_expires_at, issue_code_token
 from models.base import utcnow
 from models.healthcode import COLOUR_LABELS
 
@@ -131,9 +131,7 @@ def fresh_token():
 
 def _qr(person_hash: str, now: dt.datetime) -> dict:
     token = issue_code_token(person_hash, now)
-    minute = now.replace(second=0, microsecond=0)
-    expires_at = minute + dt.timedelta(seconds=current_app.config["HEALTH_CODE_TOKEN_TTL"])
-    return {"token": token, "qr": qr_data_uri(token), "expires_at": iso_local(expires_at)}
+    return {"token": token, "qr": qr_data_uri(token), "expires_at": iso_local(code_token_expires_at(now))}
 
 
 def qr_data_uri(data: str) -> str:
