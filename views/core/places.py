@@ -16,7 +16,7 @@ def place_label(code):
     """The name of a region or ledger place (looked up once per request); the code
     itself when no such place exists."""
     if not code:
-        return code
+        return ""
     cache = g.setdefault("place_labels", {})
     if code not in cache:
         place = get_jurisdiction_unit(code)

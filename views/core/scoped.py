@@ -23,7 +23,7 @@ from app.core.jurisdiction import current_jurisdiction, ensure_within
 from app.regions.service import check_assignable_region
 from views.core.api_input import checked_schema, refusing_bad_input, with_time_offsets
 from views.core.api_spec import correct_operation, correct_read_schema
-from views.core.places import with_place_names
+from views.core.shown import readable_formatters
 
 
 def check_write(item, region_fields: dict[str, int | None], jurisdiction) -> None:
@@ -94,13 +94,13 @@ def _column_value(item, column, joined=True):
 
 
 class ScopedViewMixin(ExcelExportMixin, ScopedWriteMixin):
-    """For ModelView subclasses: actions go through the jurisdiction filter too; region
-    and place codes show as names (views.core.places)."""
+    """For ModelView subclasses: actions go through the jurisdiction filter too; values
+    show as people read them (views.core.shown: names, yes/no, local times)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.formatters_columns = with_place_names(
-            self.formatters_columns, {*self.list_columns, *self.show_columns})
+        self.formatters_columns = readable_formatters(
+            self.datamodel.obj, self.formatters_columns, {*self.list_columns, *self.show_columns})
 
     def _scoped_item(self, pk):
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
