@@ -122,6 +122,8 @@ IMPORT_MAX_UNCOMPRESSED_MB = int(_env("IMPORT_MAX_UNCOMPRESSED_MB", "100"))
 # A ledger file uploaded on a web page larger than this is imported as a job off the
 # request, with a progress bar (app.ledgers.jobs); a smaller one answers at once.
 LEDGER_IMPORT_INLINE_BYTES = int(_env("LEDGER_IMPORT_INLINE_BYTES", str(100 * 1024)))
+# Feed files larger than this are imported as a job with a progress bar (app.crossmatch.feed_jobs).
+FEED_IMPORT_INLINE_BYTES = int(_env("FEED_IMPORT_INLINE_BYTES", str(1024 * 1024)))
 
 SMS_SENDER = _env("SMS_SENDER", "log")  # "log" or "http"
 SMS_GATEWAY_URL = _env("SMS_GATEWAY_URL")
@@ -212,6 +214,9 @@ HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))
 # Per client IP on the code page's QR refresh (GET /healthcode/token, once a minute per
 # open code page; a family behind one address shows several).
 HEALTH_CODE_TOKEN_RATE_LIMIT = _env("HEALTH_CODE_TOKEN_RATE_LIMIT", "30/minute;5000/day")
+# SMS codes sent per person to their phone on file when someone declares for them from
+# another phone (app.healthcode.declarations: the declaration waits for the code).
+HEALTH_CODE_HOLD_SMS_RATE_LIMIT = _env("HEALTH_CODE_HOLD_SMS_RATE_LIMIT", "3/hour;5/day")
 # A green from a self-declaration lasts this many days; then it must be declared again.
 HEALTH_CODE_DECLARED_GREEN_DAYS = int(_env("HEALTH_CODE_DECLARED_GREEN_DAYS", "14"))
 # The rules (app.healthcode.rules): a close contact is red, a secondary one yellow, for

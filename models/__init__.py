@@ -17,5 +17,6 @@ from models.rewards import RewardPenalty  # noqa: F401
 from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArrivalPush, FeedCodeState, RiskArea, Finding  # noqa: F401
 from models.followup import FollowUp  # noqa: F401
 from models.healthcode import HealthCode, HealthCodeChange, HealthDeclaration  # noqa: F401
+from models.healthcode import HealthCodeHolder  # noqa: F401
 from models.venue import Venue, VenueScan  # noqa: F401
 from models.checkpoint import Checkpoint, CheckpointPass  # noqa: F401

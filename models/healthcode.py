@@ -97,4 +97,19 @@ class HealthDeclaration(Model):
     declared_at = Column(DateTime, nullable=False, default=utcnow)
 
 
-__all__ = ["HealthCode", "HealthCodeChange", "HealthDeclaration", "COLOURS", "COLOUR_LABELS", "COLOUR_RANK"]
+class HealthCodeHolder(Model):
+    """One holder of the public API (POST /api/v1/public/healthcode/declare): an opaque id
+    (``holder``: neither the person's hash nor their ID number) and the hash of the secret
+    token that reads that person's code (GET /api/v1/public/healthcode/<holder>), as a
+    filing keeps its edit token's (app.healthcode.holders)."""
+
+    __tablename__ = "health_code_holder"
+    __table_args__ = (Index("ix_health_code_holder_person", "person_hash"),)
+
+    holder = Column(String(32), primary_key=True)
+    person_hash = Column(String(64), nullable=False)
+    token_hash = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+__all__ = ["HealthCode", "HealthCodeChange", "HealthDeclaration", "HealthCodeHolder", "COLOURS", "COLOUR_LABELS", "COLOUR_RANK"]

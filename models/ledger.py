@@ -252,6 +252,7 @@ class ImportJob(Model):
     updated = Column(Integer, nullable=False, default=0)
     unchanged = Column(Integer, nullable=False, default=0)
     problems = Column(Text)  # JSON: [[row, column, message], ...]
+    outcome_id = Column(BigId)  # what a job of another kind made: a feed import's batch
     claim = Column(String(32))
     attempts = Column(Integer, nullable=False, default=0)
     heartbeat_at = Column(DateTime)

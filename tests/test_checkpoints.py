@@ -60,7 +60,7 @@ def test_a_checkpoint_finds_a_filing_of_another_city_and_logs_the_pass(app):
             pass_id, shown = log(site, scanned)
             # From outside the province (the filing's origin): yellow, by the health-code rules.
             assert shown.name_masked == "张**" and shown.filing_status == "submitted" and shown.colour == "yellow"
-            assert "南京巷社区" in shown.destination and KAIFENG_COMMUNITY in shown.destination
+            assert shown.destination == "南京巷社区"  # the name, not the code
         logged = passes()
         assert len(logged) == 3 and logged[0].id != pass_id
         first = logged[0]
@@ -68,6 +68,10 @@ def test_a_checkpoint_finds_a_filing_of_another_city_and_logs_the_pass(app):
                 first.destination_region_code, first.passed_at, first.day) == (
             site, "410105", "in", created.id, False, KAIFENG_COMMUNITY, NOW, dt.date(2026, 3, 10))
         assert first.person_hash == db.session.get(Filing, created.id).id_number_hash
+        # A filing of another trip (expected more than a day away, as the cross-matching
+        # judges it) is none for this arrival.
+        _pass_id, later = log(site, created.receipt, now=NOW + 2 * DAY)
+        assert (later.filing_status, later.destination) == (None, None) and passes()[-1].without_filing
 
 
 def test_the_lookup_reveals_the_four_fields_and_nothing_else(app, api):
@@ -291,3 +295,20 @@ def test_the_demo_posts_the_checkpoint_account_and_logs_passes_once(app):
         assert logged >= 20 and {p.filing_id for p in passes() if p.direction == "in" and not p.without_filing}
         create_demo_checkpoints(now=NOW, seed=3)
         assert len(passes()) == logged
+
+
+def test_command_staff_add_a_checkpoint_in_their_jurisdiction_and_post_an_account(app, web):
+    city = web("city")
+    with app.app_context():
+        posted = account("checkpoint")
+    fields = {"name": "郑州南站", "kind": "railway", "address": "航空港区", "active": "y", "staff": [str(posted)]}
+    city.post("/checkpointview/add", data={**fields, "region_code": "410202"})  # refused: another city
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Checkpoint)) == 0
+    added = city.post("/checkpointview/add", data={**fields, "region_code": "410105"})
+    assert added.status_code == 302
+    with app.app_context():
+        [site] = db.session.scalars(select(Checkpoint)).all()
+        assert (site.name, site.kind, site.region_code, [u.username for u in site.staff]) == (
+            "郑州南站", "railway", "410105", ["checkpoint"])
+        assert [c.name for c in service.posted_checkpoints(posted, "4101")] == ["郑州南站"]

@@ -177,7 +177,8 @@ def test_compliance_per_level(app, web, api):
             ("4101", 9, 2), ("4102", 2, 0)]
     # The township sees all of its communities, and nothing of another township.
     page = web("township").get(f"/compliance/?date={DAY}").get_data(as_text=True)
-    assert "410105001003" in page and "410105001006" in page and "410105002001" not in page
+    assert "体育社区居民居委会" in page and "科技社区居民居委会" in page and "甲院社区居民委员会" not in page
+    assert "410105001003" not in page  # names, not codes
     assert web("township").get(f"/compliance/?region=410105002&date={DAY}").status_code == 404
     body = api("county").get(f"/api/v1/daily_report/compliance?date={DAY}").json
     assert body["total"]["communities"] == 6 and len(body["children"]) == 2

@@ -105,3 +105,38 @@ def test_declaring_and_showing_the_code_on_a_phone(app, live_server, phone):  # 
     assert page.locator("h1, #code-name").first.inner_text() == "赵*"
     fits(page)
     page.shot("h6-code-english")
+
+
+def test_a_known_person_declared_from_another_phone_waits_for_the_sms_code(app, live_server, phone):  # noqa: F811
+    """The hold of app.healthcode.declarations on the phone: no colour, the masked phone on
+    file and the code field; the code sent there makes the declaration take effect."""
+    from playwright.sync_api import expect
+    from tests.test_healthcode_public import _sms_code
+
+    page = phone
+    me = resident_id(birth="19770707")
+
+    def fill(phone_number, fever=False):
+        page.goto(f"{live_server}/healthcode/")
+        page.fill('input[name="name"]', "孙八")
+        page.fill('input[name="id_number"]', me)
+        page.fill('input[name="phone"]', phone_number)
+        page.fill('input[name="residence_address"]', "体育路1号院3号楼401")
+        if fever:
+            page.check('input[name="fever"]')
+        page.check('input[name="commitment"]')
+        page.click("#submit-declaration")
+
+    fill("13812345678")
+    page.wait_for_selector("#code-card")
+    fill("13600009999", fever=True)
+    page.wait_for_selector("#held-message")
+    assert "138****5678" in page.locator("#held-message").inner_text()
+    assert page.locator("#code-card").count() == 0 and page.locator("[data-colour]").count() == 0
+    expect(page.locator('input[name="otp"]')).to_be_visible()
+    fits(page)
+    page.shot("h7-declaration-held")
+    page.fill('input[name="otp"]', _sms_code(app))
+    page.click("#submit-declaration")
+    page.wait_for_selector("#code-card")
+    expect(page.locator("#code-colour")).to_have_attribute("data-colour", "yellow")

@@ -316,3 +316,80 @@ def test_the_qr_svg_draws_exactly_the_codes_modules():
         for column in range(int(x), int(x) + int(width)):
             drawn[int(y)][column] = True
     assert drawn == modules and f'viewBox="0 0 {len(modules)} {len(modules)}"' in svg
+
+
+# ---- a known person is declared only from a phone on file -------------------------------------
+
+STRANGER_PHONE = "13600009999"
+
+
+def _code_of(app, person) -> tuple:
+    with app.app_context():
+        state = current_code(person, utcnow())
+        return state.colour, state.rule
+
+
+def test_a_stranger_declaring_for_a_known_person_sees_no_colour_and_changes_nothing(app, client):
+    _, me = declare(client)
+    person = hash_of(app, me["id_number"])
+    before, colour = counts(app), _code_of(app, person)
+    stranger = app.test_client()
+    held, _ = declare(stranger, id_number=me["id_number"], phone=STRANGER_PHONE, fever="1")
+    html = text_of(held)
+    assert held.status_code == 200 and 'id="held-message"' in html and "138****5678" in html
+    assert "data-colour" not in html and 'name="otp"' in html
+    assert devices.COOKIE not in held.headers.get("Set-Cookie", "")
+    after = counts(app)
+    assert after["notification"] == before["notification"] + 1  # the code, to the phone on file
+    assert {k: v for k, v in after.items() if k not in ("notification", "filer_code")} == \
+        {k: v for k, v in before.items() if k not in ("notification", "filer_code")}
+    assert _code_of(app, person) == colour
+    with app.app_context():
+        sent = db.session.scalars(select(Notification).order_by(Notification.id.desc())).first()
+        assert identity.decrypt(sent.recipient) == PHONE and me["id_number"] not in sent.body
+    # as family, giving another family phone: held as well
+    held, _ = declare(stranger, for_whom="family", id_number=me["id_number"], phone="13700002222",
+                      proxy_name="王五", proxy_phone=STRANGER_PHONE, proxy_relation="parent", cough="1")
+    assert held.status_code == 200 and 'id="held-message"' in text_of(held)
+    assert _code_of(app, person) == colour and counts(app)["health_declaration"] == 1
+
+
+def test_a_held_declaration_takes_effect_with_the_code_sent_to_the_phone_on_file(app, client):
+    _, me = declare(client)
+    person = hash_of(app, me["id_number"])
+    stranger = app.test_client()
+    declare(stranger, id_number=me["id_number"], phone=STRANGER_PHONE, fever="1")
+    wrong, _ = declare(stranger, id_number=me["id_number"], phone=STRANGER_PHONE, fever="1", otp="000000")
+    assert wrong.status_code == 400 and "otp" in field_errors(text_of(wrong))
+    assert _code_of(app, person) == ("green", "declared")
+    done, _ = declare(stranger, id_number=me["id_number"], phone=STRANGER_PHONE, fever="1", otp=_sms_code(app))
+    assert done.status_code == 303 and devices.COOKIE in done.headers["Set-Cookie"]
+    assert 'data-colour="yellow"' in text_of(stranger.get(done.headers["Location"]))
+    assert _code_of(app, person) == ("yellow", "symptoms")
+    # the new phone is on file now: it declares again without a code
+    again, _ = declare(stranger, id_number=me["id_number"], phone=STRANGER_PHONE)
+    assert again.status_code == 303 and _code_of(app, person) == ("green", "declared")
+
+
+def test_a_person_known_by_a_filing_is_held_and_a_new_person_declares_freely(app, client):
+    from tests.filing_data import store
+
+    known = resident_id(birth="19800101")
+    store(app, id_number=known, phone=PARENT_PHONE)
+    held, _ = declare(client, id_number=known)
+    assert held.status_code == 200 and "139****2222" in text_of(held)
+    assert counts(app)["health_declaration"] == 0
+    new, _ = declare(client, id_number=resident_id(birth="19800202"), phone=STRANGER_PHONE)
+    assert new.status_code == 303
+    # the filing's own phone declares at once
+    assert declare(client, id_number=known, phone=PARENT_PHONE)[0].status_code == 303
+
+
+def test_codes_for_a_held_declaration_are_limited_per_person(app, client, limits):  # noqa: F811
+    _, me = declare(client)
+    limits(HEALTH_CODE_HOLD_SMS_RATE_LIMIT="2/day")
+    before = counts(app)["notification"]
+    statuses = [declare(app.test_client(), id_number=me["id_number"], phone=STRANGER_PHONE)[0].status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert counts(app)["notification"] == before + 2

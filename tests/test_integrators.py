@@ -68,6 +68,13 @@ def test_one_bad_row_rejects_the_whole_batch_with_every_problem_by_row(app, api)
     assert any(m.startswith("commitment:") for m in response.json["errors"]["1"])
     assert any(m.startswith("name:") for m in response.json["errors"]["2"])
     assert response.json["message"] == "The batch has errors; nothing was imported."
+    # shared/API.md's batch answer beside it: nothing created, each problem as {index, field, message}.
+    assert response.json["created"] == [] and response.json["unchanged"] == []
+    listed = {(e["index"], e["field"]) for e in response.json["row_errors"]}
+    assert {(1, "transport_mode"), (1, "commitment"), (2, "name")} <= listed
+    assert {index for index, _field in listed} == {1, 2}
+    assert all(e["message"] for e in response.json["row_errors"])
+    assert len(response.json["row_errors"]) == sum(len(v) for v in response.json["errors"].values())
     assert count_filings(app) == 0
     chinese = api("integrator").post("/api/v1/filing/import", json=batch)
     assert chinese.json["message"] == "批次有错误，未导入任何数据。"

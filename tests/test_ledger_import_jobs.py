@@ -146,7 +146,7 @@ def test_a_job_whose_worker_died_is_run_again_by_the_scheduler(app, world):
         assert ledger_jobs.resume_stalled_jobs(now) == [job_id]
         job = db.session.get(ImportJob, job_id)
         assert (job.status, job.created, job.attempts, job.data) == ("done", 9, 2, b"")  # the file is gone
-        assert ledger_jobs._finish(job_id, dead, "failed") is None  # the dead runner's lease is gone
+        assert ledger_jobs.finish(job_id, dead, "failed") is None  # the dead runner's lease is gone
     assert _count(app, Resident) == 13
 
 
@@ -159,3 +159,55 @@ def test_a_job_that_keeps_dying_fails_and_says_so(app, world):
         job = db.session.get(ImportJob, job_id)
         assert job.status == "failed" and job.attempts == ledger_jobs.MAX_ATTEMPTS
     assert _count(app, Resident) == 4
+
+
+def test_the_api_imports_as_a_job_with_async_and_answers_its_state(app, api, world, monkeypatch):
+    started = []
+    monkeypatch.setattr(ledger_jobs, "start", started.append)  # run below, not on a thread
+    client = api("township")
+    response = client.post("/api/v1/resident/import?async=1",
+                           data=upload(to_xlsx(RESIDENT_HEADERS, resident_rows(30))), content_type="multipart/form-data")
+    assert response.status_code == 202, response.json
+    url = response.json["url"]
+    assert response.headers["Location"] == url and started == [response.json["job"]]
+    state = client.get(url).json
+    assert state["status"] == "queued" and not state["finished"] and state["created"] is None
+    assert _count(app, Resident) == 4
+    with app.app_context():
+        assert ledger_jobs.run(started[0]) == "done"
+    state = client.get(url).json
+    assert (state["status"], state["created"], state["total"], state["errors"]) == ("done", 30, 30, {})
+    assert _count(app, Resident) == 34
+    assert api("officer").get(url).status_code == 404                                  # another's job
+    assert client.get(url.replace("/resident/", "/household/")).status_code == 404     # another ledger
+
+    # A bad file as a job: rejected, every problem by row, nothing written.
+    bad = resident_rows(2, first=100)
+    bad[1][7] = "not a number"
+    response = client.post("/api/v1/resident/import?async=1", data=upload(to_xlsx(RESIDENT_HEADERS, bad)),
+                           content_type="multipart/form-data")
+    with app.app_context():
+        assert ledger_jobs.run(response.json["job"]) == "rejected"
+    state = client.get(response.json["url"]).json
+    assert state["status"] == "rejected" and list(state["errors"]) == ["3"] and state["created"] is None
+    assert _count(app, Resident) == 34
+    # Without async: at once, as before.
+    response = client.post("/api/v1/resident/import", data=upload(to_xlsx(RESIDENT_HEADERS, resident_rows(3, first=200))),
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and response.json["created"] == 3
+
+
+def test_the_command_queues_a_job_and_shows_it(app, world, tmp_path):
+    path = tmp_path / "residents.xlsx"
+    path.write_bytes(to_xlsx(RESIDENT_HEADERS, resident_rows(6)))
+    runner = app.test_cli_runner()
+    queued = runner.invoke(args=["ledgers", "import", "resident", str(path), "--async"])
+    assert queued.exit_code == 0, queued.output
+    job_id = int(queued.output.split("import job ")[1].split(":")[0])
+    assert _count(app, Resident) == 4
+    shown = runner.invoke(args=["ledgers", "job", str(job_id)])
+    assert shown.exit_code == 0 and "queued" in shown.output
+    ran = runner.invoke(args=["ledgers", "job", str(job_id), "--run"])
+    assert ran.exit_code == 0 and "created 6, updated 0, unchanged 0" in ran.output, ran.output
+    assert _count(app, Resident) == 10
+    assert runner.invoke(args=["ledgers", "job", "999999"]).exit_code != 0

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.core.extensions import db
 from app.healthcode import devices
 from app.healthcode.codes import person_hash_of, record_colour
+from app.healthcode.tokens import issue_code_token
 from app.venues import scans
 from models.base import utcnow
 from models.healthcode import HealthDeclaration
@@ -155,3 +156,94 @@ def test_the_first_time_the_id_number_and_phone_of_a_declaration_are_remembered(
     answer = scan(client, venues["shop"])
     assert answer.json["colour"] == "yellow" and answer.json["admitted"] is False and answer.json["name"] == "李*"
     assert client.get("/v/abcdefghjk").status_code == 404
+
+
+# ---- the HTTP contract: {"qr"} or the person fields, and the venue in the answer -------
+
+def _declared(app, id_number, name="李四", phone="13912345678"):
+    with app.app_context():
+        from app.core.identity import lookup_hash
+
+        db.session.add(HealthDeclaration(
+            person_hash=person_hash_of(id_number), name=name, id_number_enc="x", id_number_masked="x",
+            phone_enc="x", phone_hash=lookup_hash(phone), phone_masked="x", declarant_phone_hash="p",
+            fever=False, cough=False, declared_at=utcnow()))
+        db.session.commit()
+
+
+def _qr(app, id_number, issued_at):
+    with app.app_context():
+        return issue_code_token(person_hash_of(id_number), issued_at)
+
+
+def _post(client, code, body, **headers):
+    return client.post(f"/api/v1/public/venues/{code}/scan", json=body, headers=headers)
+
+
+@pytest.mark.parametrize("colour,at_shop", [("green", True), ("red", False)])
+def test_a_health_code_qr_is_scanned_at_a_shop_and_a_hospital(app, venues, colour, at_shop):
+    _declared(app, PEOPLE[colour], name="王五")
+    qr = _qr(app, PEOPLE[colour], utcnow())
+    answer = _post(app.test_client(), venues["shop"], {"qr": qr})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.json["colour"] == colour and answer.json["admitted"] is at_shop
+    assert answer.json["venue"] == {"name": "惠民超市", "medical": False} and answer.json["name"] == "王*"
+    answer = _post(app.test_client(), venues["hospital"], {"qr": qr})
+    assert answer.json["admitted"] is True and answer.json["venue"] == {"name": "人民医院", "medical": True}
+    assert "Set-Cookie" not in answer.headers  # no CSRF token here: the device is not written
+    with app.app_context():
+        person = person_hash_of(PEOPLE[colour])
+    assert _scans(app) == [(person, colour, at_shop), (person, colour, True)]
+
+
+def test_an_expired_or_forged_qr_answers_400_worded_and_logs_nothing(app, venues):
+    stale = _qr(app, PEOPLE["green"], utcnow() - dt.timedelta(minutes=10))
+    answer = _post(app.test_client(), venues["shop"], {"qr": stale})
+    assert answer.status_code == 400 and "过期" in answer.json["message"] and answer.json["errors"]["qr"]
+    answer = _post(app.test_client(), venues["shop"], {"qr": stale}, **{"Accept-Language": "en"})
+    assert answer.status_code == 400 and "expired" in answer.json["message"]
+    # A cookie of the device does not stand in for a QR that was refused.
+    for body in ({"qr": stale[:-3] + "abc"}, {"qr": ""}, {"qr": 12}):
+        assert _post(phone_of(app, PEOPLE["green"]), venues["shop"], body).status_code == 400, body
+    assert _scans(app) == []
+
+
+def test_the_id_number_and_phone_of_a_declaration_scan_without_a_cookie(app, venues):
+    _declared(app, PEOPLE["yellow"])
+    body = {"id_number": PEOPLE["yellow"], "phone": "13912345678"}
+    answer = _post(app.test_client(), venues["shop"], body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert {k: answer.json[k] for k in ("colour", "admitted", "venue", "name")} == {
+        "colour": "yellow", "admitted": False, "venue": {"name": "惠民超市", "medical": False}, "name": "李*"}
+    assert "Set-Cookie" not in answer.headers
+    for wrong in ({**body, "phone": "13900000000"}, {"id_number": PEOPLE["yellow"]}, {"phone": "13912345678"},
+                  {"id_number": 5, "phone": None}):
+        answer = _post(app.test_client(), venues["shop"], wrong, **{"Accept-Language": "en"})
+        assert answer.status_code == 400 and "Declare first" in answer.json["message"], wrong
+        assert answer.json["errors"]["id_number"]
+    assert len(_scans(app)) == 1
+
+
+def test_the_fast_path_answers_the_device_cookie_and_leaves_qr_and_person_fields_to_the_route(
+        app, venues, monkeypatch):
+    route_calls = []
+    route = app.view_functions["public_venues.scan"]
+    monkeypatch.setitem(app.view_functions, "public_venues.scan",
+                        lambda **kwargs: route_calls.append(kwargs) or route(**kwargs))
+    answer = scan(phone_of(app, PEOPLE["green"]), venues["hospital"])
+    assert answer.status_code == 200 and route_calls == []  # answered in front of Flask
+    assert answer.json["venue"] == {"name": "人民医院", "medical": True} and answer.json["colour"] == "green"
+    _declared(app, PEOPLE["green"])
+    device = phone_of(app, PEOPLE["red"])  # the body's person wins over the device's
+    assert _post(device, venues["shop"], {"qr": _qr(app, PEOPLE["green"], utcnow())}).json["colour"] == "green"
+    assert _post(device, venues["shop"], {"id_number": PEOPLE["green"], "phone": "13912345678"}
+                 ).json["colour"] == "green"
+    assert len(route_calls) == 2
+
+
+def test_the_spec_documents_the_contract_of_the_scan(api):
+    operation = api("integrator").get("/api/v1/_openapi").json["paths"]["/api/v1/public/venues/{code}/scan"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    assert {"qr", "id_number", "phone", "person"} <= set(body)
+    assert {"colour", "admitted", "venue"} <= set(answer) and set(answer["venue"]["properties"]) == {"name", "medical"}

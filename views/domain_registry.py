@@ -9,6 +9,7 @@ DOMAIN_VIEW_MODULES: list[str] = ["views.filings.public", "views.filings.staff",
                                  "views.crossmatch.staff", "views.followups.staff",
                                  "views.venues.staff", "views.venues.public",
                                  "views.healthcode.public",
+                                 "views.healthcode.public_api",
                                  "views.healthcode.staff",
                                  "views.checkpoints.staff"]
 

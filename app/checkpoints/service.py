@@ -13,7 +13,7 @@ from typing import NamedTuple, Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from app.core import clock, identity
 from app.core.errors import NotFound, ValidationFailed
@@ -22,6 +22,7 @@ from app.core.jurisdiction import code_within, is_within
 from app.core.scoped_rows import row_where
 from app.core.transaction import transaction
 from app.crossmatch.findings import raise_arrived_without_filing
+from app.crossmatch.matching import FILING_NEAR_ARRIVAL
 from app.filings.service import create_filings
 from app.healthcode.codes import current_code
 from app.healthcode.tokens import CodeTokenRefused, read_code_token
@@ -140,13 +141,21 @@ def _identify(scanned: str, now: dt.datetime) -> _Person:
 
 
 def _live_filing(person_hash: str, now: dt.datetime, preferred: Optional[Filing] = None) -> Optional[Filing]:
-    """The person's filing that counts at ``now``: the scanned one when it is not
-    cancelled, else the live one whose expected arrival is nearest."""
-    if preferred is not None and preferred.status != "cancelled":
+    """The person's filing for this arrival: not cancelled, expected (or arrived) within
+    FILING_NEAR_ARRIVAL of ``now``, as the cross-matching judges an arrival; the scanned
+    one when it is such, else the nearest. A filing of another trip is none."""
+    if preferred is not None and _for_this_arrival(preferred, now):
         return preferred
-    filings = db.session.scalars(select(Filing).where(Filing.id_number_hash == person_hash,
-                                                      Filing.status != "cancelled"))
+    low, high = now - FILING_NEAR_ARRIVAL, now + FILING_NEAR_ARRIVAL
+    filings = db.session.scalars(select(Filing).where(
+        Filing.id_number_hash == person_hash, Filing.status != "cancelled",
+        or_(Filing.expected_arrival_at.between(low, high), Filing.arrived_at.between(low, high))))
     return min(filings, key=lambda f: abs(f.expected_arrival_at - now), default=None)
+
+
+def _for_this_arrival(filing: Filing, now: dt.datetime) -> bool:
+    return filing.status != "cancelled" and any(
+        at is not None and abs(at - now) <= FILING_NEAR_ARRIVAL for at in (filing.expected_arrival_at, filing.arrived_at))
 
 
 def _shown(person: _Person, now: dt.datetime) -> PassengerAtCheckpoint:

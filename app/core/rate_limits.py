@@ -23,6 +23,9 @@ log = logging.getLogger("console.rate_limits")
 TOO_MANY = _l("Too many requests; try again later.")
 PHONE, ID_NUMBER = "phone", "id_number"  # the scopes of the per-value counts
 SETTING_OF_SCOPE = {PHONE: "SMS_RATE_LIMIT", ID_NUMBER: "ID_NUMBER_RATE_LIMIT"}
+# Codes sent to a person's phone on file for a declaration someone else makes (app.healthcode.declarations).
+HELD_DECLARATION = "held_declaration"
+SETTING_OF_SCOPE[HELD_DECLARATION] = "HEALTH_CODE_HOLD_SMS_RATE_LIMIT"
 
 
 class TooManyRequests(DomainError):

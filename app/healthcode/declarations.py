@@ -8,16 +8,25 @@ hash, masked), then decides the person's colour again at once
 a green valid HEALTH_CODE_DECLARED_GREEN_DAYS). Attempts count per ID number
 (ID_NUMBER_RATE_LIMIT), as the filing page's do; the route counts per client IP.
 
+A person already known with a phone on file (``phones_on_file``: an earlier declaration,
+a filing, a ledger row) is declared only from a phone on file: when neither the declarant's
+phone nor the person's phone given is one of them, the declaration is HELD (``Held``):
+nothing is stored, no colour changes or shows, and an SMS code goes to the phone on file
+(HELD_PURPOSE, limited per person by HEALTH_CODE_HOLD_SMS_RATE_LIMIT); the same
+declaration sent again with that code (``otp``) takes effect. Otherwise anyone who knows
+a stranger's ID number could see their colour, or change it with a declared symptom.
+A person not yet known declares freely.
+
 我的健康码 (``send_code``, ``open_codes``): the ID number and the phone of a declaration
 (the person's or that of whoever declared for them) ask for an SMS code
 (app.core.sms_codes, shared with 我的报备); the right code gives the people declared
 with that phone, for the new phone to remember (app.healthcode.devices).
 """
 import datetime as dt
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Union
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import DateTime, Text, cast, literal, null, or_, select, union_all
 
 from app.core import identity, rate_limits, sms_codes
 from app.core.errors import FieldErrors, ValidationFailed
@@ -28,11 +37,13 @@ from app.filings.rules import FilingInput, _choice, _Input, _text  # the filing 
 from app.filings.service import region_info
 from app.healthcode import rules
 from app.healthcode.codes import person_hash_of
+from models import Filing, Resident
 from models.healthcode import HealthDeclaration
 from models.region import LEVEL_COMMUNITY
 
-HD = HealthDeclaration.__table__
+HD, F, R = HealthDeclaration.__table__, Filing.__table__, Resident.__table__
 PURPOSE = "health-code"  # the SMS codes' namespace (app.core.sms_codes)
+HELD_PURPOSE = "declare-held"  # a held declaration's code opens nothing else (filer_code.purpose: 16 at most)
 FOR_WHOM = ("self", "family")
 MAX_LENGTH = {**filing_rules.MAX_LENGTH, "residence_address": 200}
 PROXY_FIELDS = ("proxy_name", "proxy_phone", "proxy_relation")
@@ -56,6 +67,21 @@ FIELDS = tuple(DECLARATION_INPUT.fields)
 class Declared(NamedTuple):
     person_hash: str
     masked_name: str
+
+
+class Held(NamedTuple):
+    """A declaration waiting for the SMS code sent to the person's phone on file
+    (``phone_masked``); ``wrong_code``: the code given was wrong or expired."""
+    phone_masked: str
+    wrong_code: bool = False
+
+
+
+
+def held_message(held: Held) -> str:
+    """What the declarant reads when a declaration is held."""
+    return _("This person is already known with another phone. To protect them, we sent a code by SMS "
+             "to %(phone)s: enter it and submit again to finish the declaration.", phone=held.phone_masked)
 
 
 def check_declaration(data) -> dict:
@@ -97,19 +123,27 @@ def _check_residence(values, problems):
 
 
 @transaction
-def declare(data, *, now: dt.datetime) -> Declared:
-    """Store a declaration and decide the person's colour again; the person declared."""
+def declare(data, *, now: dt.datetime) -> Union[Declared, Held]:
+    """Store a declaration and decide the person's colour again: the person declared;
+    or Held, nothing stored, when the person is known with another phone (the module's
+    docstring) and ``data``'s ``otp`` is not the code sent for it."""
+    data = dict(data) if isinstance(data, dict) else data
+    otp = data.pop("otp", None) if isinstance(data, dict) else None
     values = check_declaration(data)
     person_hash = person_hash_of(values["id_number"])
     phone = identity.protect(values["phone"], identity.mask_phone)
     declarant_phone = values["proxy_phone"] or values["phone"]
+    declarant_phone_hash = identity.lookup_hash(declarant_phone.strip())
     rate_limits.hit_all({rate_limits.ID_NUMBER: [person_hash]})
+    held = _hold(person_hash, {phone["hash"], declarant_phone_hash}, declarant_phone_hash, otp, now)
+    if held is not None:
+        return held
     db.session.execute(HD.insert().values(
         person_hash=person_hash, name=values["name"], id_type=values["id_type"],
         id_number_enc=identity.encrypt(values["id_number"]),
         id_number_masked=identity.mask_id_number(values["id_number"]),
         phone_enc=phone["enc"], phone_hash=phone["hash"], phone_masked=phone["masked"],
-        declarant_phone_hash=identity.lookup_hash(declarant_phone.strip()),
+        declarant_phone_hash=declarant_phone_hash,
         residence_region_code=values["residence_region_code"], residence_address=values["residence_address"],
         fever=bool(values["fever"]), cough=bool(values["cough"]),
         close_contact_14d=bool(values["close_contact_14d"]), abroad_14d=bool(values["abroad_14d"]),
@@ -117,6 +151,56 @@ def declare(data, *, now: dt.datetime) -> Declared:
         proxy_relation=values["proxy_relation"], declared_at=now))
     rules.refresh_people([person_hash], now)
     return Declared(person_hash, identity.mask_name(values["name"]))
+
+
+def _hold(person_hash: str, phones_given: set, declarant_phone_hash: str, otp, now: dt.datetime) -> Optional[Held]:
+    """None when the declaration may take effect: the person is not known with a phone,
+    one of ``phones_given`` is on file, or ``otp`` is the code sent for this declarant's
+    phone (used up). Otherwise Held: without a code, a new one goes to the phone on file."""
+    on_file = phones_on_file(person_hash)
+    if not on_file or phones_given & {phone_hash for phone_hash, _enc in on_file}:
+        return None
+    number = next((enc for _hash, enc in on_file if enc), None)
+    if number is None:  # hashes without a number (damaged rows): no one to ask, as if not known
+        return None
+    recipient = identity.decrypt(number)
+    masked = identity.mask_phone(recipient)
+    otp = str(otp).strip() if isinstance(otp, (str, int)) else ""
+    if otp:
+        if sms_codes.take(HELD_PURPOSE, person_hash, declarant_phone_hash, otp, now):
+            return None
+        return Held(masked, wrong_code=True)  # the wrong try is counted: no exception, the transaction keeps it
+    rate_limits.hit_all({rate_limits.HELD_DECLARATION: [person_hash]})
+    sms_codes.send(HELD_PURPOSE, person_hash, declarant_phone_hash, recipient, _held_message, now)
+    return Held(masked)
+
+
+def phones_on_file(person_hash: str) -> list[tuple[str, Optional[str]]]:
+    """``[(phone_hash, phone_enc)]`` of every phone on file for the person: their own in
+    their declarations, filings and ledger rows (the latest first, with the encrypted
+    number a code can go to), then the phones that declared or filed for them (no number:
+    a code goes to the person's own phone when there is one)."""
+    def phones(hash_column, enc_column, at_column, own, *where):
+        return select(hash_column.label("phone_hash"), enc_column.label("phone_enc"), at_column.label("at"),
+                      literal(own).label("own")).where(hash_column.isnot(None), *where)
+
+    no_number, no_time = cast(null(), Text), cast(null(), DateTime)
+    found = union_all(
+        phones(HD.c.phone_hash, HD.c.phone_enc, HD.c.declared_at, 1, HD.c.person_hash == person_hash),
+        phones(HD.c.declarant_phone_hash, no_number, HD.c.declared_at, 0, HD.c.person_hash == person_hash),
+        phones(F.c.phone_hash, F.c.phone_enc, F.c.filed_at, 1, F.c.id_number_hash == person_hash),
+        phones(F.c.proxy_phone_hash, F.c.proxy_phone_enc, F.c.filed_at, 0, F.c.id_number_hash == person_hash),
+        phones(R.c.phone_hash, R.c.phone_enc, no_time, 1, R.c.id_number_hash == person_hash)).subquery("found")
+    rows = db.session.execute(select(found)).all()
+    oldest = dt.datetime.min
+    rows.sort(key=lambda row: (row.own, row.phone_enc is not None, row.at or oldest), reverse=True)
+    return [(row.phone_hash, row.phone_enc) for row in rows]
+
+
+def _held_message(code: str, minutes: int) -> str:
+    return _("Someone is making a health declaration for you with your ID number. If it is you or your family, "
+             "give them the code %(code)s (valid %(n)s minutes); otherwise ignore this message.",
+             code=code, n=minutes)
 
 
 # ---- 我的健康码 ------------------------------------------------------------------------------

@@ -32,6 +32,12 @@ def issue_code_token(person_hash: str, now: dt.datetime) -> str:
     return _serializer().dumps([person_hash, minute])
 
 
+def code_token_expires_at(now: dt.datetime) -> dt.datetime:
+    """Until when the token issued at ``now`` is taken (HEALTH_CODE_TOKEN_TTL after its minute)."""
+    minute = now.replace(second=0, microsecond=0)
+    return minute + dt.timedelta(seconds=current_app.config.get("HEALTH_CODE_TOKEN_TTL", 300))
+
+
 def read_code_token(token: str, now: dt.datetime) -> str:
     """The person a token names, or CodeTokenRefused when it is forged, expired or from
     the future (beyond one step of clock skew)."""

@@ -43,6 +43,12 @@ QUEUED_GRACE_SECONDS = 30  # a queued job no thread took by then is run by the s
 MAX_ATTEMPTS = 3
 PROGRESS_EVERY_SECONDS = 0.5
 FINISHED = ("done", "rejected", "failed")
+# kind -> runner(job id, lease token, argument, data, filename, jurisdiction, user id) -> final status
+RUNNERS: dict = {}
+
+
+def register_runner(kind: str, runner) -> None:
+    RUNNERS[kind] = runner
 
 
 @transaction
@@ -86,6 +92,8 @@ def progress_of(job: ImportJob) -> dict:
     percent = min(100, 100 * job.done // job.total) if job.total else 0
     if job.status == "queued":
         label = _("Waiting to start…")
+    elif job.status == "running" and ":" in job.ledger:  # another kind: its progress is its own
+        label = _("Importing the rows…")
     elif job.status == "running" and job.total and job.done >= job.total:
         label = _("All %(n)s rows checked; writing them…", n=job.total)
     elif job.status == "running":
@@ -94,6 +102,15 @@ def progress_of(job: ImportJob) -> dict:
         label = _("Finished.")
     return {"status": job.status, "done": job.done, "total": job.total, "percent": percent, "label": label,
             "finished": job.status in FINISHED}
+
+
+def state_of(job: ImportJob) -> dict:
+    """A job as the API answers it: its progress, then its counts or its problems by row
+    (``{"3": ["column: message"]}``, the shape of a refused import)."""
+    result = result_of(job)
+    errors = ImportRejected(problems_of(job)).errors if job.status == "rejected" else {}
+    return {**progress_of(job), "created": result and result.created, "updated": result and result.updated,
+            "unchanged": result and result.unchanged, "errors": errors}
 
 
 # ---- running a job ---------------------------------------------------------------
@@ -117,21 +134,30 @@ def run(job_id: int, now=None) -> Optional[str]:
     job = db.session.get(ImportJob, job_id)
     ledger, filename, jurisdiction, locale = job.ledger, job.filename, job.jurisdiction, job.locale
     data = decrypt_bytes(job.data)
+    user_id = job.user_id
     db.session.rollback()  # end the read: the check runs in a transaction of its own
+    kind, _colon, argument = ledger.partition(":")
     with force_locale(locale):
+        if kind in RUNNERS:
+            try:
+                return RUNNERS[kind](job_id, token, argument, data, filename, jurisdiction, user_id)
+            except Exception:
+                db.session.rollback()
+                log.exception("import job %s failed", job_id)
+                return finish(job_id, token, "failed")
         try:
-            checked = check_file(TABLES[ledger], data, filename, _Progress(job_id, token),
+            checked = check_file(TABLES[ledger], data, filename, JobProgress(job_id, token),
                                  jurisdiction=jurisdiction)
             db.session.rollback()  # the check wrote nothing; its snapshot ends here
             return _write(job_id, token, checked)
         except ImportRejected as rejected:
             db.session.rollback()
             problems = [[row, str(column), str(message)] for row, column, message in rejected.problems]
-            return _finish(job_id, token, "rejected", problems=json.dumps(problems, ensure_ascii=False))
+            return finish(job_id, token, "rejected", problems=json.dumps(problems, ensure_ascii=False))
         except Exception:
             db.session.rollback()
             log.exception("ledger import job %s failed", job_id)
-            return _finish(job_id, token, "failed")
+            return finish(job_id, token, "failed")
 
 
 @transaction
@@ -147,7 +173,8 @@ def _write(job_id: int, token: str, checked) -> str:
 
 
 @transaction
-def _finish(job_id: int, token: str, status: str, **values) -> Optional[str]:
+def finish(job_id: int, token: str, status: str, **values) -> Optional[str]:
+    """End the job (if its lease is still ``token``'s) with ``status`` and ``values``."""
     return status if _mine(job_id, token, status=status, finished_at=utcnow(), data=b"", **values) else None
 
 
@@ -156,7 +183,7 @@ def _mine(job_id: int, token: str, **values) -> bool:
                               .values(**values)).rowcount == 1
 
 
-class _Progress:
+class JobProgress:
     """``progress(done, total)`` for the engine: written to the job row on a connection
     of its own (the import's transaction commits only at the end), at most twice a
     second, renewing the lease."""

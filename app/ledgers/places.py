@@ -30,10 +30,11 @@ def ledger_path(code: str) -> list:
             for unit in [get_ledger_unit(code[:length])] if unit is not None]
 
 
-def ledger_label(unit) -> str:
-    """``体育社区 › 第一网格 › 5号楼 (41010500100301005)``: where a unit is."""
-    names = [p.name for p in _ancestry(unit)]
-    return f"{' › '.join(names)} ({unit.code})"
+def ledger_label(unit, with_code: bool = True) -> str:
+    """``体育社区 › 第一网格 › 5号楼 (41010500100301005)``: where a unit is (a picker shows
+    the code; a list or page, ``with_code=False``, only the names)."""
+    names = " › ".join(p.name for p in _ancestry(unit))
+    return f"{names} ({unit.code})" if with_code else names
 
 
 def _ancestry(unit) -> list:

@@ -267,8 +267,17 @@ def labels_with_place(regions: list[Region]) -> dict[str, str]:
 
 
 def labels_for(codes: Iterable[str]) -> dict[str, str]:
-    """``code -> "name (code)"`` for many codes in one query (lists show names)."""
+    """``code -> name`` for many codes in one query: lists and pages show names, not codes
+    (a picker shows ``label``, with the code, to tell namesakes apart)."""
     codes = [c for c in set(codes) if c]
     if not codes:
         return {}
-    return {r.code: label(r) for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+    return {r.code: r.name for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+
+
+def place_name(place) -> str:
+    """What a screen shows for a jurisdiction: a region's name; a ledger grid, building
+    or unit with its community and parents (``体育社区 › 第一网格 › 5号楼``)."""
+    if isinstance(place, Region):
+        return place.name
+    return ledger_label(place, with_code=False)

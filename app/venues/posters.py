@@ -11,7 +11,7 @@ from reportlab.pdfgen import canvas
 from app.filings.posters import A4, GREY, HEIGHT, LATIN, MARGIN, RED, WIDTH, band, boxed_text, centred, \
     draw_qr, draw_steps, register_font, wrap
 
-STEPS = (_l("Scan the code with your phone"), _l("Choose yourself or a family member"),
+STEPS = (_l("Scan the venue code with your phone"), _l("Choose yourself or a family member"),
          _l("Show the colour to the staff at the door"))
 REFUSED_RULE = _l("Red and yellow codes may not enter. Please wear a mask and keep one metre apart.")
 MEDICAL_RULE = _l("Red and yellow codes: tell the staff at once and follow their guidance to the fever clinic.")

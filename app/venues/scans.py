@@ -3,8 +3,10 @@ day), so it is one INSERT statement and nothing else.
 
 ``record_scan`` reads the person's colour and the venue in the INSERT ... SELECT that
 logs the visit, and returns what the page shows (RETURNING): the colour (``none``: no
-code, or a self-declared green that expired) and whether the doorkeeper lets the person
-in: green anywhere, every colour at a medical institution. On PostgreSQL it is a
+code, or a self-declared green that expired), whether the doorkeeper lets the person
+in (green anywhere, every colour at a medical institution), and the venue's name and
+whether it is medical (the API's ``venue``; RETURNING names only the inserted row, so
+they are read by its primary key there, still in the one statement). On PostgreSQL it is a
 constant, prepared statement on an autocommit single-statement engine of its own (one
 round trip: no BEGIN, COMMIT or ping), on the driver's cursor (no SQLAlchemy compile or
 ORM session), and by default with asynchronous commit (VENUE_SCAN_SYNCHRONOUS_COMMIT=0:
@@ -50,7 +52,9 @@ SCAN_SQL = (
     "FROM venue v LEFT JOIN health_code c ON c.person_hash = %(person)s "
     "AND (c.expires_at IS NULL OR c.expires_at > %(now)s) "
     "WHERE v.code = %(code)s "
-    "RETURNING colour, admitted")
+    "RETURNING colour, admitted, "
+    "(SELECT name FROM venue WHERE venue.id = venue_scan.venue_id), "
+    "(SELECT medical FROM venue WHERE venue.id = venue_scan.venue_id)")
 _SQLITE_SCAN = text(re.sub(r"%\((\w+)\)s", r":\1", SCAN_SQL)).bindparams(bindparam("now", type_=DateTime))
 
 
@@ -58,6 +62,8 @@ class Scan(NamedTuple):
     colour: str       # green, yellow, red or none
     admitted: bool
     scanned_at: dt.datetime
+    venue_name: str
+    venue_medical: bool
 
 
 def is_venue_code(code) -> bool:
@@ -83,8 +89,8 @@ def record_scan(code: str, person_hash: str, now: dt.datetime) -> Optional[Scan]
             rows = conn.execute(_SQLITE_SCAN, params).all()
     if not rows:
         return None
-    colour, admitted = rows[0]
-    return Scan(colour, bool(admitted), now)
+    colour, admitted, venue_name, venue_medical = rows[0]
+    return Scan(colour, bool(admitted), now, venue_name, bool(venue_medical))
 
 
 def identify(id_number: str, phone: str) -> Optional[tuple[str, str]]:
@@ -93,14 +99,29 @@ def identify(id_number: str, phone: str) -> Optional[tuple[str, str]]:
     person, phone_hash = person_hash_of(id_number or ""), identity.lookup_hash((phone or "").strip())
     if not person or not phone_hash:
         return None
-    name = db.session.scalar(select(HealthDeclaration.name).where(
-        HealthDeclaration.person_hash == person, HealthDeclaration.phone_hash == phone_hash
-    ).order_by(HealthDeclaration.declared_at.desc()).limit(1))
-    if name is None:
-        name = db.session.scalar(select(Filing.name).where(
-            Filing.id_number_hash == person,
-            or_(Filing.phone_hash == phone_hash, Filing.proxy_phone_hash == phone_hash)).limit(1))
+    name = _declared_or_filed_name(person, phone_hash)
     return (person, identity.mask_name(name)) if name is not None else None
+
+
+def masked_name_of(person_hash: str) -> str:
+    """The masked name a health-code QR's holder declared or filed under ("" when
+    neither is on file): the token names the person by their hash only."""
+    name = _declared_or_filed_name(person_hash)
+    return identity.mask_name(name) if name is not None else ""
+
+
+def _declared_or_filed_name(person: str, phone_hash: Optional[str] = None) -> Optional[str]:
+    """The name of the person's latest declaration, else of a filing; with
+    ``phone_hash``, only one that gave this phone too."""
+    declared = select(HealthDeclaration.name).where(HealthDeclaration.person_hash == person)
+    filed = select(Filing.name).where(Filing.id_number_hash == person)
+    if phone_hash is not None:
+        declared = declared.where(HealthDeclaration.phone_hash == phone_hash)
+        filed = filed.where(or_(Filing.phone_hash == phone_hash, Filing.proxy_phone_hash == phone_hash))
+    name = db.session.scalar(declared.order_by(HealthDeclaration.declared_at.desc()).limit(1))
+    if name is None:
+        name = db.session.scalar(filed.order_by(Filing.id.desc()).limit(1))
+    return name
 
 
 class PersonLimit:

@@ -55,6 +55,7 @@ class ConsoleApiSpec(BaseApi):
 
     def add_apispec_components(self, api_spec) -> None:
         from app.filings.rules import FilingInput  # its fields need Babel set up
+        from app.healthcode.declarations import DeclarationInput
 
         super().add_apispec_components(api_spec)
         api_spec.components.schema("PublicError", ERROR_SCHEMA)
@@ -65,6 +66,7 @@ class ConsoleApiSpec(BaseApi):
                 "description": description,
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublicError"}}}})
         api_spec.components.schema("FilingInput", schema=FilingInput)
+        api_spec.components.schema("HealthDeclarationInput", schema=DeclarationInput)
         for status, description in ERROR_STATUSES.items():
             api_spec.components.responses[status] = {
                 "description": description, "content": {"application/json": {"schema": ANY_ERROR_SCHEMA}}}

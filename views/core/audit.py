@@ -1,8 +1,10 @@
+from flask import current_app
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.core import roles
 from app.core.clock import format_local
+from views.core.shown import times_in_text
 from models import AuditLog
 from views.core.base import ScopedModelRestApi, ScopedModelView
 
@@ -22,6 +24,19 @@ ACTION_LABELS = {
 AUDIT_COLUMNS = ["at", "username", "action", "entity", "entity_id", "region_code", "changes"]
 
 
+def entity_label(entity):
+    """A record type as its screen names it (the list title of the view of that model:
+    报备, 居民...); the model's name when no screen shows it."""
+    titles = current_app.extensions.setdefault("entity_titles", {})
+    if not titles:
+        for view in current_app.appbuilder.baseviews:
+            model = getattr(getattr(view, "datamodel", None), "obj", None)
+            title = getattr(type(view), "list_title", None)  # ours; FAB's default is English
+            if model is not None and title:
+                titles.setdefault(model.__name__, title)
+    return str(titles.get(entity, entity)) if entity else ""
+
+
 class AuditLogView(ScopedModelView):
     datamodel = SQLAInterface(AuditLog)
     class_permission_name = roles.AUDIT
@@ -31,7 +46,8 @@ class AuditLogView(ScopedModelView):
     label_columns = {**AUDIT_LABELS, "at": _l("Time")}
     list_columns = AUDIT_COLUMNS
     show_columns = AUDIT_COLUMNS
-    formatters_columns = {"at": format_local, "action": lambda action: ACTION_LABELS.get(action, action)}
+    formatters_columns = {"at": format_local, "action": lambda action: ACTION_LABELS.get(action, action),
+                          "entity": lambda entity: entity_label(entity), "changes": times_in_text}
     search_columns = ["username", "action", "entity", "entity_id", "region_code", "at"]
     base_order = ("id", "desc")
 

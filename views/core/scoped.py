@@ -13,6 +13,7 @@ from flask import abort, request, send_file
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Integer, inspect
 
 from flask_appbuilder.api.convert import Model2SchemaConverter
@@ -22,6 +23,7 @@ from app.core.jurisdiction import current_jurisdiction, ensure_within
 from app.regions.service import check_assignable_region
 from views.core.api_input import checked_schema, refusing_bad_input, with_time_offsets
 from views.core.api_spec import correct_operation, correct_read_schema
+from views.core.shown import readable_formatters
 
 
 def check_write(item, region_fields: dict[str, int | None], jurisdiction) -> None:
@@ -51,7 +53,8 @@ class ScopedWriteMixin:
 
 
 class ExcelExportMixin:
-    """Every list exports its selected rows to Excel, with the columns and labels shown."""
+    """Every list exports its selected rows to Excel, with the columns, labels and values
+    shown (formatted: names, not codes; local times; labels of coded values)."""
 
     @action("export_xlsx", _l("Export to Excel"), icon="fa-file-excel-o", single=False)
     def export_xlsx(self, items):
@@ -59,25 +62,45 @@ class ExcelExportMixin:
             items = [items]
         columns = self.list_columns
         headers = [self.label_columns.get(c, c) for c in columns]
-        rows = ([_column_value(item, c) for c in columns] for item in items)
+        formatters = self.formatters_columns or {}
+        rows = ([_shown(_column_value(item, c, joined=False), formatters.get(c)) for c in columns]
+                for item in items)
         data = to_xlsx(headers, rows, title=str(self.list_title or "export"))
         return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=f"{self.class_permission_name}.xlsx")
 
 
-def _column_value(item, column):
+def _shown(value, formatter):
+    """A cell as the list shows it, as text for a sheet (a formatted link loses its tags)."""
+    shown = value if formatter is None else formatter(value)
+    if isinstance(shown, list):
+        return _joined(shown)
+    return shown.striptags() if isinstance(shown, Markup) else shown
+
+
+def _joined(values: list) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def _column_value(item, column, joined=True):
+    """The value of a (dotted) column; a list of related rows joined as text unless
+    ``joined`` is False (a formatter then gets the list)."""
     value = item
     for part in column.split("."):
         value = getattr(value, part, None)
         if callable(value):
             value = value()
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return value
+    return _joined(value) if joined and isinstance(value, list) else value
 
 
 class ScopedViewMixin(ExcelExportMixin, ScopedWriteMixin):
-    """For ModelView subclasses: actions go through the jurisdiction filter too."""
+    """For ModelView subclasses: actions go through the jurisdiction filter too; values
+    show as people read them (views.core.shown: names, yes/no, local times)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.formatters_columns = readable_formatters(
+            self.datamodel.obj, self.formatters_columns, {*self.list_columns, *self.show_columns})
 
     def _scoped_item(self, pk):
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)

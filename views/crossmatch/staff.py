@@ -6,7 +6,7 @@ from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.api import BaseApi, protect
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, TextAreaField
@@ -16,7 +16,8 @@ from app.core import clock, roles
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.extensions import db
 from app.core.jurisdiction import current_jurisdiction
-from app.crossmatch import feeds, findings
+from app.crossmatch import feed_jobs, feeds, findings
+from app.ledgers import jobs as ledger_jobs
 from app.regions.service import get_region
 from models.crossmatch import (BATCH_STATUS_LABELS, FINDING_KIND_LABELS, FINDING_STATUS_LABELS,
                                OUTCOME_LABELS, SOURCE_LABELS, SOURCES, FeedBatch, Finding, RiskArea)
@@ -182,9 +183,10 @@ class FeedBatchView(ScopedModelView):
 
     datamodel = SQLAInterface(FeedBatch)
     class_permission_name = roles.FEED
-    method_permission_name = {**roles.METHOD_PERMISSIONS, "upload": roles.WRITE, "template": roles.READ,
-                              "undo": roles.DELETE}
-    include_route_methods = {"list", "show", "action", "action_post", "upload", "template", "undo"}
+    method_permission_name = {**roles.METHOD_PERMISSIONS, "upload": roles.WRITE, "upload_job": roles.WRITE,
+                              "upload_job_status": roles.WRITE, "template": roles.READ, "undo": roles.DELETE}
+    include_route_methods = {"list", "show", "action", "action_post", "upload", "upload_job", "upload_job_status",
+                             "template", "undo"}
     base_filters = [["id", VisibleBatches, None]]
     list_title, show_title = _l("Feed imports"), _l("Feed import")
     list_template = "crossmatch/batch_list.html"
@@ -211,16 +213,49 @@ class FeedBatchView(ScopedModelView):
     @expose("/upload/", methods=["GET", "POST"])
     @has_access
     def upload(self):
+        """A small file is imported at once; a larger one as a job (app.crossmatch.feed_jobs),
+        whose page shows its progress, then the batch it made."""
         form, outcome = ImportForm(), None
         if form.validate_on_submit():
             upload = form.file.data
+            data = upload.read()
             try:
+                if len(data) > current_app.config["FEED_IMPORT_INLINE_BYTES"]:
+                    job_id = feed_jobs.enqueue(form.source.data, data, upload.filename,
+                                               jurisdiction=current_jurisdiction(), user_id=_user_id(),
+                                               locale=str(get_locale() or "zh"))
+                    ledger_jobs.start(job_id)
+                    return redirect(url_for("FeedBatchView.upload_job", job_id=job_id))
                 outcome = feeds.import_feed(form.source.data, jurisdiction=current_jurisdiction(),
-                                            user_id=_user_id(), data=upload.read(), filename=upload.filename)
+                                            user_id=_user_id(), data=data, filename=upload.filename)
             except DomainError as error:
                 flash(str(error.message), "danger")
+        return self._upload_page(form, outcome)
+
+    def _upload_page(self, form, outcome=None, job=None):
         return self.render_template("crossmatch/upload.html", form=form, outcome=outcome, sources=SOURCE_LABELS,
-                                    title=_("Import a feed"))
+                                    title=_("Import a feed"), job=job)
+
+    def _job(self, job_id):
+        job = feed_jobs.job_of(job_id, _user_id())  # another's job: as if missing
+        if job is None:
+            abort(404)
+        return job
+
+    @expose("/upload/<int:job_id>")
+    @has_access
+    def upload_job(self, job_id):
+        """A feed import job: its progress while it runs, then the batch it made."""
+        job = self._job(job_id)
+        if job.outcome_id is not None:
+            return redirect(url_for("FeedBatchView.show", pk=job.outcome_id))
+        return self._upload_page(ImportForm(), job=job)
+
+    @expose("/upload/<int:job_id>/status")
+    @has_access
+    def upload_job_status(self, job_id):
+        """What the job page polls: ``{status, done, total, percent, label, finished}``."""
+        return jsonify(ledger_jobs.progress_of(self._job(job_id)))
 
     @expose("/template/<source>/")
     @has_access

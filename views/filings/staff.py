@@ -37,6 +37,7 @@ from views.core.api_input import refusing_bad_input, safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.filings.public import form_choices
 from views.core.refusals import ShownRefusal
+from views.core.responses import batch_refusal
 from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField
 
@@ -546,16 +547,35 @@ class FilingImportApi(BaseApi):
                       errors: {type: array, items: {type: object}}
             400:
               description: 'nothing was stored; errors lists the problems by the index of the
-                row (from 0): {"3": ["transport_mode: ..."]}'
+                row (from 0): {"3": ["transport_mode: ..."]}; row_errors lists the same as
+                [{"index": 3, "field": "transport_mode", "message": ...}] (shared/API.md),
+                beside created and unchanged, both empty'
               content:
                 application/json:
-                  schema: {$ref: '#/components/schemas/PublicError'}
+                  schema:
+                    allOf:
+                    - $ref: '#/components/schemas/PublicError'
+                    - type: object
+                      properties:
+                        created: {type: array, maxItems: 0, items: {type: object}}
+                        unchanged: {type: array, maxItems: 0, items: {type: object}}
+                        row_errors:
+                          type: array
+                          items:
+                            type: object
+                            properties:
+                              index: {type: integer}
+                              field: {type: string, nullable: true}
+                              message: {type: string}
             409:
               description: a concurrent batch stored the same person; send the batch again
         """
-        return self.response(200, **filing_import.import_batch(
-            _conn(), request.get_json(silent=True), now=utcnow(), jurisdiction=current_jurisdiction(),
-            user_id=_user_id()))
+        try:
+            answer = filing_import.import_batch(_conn(), request.get_json(silent=True), now=utcnow(),
+                                                jurisdiction=current_jurisdiction(), user_id=_user_id())
+        except ImportRejected as rejected:
+            return batch_refusal(rejected)
+        return self.response(200, **answer)
 
 
 class ChangesApi(BaseApi):

@@ -25,7 +25,7 @@ from app.filings.rules import PROXY_RELATIONS
 from app.healthcode import declarations
 from app.healthcode.codes import current_code
 from app.healthcode.devices import device_people, device_person, remember_device_people
-from app.healthcode.tokens import STEP_SECONDS, issue_code_token
+from app.healthcode.tokens import STEP_SECONDS, code_token_expires_at, issue_code_token
 from models.base import utcnow
 from models.healthcode import COLOUR_LABELS
 
@@ -73,14 +73,19 @@ def declare():
         return _declaration_page(data, error.errors, error.message), 400
     except TooManyRequests as error:
         return _declaration_page(data, {}, error.message), 429
+    if isinstance(declared, declarations.Held):  # the person's phone on file must confirm it
+        if declared.wrong_code:
+            return _declaration_page(data, {"otp": [WRONG_CODE]}, held=declared), 400
+        return _declaration_page({**data, "otp": ""}, held=declared)
     response = redirect(url_for("healthcode.code_page", person=declared.person_hash), 303)
     remember_device_people(response, [declared])
     return response
 
 
-def _declaration_page(values: dict, errors=None, message=None):
+def _declaration_page(values: dict, errors=None, message=None, held=None):
     return render_template(
         "healthcode/declare.html", values=values, errors=errors or {}, message=message,
+        held_message=declarations.held_message(held) if held else None,
         labels=FIELD_LABELS, people=device_people(request),
         id_types=[(value, str(label)) for value, label in labels.ID_TYPE_LABELS.items()],
         relations=[(r, str(labels.RELATION_LABELS[r])) for r in PROXY_RELATIONS],
@@ -126,9 +131,7 @@ def fresh_token():
 
 def _qr(person_hash: str, now: dt.datetime) -> dict:
     token = issue_code_token(person_hash, now)
-    minute = now.replace(second=0, microsecond=0)
-    expires_at = minute + dt.timedelta(seconds=current_app.config["HEALTH_CODE_TOKEN_TTL"])
-    return {"token": token, "qr": qr_data_uri(token), "expires_at": iso_local(expires_at)}
+    return {"token": token, "qr": qr_data_uri(token), "expires_at": iso_local(code_token_expires_at(now))}
 
 
 def qr_data_uri(data: str) -> str:

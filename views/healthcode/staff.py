@@ -24,6 +24,8 @@ from app.ledgers.cells import CellError
 from models.base import utcnow
 from models.healthcode import COLOUR_LABELS, HealthCode
 from views.core.api_input import safe
+from views.core.places import place_label
+from views.core.shown import times_in_text
 from views.core.base import ScopedModelView
 
 CATEGORY = ("Healthcode", _l("Health codes"))
@@ -66,6 +68,7 @@ class HealthCodeView(ScopedModelView):
         return self.render_template(
             self.show_template, title=self.show_title, code=code, changes=history(code.person_hash),
             colour_labels=COLOUR_LABELS, rule_labels=RULE_LABELS, format_local=clock.format_local,
+            times_in_text=times_in_text, place=place_label,
             form=SetColourForm(colour=code.colour), can_set=self.appbuilder.sm.has_access("can_write",
                                                                                           roles.HEALTH_CODE))
 

@@ -19,6 +19,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app.core import roles
+from app.core.audit import actor
 from app.core.clock import format_local
 from app.core.errors import DomainError, ImportRejected
 from app.core.excel import XLSX_MIMETYPE, to_xlsx
@@ -27,25 +28,13 @@ from app.core.jurisdiction import current_jurisdiction
 from app.core.search import search_scoped_rows
 from app.ledgers import jobs as ledger_jobs
 from app.ledgers.engine import Exporter, export_all, import_file, template
-from app.regions.service import get_jurisdiction_unit, label
 from views.core.api_input import safe
 from views.core.scoped import _column_value
 from views.core.search import each, search_doc, select2_search
 
 EXCEL_PERMISSIONS = {**roles.METHOD_PERMISSIONS, "import_xlsx": roles.WRITE, "import_job": roles.WRITE,
-                     "import_job_status": roles.WRITE,
+                     "import_job_status": roles.WRITE, "import_job_state": roles.WRITE,
                      "template_xlsx": roles.READ, "export_all": roles.READ, "lookup": roles.READ}
-
-
-def place_label(code):
-    """``name (code)`` of a region or ledger unit, for lists (looked up once per request)."""
-    if not code:
-        return code
-    cache = g.setdefault("place_labels", {})
-    if code not in cache:
-        place = get_jurisdiction_unit(code)
-        cache[code] = label(place) if place is not None else code
-    return cache[code]
 
 
 def xlsx_response(data: bytes, name: str):
@@ -344,9 +333,13 @@ class LedgerApiMixin(_ServiceChecks):
     @protect(allow_browser_login=True)
     @safe
     def import_xlsx(self):
-        """Import a filled template (multipart field ``file``): all rows or none.
+        """Import a filled template (multipart field ``file``): all rows or none. With
+        ``async=1`` the file is imported as a job (a large file outlasts a request):
+        ``202`` with the job's URL, which answers its progress and then its result.
         ---
         post:
+          parameters:
+          - {in: query, name: async, schema: {type: integer, enum: [0, 1]}, description: 1 to import as a job}
           requestBody:
             content:
               multipart/form-data:
@@ -354,11 +347,44 @@ class LedgerApiMixin(_ServiceChecks):
           responses:
             200:
               description: "{created, updated, unchanged}"
+            202:
+              description: "queued as a job: {job, url} (also in Location); GET the url for its state"
             400:
               description: "{message, errors: {row number: [problems]}}"
         """
         table, upload = self._table(), request.files.get("file")
         if upload is None:
             return self.response_400(message=str(_l("Choose a file.")))
-        result = import_file(table, upload.read(), upload.filename, jurisdiction=current_jurisdiction())
+        data = upload.read()
+        if request.args.get("async") == "1" and self.import_jobs:
+            job_id = ledger_jobs.enqueue(table.name, data, upload.filename, jurisdiction=current_jurisdiction(),
+                                         user_id=actor()[0], locale=str(get_locale() or "zh"))
+            ledger_jobs.start(job_id)
+            url = url_for(f"{self.__class__.__name__}.import_job_state", job_id=job_id)
+            response = self.response(202, job=job_id, url=url)
+            response.headers["Location"] = url
+            return response
+        result = import_file(table, data, upload.filename, jurisdiction=current_jurisdiction())
         return self.response(200, created=result.created, updated=result.updated, unchanged=result.unchanged)
+
+    @expose("/import/<int:job_id>", methods=["GET"])
+    @protect(allow_browser_login=True)
+    @safe
+    def import_job_state(self, job_id):
+        """An import job started by this account (another's: 404): its progress, then its
+        result (``created``, ``updated``, ``unchanged``) or, rejected, every problem by row.
+        ---
+        get:
+          parameters:
+          - {in: path, name: job_id, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: "{status: queued|running|done|rejected|failed, done, total, percent, finished,
+                label, created, updated, unchanged, errors: {row number: [problems]}}"
+            404:
+              description: no such job of yours
+        """
+        job = ledger_jobs.job_of(job_id, actor()[0])
+        if job is None or job.ledger != self._table().name:
+            return self.response_404()
+        return self.response(200, **ledger_jobs.state_of(job))

@@ -16,8 +16,9 @@ from models.rewards import RewardPenalty
 from models.staff import StaffMember
 from views.core.api_input import json_object, optional_text, safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
+from views.core.places import place_label
 from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, decimal_field, \
-    integer_field, place_label, select_field
+    integer_field, select_field
 from views.ledgers.units import LEDGERS, formatter
 from views.core.refusals import apply_to_each
 from views.ledgers.roster import describe_staff

@@ -20,8 +20,9 @@ from models.user import ConsoleUser
 from models.staff import Device, DeviceService, StaffMember
 from views.core.api_input import safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
+from views.core.places import place_label
 from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, date_field, \
-    decimal_field, place_label, select_field
+    decimal_field, select_field
 from views.ledgers.units import LEDGERS, PHONE_FIELD, formatter
 from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField, RelatedSelectField

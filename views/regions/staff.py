@@ -13,7 +13,7 @@ from app.filings import links, posters
 from app.regions.service import check_assignable_region, check_new_region, label, labels_with_place, region_path, \
     search_jurisdictions, search_regions
 from models import Region
-from models.region import LEVEL_COMMUNITY, LEVEL_TOWNSHIP
+from models.region import LEVEL_COMMUNITY, LEVEL_LABELS, LEVEL_TOWNSHIP
 from views.core.api_input import safe
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.core.search import search_doc, select2_search
@@ -56,7 +56,7 @@ class RegionView(RegionWriteRule, ScopedModelView):
     datamodel = SQLAInterface(Region)
     class_permission_name = roles.REGION
     method_permission_name = {**roles.METHOD_PERMISSIONS, "poster": roles.READ}
-    formatters_columns = {"code": _code_with_poster}
+    formatters_columns = {"code": _code_with_poster, "level": lambda level: str(LEVEL_LABELS.get(level, level))}
     list_title = _l("Regions")
     show_title = _l("Region")
     add_title = _l("Add region")

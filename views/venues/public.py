@@ -4,12 +4,17 @@ phone first, Chinese or English) and the scan it posts
 public filing API; the device cookie it reads is SameSite=Lax, so another site cannot
 post it).
 
+Who scans: a person of this device (body ``{"person": hash}`` or none: the first), or
+for integrators' apps and terminals, as the HTTP contract names it, a health-code QR
+(``{"qr": token}``) or the ID number and phone of a declaration or a filing
+(``{"id_number", "phone"}``); those two never write the device cookie (no CSRF token here).
+
 The scan is the hottest path of the system. ``ScanFastPath`` answers it in front of
-Flask when it succeeds: the device cookie read, the per-person limit counted, one
+Flask when it succeeds for a person of the device: the device cookie read, the per-person limit counted, one
 INSERT (app.venues.scans), a fixed JSON answer; none of the request hooks every other
 page needs (session, signed-in user, translations, CSRF, input guard) run for it. Any
 other outcome (no person on the device, a limit reached, an unknown venue, a malformed
-body) goes on to the Flask route of the same URL, which does the same and words the
+body, a body naming a QR or an ID number) goes on to the Flask route of the same URL, which does the same and words the
 refusal in the caller's language.
 """
 import io
@@ -26,6 +31,7 @@ from app.core.http_headers import FIXED_HEADERS, POLICY_WITHOUT_NONCE
 from app.core.rate_limits import TooManyRequests, public_limit
 from app.healthcode.codes import person_hash_of
 from app.healthcode.devices import device_people, device_person, remember_device_person
+from app.healthcode.tokens import CodeTokenRefused, read_code_token
 from app.venues import scans, service
 from app.venues.service import TYPE_LABELS
 from models.base import utcnow
@@ -38,6 +44,8 @@ NO_PERSON = _l("Show your health code first: enter your ID number and phone, or 
 NOT_FOUND = _l("This venue code is not known. Scan the code on the venue's poster again.")
 NOT_IDENTIFIED = _l("No declaration or filing gives this ID number with this phone. Declare first.")
 MAX_SCAN_BODY = 512
+# Body keys that name the person instead of the device's cookie (the Flask route reads them).
+PERSON_FIELDS = ("qr", "id_number", "phone")
 SCAN_PATH = re.compile(r"^/api/v1/public/venues/([a-z0-9]{1,20})/scan$")
 JSON_HEADERS = [("Content-Type", "application/json"), ("Cache-Control", "no-store"),
                 ("Content-Security-Policy", POLICY_WITHOUT_NONCE), *FIXED_HEADERS.items()]
@@ -46,33 +54,96 @@ JSON_HEADERS = [("Content-Type", "application/json"), ("Cache-Control", "no-stor
 def scan_answer(scan: scans.Scan, masked_name: str) -> dict:
     """What the page shows (the fast path and the route answer alike)."""
     return {"colour": scan.colour, "admitted": scan.admitted, "name": masked_name,
-            "scanned_at": scan.scanned_at.isoformat(timespec="seconds") + "Z"}
+            "scanned_at": scan.scanned_at.isoformat(timespec="seconds") + "Z",
+            "venue": {"name": scan.venue_name, "medical": scan.venue_medical}}
+
+
+def _text(body, key) -> str:
+    value = body.get(key) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _chosen_person(body) -> str:
-    person = body.get("person") if isinstance(body, dict) else None
-    return person if isinstance(person, str) else ""
+    return _text(body, "person")
+
+
+def _names_person(body) -> bool:
+    return isinstance(body, dict) and any(key in body for key in PERSON_FIELDS)
+
+
+def _identified(id_number: str, phone: str):
+    """``(person hash, masked name)`` of a declaration's or a filing's ID number and
+    phone, or None; each try counts against the ID number's limit."""
+    person = person_hash_of(id_number) if id_number.strip() else None
+    if person:
+        rate_limits.hit_all({rate_limits.ID_NUMBER: [person]})
+    return scans.identify(id_number, phone)
+
+
+def _scanning_person(body, now):
+    """``(person hash, masked name)`` of who scans: the health-code QR, else the ID
+    number and phone, else the device's person; ValidationFailed when none is known."""
+    if isinstance(body, dict) and "qr" in body:
+        try:
+            person = read_code_token(_text(body, "qr"), now)
+        except CodeTokenRefused as refused:
+            raise ValidationFailed(refused.message, {"qr": [refused.message]})
+        return person, scans.masked_name_of(person)
+    if _names_person(body):
+        found = _identified(_text(body, "id_number"), _text(body, "phone"))
+        if found is None:
+            raise ValidationFailed(NOT_IDENTIFIED, {"id_number": [NOT_IDENTIFIED]})
+        return found
+    person = device_person(request, _chosen_person(body))
+    if person is None:
+        raise ValidationFailed(NO_PERSON, {"person": [NO_PERSON]})
+    return person
 
 
 @public_venues.post("/<code>/scan")
 @public_limit()  # what reaches the route was refused by the fast path: counted per address
 def scan(code):
-    """Log the visit of a person of this device (body ``{"person": hash}``; none: the
-    first) and answer their colour and whether they may enter.
+    """Log a visit and answer the visitor's colour, whether they may enter, and the venue.
+    The visitor: a health-code QR, or the ID number and phone of a declaration or a
+    filing, or else a person of this device (``person``: their hash; none: the first).
     ---
     post:
+      requestBody:
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                qr: {type: string, description: "a health-code QR token (expires after 5 minutes)"}
+                id_number: {type: string}
+                phone: {type: string, description: "with id_number: the phone of a declaration or a filing"}
+                person: {type: string, description: "the hash of a person of this device (device cookie)"}
       responses:
-        200: {description: "{colour: green|yellow|red|none, admitted, name, scanned_at}"}
-        400: {description: no person on this device}
+        200:
+          description: the visit is logged
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  colour: {type: string, enum: [green, yellow, red, none]}
+                  admitted: {type: boolean}
+                  venue:
+                    type: object
+                    properties:
+                      name: {type: string}
+                      medical: {type: boolean}
+                  name: {type: string, description: the masked name}
+                  scanned_at: {type: string, format: date-time}
+        400: {description: "an expired or forged QR, an unknown ID number and phone, or no person on this device"}
         404: {description: no such venue}
         429: {description: too many scans of this person}
     """
-    person = device_person(request, _chosen_person(request.get_json(silent=True)))
-    if person is None:
-        raise ValidationFailed(NO_PERSON, {"person": [NO_PERSON]})
+    now = utcnow()
+    person = _scanning_person(request.get_json(silent=True), now)
     if not scans.scan_allowed(person[0]):
         raise TooManyRequests(60)
-    found = scans.record_scan(code, person[0], utcnow())
+    found = scans.record_scan(code, person[0], now)
     if found is None:
         raise NotFound(NOT_FOUND)
     return scan_answer(found, person[1])
@@ -106,6 +177,8 @@ class ScanFastPath:
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
+            return None
+        if _names_person(body):
             return None
         with self.app.app_context():
             person = device_person(Request(environ), _chosen_person(body))
@@ -159,11 +232,7 @@ def identify(code):
     """The first scan on a phone: the ID number and phone of a declaration or a filing;
     the device remembers the person (a form with the CSRF token, as every cookie write)."""
     venue = _venue_or_404(code)
-    id_number, phone = request.form.get("id_number", ""), request.form.get("phone", "")
-    person = person_hash_of(id_number) if id_number.strip() else None
-    if person:
-        rate_limits.hit_all({rate_limits.ID_NUMBER: [person]})
-    found = scans.identify(id_number, phone)
+    found = _identified(request.form.get("id_number", ""), request.form.get("phone", ""))
     if found is None:
         return _page(venue, NOT_IDENTIFIED, 400)
     response = redirect(url_for("venue_pages.venue_page", code=code, scan=1))  # the page scans them at once

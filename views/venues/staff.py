@@ -19,7 +19,8 @@ from app.venues.excel import VENUES
 from models.venue import Venue
 from views.core.base import ScopedModelRestApi, ScopedModelView
 from views.core.widgets import RegionSelectField
-from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, place_label, select_field, \
+from views.core.places import place_label
+from views.ledgers.base import EXCEL_PERMISSIONS, LedgerApiMixin, LedgerViewMixin, select_field, \
     text_field
 from views.ledgers.units import PHONE_FIELD, formatter
 

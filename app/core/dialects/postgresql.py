@@ -19,6 +19,8 @@ log = logging.getLogger("console.scheduler")
 
 NAME = "postgresql"
 # Data-modifying CTEs: a write and its companion rows in one statement (run_constant).
+# Writers on other connections go on beside an open transaction (row locks only).
+ONE_WRITER = False
 ONE_STATEMENT_WRITES = True
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 NAME = "sqlite"
 # No data-modifying CTEs: a write and its companion rows are several statements.
 ONE_STATEMENT_WRITES = False
+# One writer at a time: a write on another connection waits for (or breaks) an open transaction.
+ONE_WRITER = True
 UPSERT_CHUNK = 1000
 UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
 
