@@ -91,7 +91,7 @@ def test_each_role_lands_on_its_todos_and_its_menu(app, server, phone_page):
                                   "findings": 0, "follow_ups": 0}
     assert "待核查" in page.inner_text("#todo-awaiting_check") and "超期" in page.inner_text("#todo-overdue_check")
     menu = _menu_categories(page)
-    assert menu[:8] == ["报备", "管控随访", "日报告", "数据比对", "台账", "统计分析", "系统", "用户权限"], menu
+    assert menu[:10] == ["报备", "管控随访", "日报告", "数据比对", "健康码", "台账", "场所码", "统计分析", "系统", "用户权限"], menu
     page.click("#todo-overdue_check")
     page.wait_for_url("**/filingdesk/queue?bucket=overdue")
     page.wait_for_selector(".queue-item")

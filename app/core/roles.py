@@ -197,12 +197,14 @@ def sync_roles(appbuilder, menu_entries) -> None:
 # The menu's categories in the order of what each role does (its daily work first, the
 # system's screens last); a category not listed keeps its place after the listed ones.
 MENU_ORDER = {
-    "Admin": ("Security", "System", "Filings", "Reporting", "Statistics", "Ledgers", "Crossmatch", "Followups"),
-    "Command": ("Statistics", "Reporting", "Crossmatch", "Followups", "Filings", "Ledgers"),
-    "Township": ("Filings", "Followups", "Reporting", "Ledgers", "Crossmatch", "Statistics"),
-    "Officer": ("Filings", "Followups", "Reporting", "Crossmatch", "Ledgers", "Statistics"),
+    "Admin": ("Security", "System", "Filings", "Reporting", "Statistics", "Ledgers", "Crossmatch", "Followups",
+              "Healthcode", "Venues", "Checkpoints"),
+    "Command": ("Statistics", "Reporting", "Crossmatch", "Followups", "Healthcode", "Filings", "Checkpoints",
+                "Venues", "Ledgers"),
+    "Township": ("Filings", "Followups", "Reporting", "Ledgers", "Crossmatch", "Healthcode", "Venues", "Statistics"),
+    "Officer": ("Filings", "Followups", "Reporting", "Crossmatch", "Healthcode", "Ledgers", "Venues", "Statistics"),
     "GridMember": ("Followups", "Ledgers", "Filings"),
-    "Leader": ("Statistics", "Reporting", "Crossmatch", "Followups"),
+    "Leader": ("Statistics", "Reporting", "Crossmatch", "Followups", "Healthcode", "Venues"),
     "Checkpoint": ("Checkpoints", "Filings"),
     "Integrator": ("Statistics", "Filings", "Reporting", "Crossmatch"),
 }
