@@ -39,10 +39,16 @@ BARE_RECEIPT = re.compile(r"^[%s]{%d}$" % (identity.RECEIPT_ALPHABET, identity.R
 OTHER_DOCUMENT = re.compile(r"^[A-Z0-9]{6,20}$")
 MAX_SCANNED = 400
 
+# What a terminal names (shared/API.md, POST /api/v1/checkpoint/pass): each is read as
+# that only. ``scanned`` (the screen, POST /api/v1/checkpoint/scan) is told by its text.
+NAMED_FIELDS = ("receipt", "id_number", "qr")
+SCANNED = "scanned"
+
 NOT_UNDERSTOOD = _l("Not a receipt, an ID number or a health code. Scan again or type the number.")
 UNKNOWN_RECEIPT = _l("No filing has this receipt. Type the person's ID number instead.")
 EXPIRED_CODE = _l("This health code has expired or is not valid: ask for the live code page.")
 BAD_DIRECTION = _l("Choose entering or leaving.")
+NOT_AN_ID_NUMBER = _l("Not a valid ID number.")
 
 
 class PassengerAtCheckpoint(NamedTuple):
@@ -112,31 +118,65 @@ def enter_staff_filings(conn, people: list, *, now: dt.datetime, channel: str, j
 
 # ---- the scan: the one exception to the jurisdiction rule ---------------------------------
 
-def _identify(scanned: str, now: dt.datetime) -> _Person:
-    """The person a scanned or typed text names (a receipt QR or number, an ID number, a
-    health-code QR) and their filing, looked up across the whole province. Private: only
-    ``province_wide_lookup`` and ``log_pass`` call it, and neither hands it out."""
+def _identify(scanned: str, now: dt.datetime, field: str = SCANNED) -> _Person:
+    """The person a scanned or typed text names and their filing, looked up across the
+    whole province. ``field`` says what the text is (``receipt``: a receipt or its QR
+    link, ``id_number``, ``qr``: a health-code QR) or, ``scanned``, any of them, told by
+    the text; a refusal names ``field``. Private: only ``province_wide_lookup`` and
+    ``log_pass`` call it, and neither hands it out."""
     text = (scanned or "").strip()
     if not text or len(text) > MAX_SCANNED:
-        raise ValidationFailed(NOT_UNDERSTOOD, {"scanned": [NOT_UNDERSTOOD]})
+        raise _refused(field, NOT_UNDERSTOOD)
+    if field == "qr":
+        return _by_code_token(text, now, field)
+    if field == "id_number":
+        return _found(_by_id_number(text, now), field, NOT_AN_ID_NUMBER)
+    receipt, in_link = _receipt_in(text)
+    if field == "receipt" or in_link:
+        return _found(_filed(receipt, now), field, UNKNOWN_RECEIPT)
+    return _filed(receipt, now) or _by_id_number(text, now) or _by_code_token(text, now, field)
+
+
+def _refused(field: str, message) -> ValidationFailed:
+    return ValidationFailed(message, {field: [message]})
+
+
+def _found(person: Optional[_Person], field: str, message) -> _Person:
+    """``person``, or the refusal naming ``field`` when there is none."""
+    if person is None:
+        raise _refused(field, message)
+    return person
+
+
+def _receipt_in(text: str) -> tuple[Optional[str], bool]:
+    """The receipt a text carries (in a receipt QR's link, or bare), and whether in a link."""
+    in_link = RECEIPT_PATTERN.search(text.split("#")[0])
+    if in_link:
+        return in_link.group(1).upper(), True
+    return (text.upper() if BARE_RECEIPT.match(text.upper()) else None), False
+
+
+def _filed(receipt: Optional[str], now: dt.datetime) -> Optional[_Person]:
+    filing = db.session.scalar(select(Filing).where(Filing.receipt == receipt)) if receipt else None
+    if filing is None:
+        return None
+    return _Person(filing.id_number_hash, _live_filing(filing.id_number_hash, now, preferred=filing))
+
+
+def _by_id_number(text: str, now: dt.datetime) -> Optional[_Person]:
     upper = text.upper()
-    receipt_in_link = RECEIPT_PATTERN.search(text.split("#")[0])
-    receipt = receipt_in_link.group(1).upper() if receipt_in_link else (upper if BARE_RECEIPT.match(upper) else None)
-    if receipt:
-        filing = db.session.scalar(select(Filing).where(Filing.receipt == receipt))
-        if filing is not None:
-            return _Person(filing.id_number_hash, _live_filing(filing.id_number_hash, now, preferred=filing))
-        if receipt_in_link:
-            raise ValidationFailed(UNKNOWN_RECEIPT, {"scanned": [UNKNOWN_RECEIPT]})
-    if identity.parse_resident_id(upper) or OTHER_DOCUMENT.match(upper):
-        person_hash = identity.lookup_hash(identity.normalize_id_number(upper))
-        return _Person(person_hash, _live_filing(person_hash, now))
+    if not (identity.parse_resident_id(upper) or OTHER_DOCUMENT.match(upper)):
+        return None
+    person_hash = identity.lookup_hash(identity.normalize_id_number(upper))
+    return _Person(person_hash, _live_filing(person_hash, now))
+
+
+def _by_code_token(text: str, now: dt.datetime, field: str) -> _Person:
     try:
         person_hash = read_code_token(text, now)
     except CodeTokenRefused:
         # A signed token has a dot: that one was a health code, only no longer valid.
-        message = EXPIRED_CODE if "." in text else NOT_UNDERSTOOD
-        raise ValidationFailed(message, {"scanned": [message]})
+        raise _refused(field, EXPIRED_CODE if field == "qr" or "." in text else NOT_UNDERSTOOD)
     return _Person(person_hash, _live_filing(person_hash, now))
 
 
@@ -187,13 +227,14 @@ def province_wide_lookup(scanned: str, now: dt.datetime) -> PassengerAtCheckpoin
 
 @transaction
 def log_pass(checkpoint_id, scanned: str, *, direction: str, transit: bool, jurisdiction: Optional[str],
-             user_id: Optional[int], now: dt.datetime) -> tuple[int, PassengerAtCheckpoint]:
-    """Look the person up (province-wide, as ``province_wide_lookup``) and log their pass
-    at one of the account's checkpoints. Returns the pass's id and what the checkpoint may see."""
+             user_id: Optional[int], now: dt.datetime, field: str = SCANNED) -> tuple[int, PassengerAtCheckpoint]:
+    """Look the person up (province-wide, as ``province_wide_lookup``; ``field``: what
+    ``scanned`` is, see ``_identify``) and log their pass at one of the account's
+    checkpoints. Returns the pass's id and what the checkpoint may see."""
     if direction not in DIRECTIONS:
         raise ValidationFailed(BAD_DIRECTION, {"direction": [BAD_DIRECTION]})
     checkpoint = _posted_checkpoint(checkpoint_id, user_id, jurisdiction)
-    person = _identify(scanned, now)
+    person = _identify(scanned, now, field)
     shown = _shown(person, now)
     filing = person.filing
     passed = CheckpointPass(

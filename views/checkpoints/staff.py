@@ -1,7 +1,8 @@
 """Screens and API of checkpoints 卡口: the checkpoints and who is posted at them (admins
 and command staff, scoped), the checkpoint screen (phone first: scan or type, see the
 colour, log the pass; no filing: the paper form on the spot), the pass log and the
-transit list (scoped), and ``POST /api/v1/checkpoint/scan``. Thin: the rules are in
+transit list (scoped), ``POST /api/v1/checkpoint/scan`` and, as shared/API.md names
+it, ``POST /api/v1/checkpoint/pass``. Thin: the rules are in
 app.checkpoints.service."""
 import datetime as dt
 
@@ -27,6 +28,8 @@ from views.core.widgets import RegionSelectField
 from views.ledgers.base import select_field
 
 CATEGORY = ("Checkpoints", _l("Checkpoints"))
+ONE_OF_NAMED = _l("Give exactly one of receipt, id_number and qr.")
+YES_OR_NO = _l("Yes or no.")
 TRANSIT_DAYS = 14
 
 
@@ -162,12 +165,30 @@ class TransitView(BaseView):
                                     title=_("Transit passengers"))
 
 
+def _named_person(body: dict) -> tuple[str, str]:
+    """The one field of ``service.NAMED_FIELDS`` the body gives (an empty one counts as
+    not given: a terminal may send them all) and its text."""
+    given = {field: optional_text(body, field) for field in service.NAMED_FIELDS}
+    given = {field: text for field, text in given.items() if text and text.strip()}
+    if len(given) != 1:
+        raise ValidationFailed(ONE_OF_NAMED, {field: [ONE_OF_NAMED] for field in service.NAMED_FIELDS})
+    return next(iter(given.items()))
+
+
+def _transit(body: dict) -> bool:
+    transit = body.get("transit", False)
+    if not isinstance(transit, bool):
+        raise ValidationFailed(YES_OR_NO, {"transit": [YES_OR_NO]})
+    return transit
+
+
 class CheckpointApi(BaseApi):
-    """``POST /api/v1/checkpoint/scan``: a checkpoint terminal's scan."""
+    """A checkpoint terminal's scan: ``POST /api/v1/checkpoint/pass`` (shared/API.md) and
+    ``POST /api/v1/checkpoint/scan`` (as first built), one service behind both."""
 
     resource_name = "checkpoint"
     class_permission_name = roles.CHECKPOINT_SCAN
-    method_permission_name = {"scan": roles.WRITE}
+    method_permission_name = {"scan": roles.WRITE, "record_pass": roles.WRITE}
     allow_browser_login = True
 
     @expose("/scan", methods=["POST"])
@@ -195,6 +216,57 @@ class CheckpointApi(BaseApi):
             direction=optional_text(body, "direction") or "in", transit=body.get("transit") is True,
             jurisdiction=current_jurisdiction(), user_id=_user_id(), now=utcnow())
         return self.response(201, pass_id=pass_id, **_shown_texts(shown))
+
+    @expose("/pass", methods=["POST"])
+    @protect()
+    @safe
+    def record_pass(self):
+        """Look a person up anywhere in the province by their receipt, ID number or
+        health-code QR, and log their pass at one of your checkpoints (shared/API.md).
+        ---
+        post:
+          requestBody:
+            description: exactly one of receipt, id_number and qr names the person
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [checkpoint]
+                  properties:
+                    checkpoint: {type: integer, description: "the id of a checkpoint you are posted at"}
+                    receipt: {type: string, description: "a filing's receipt, or its QR's link"}
+                    id_number: {type: string}
+                    qr: {type: string, description: "a health-code QR token (expires after 5 minutes)"}
+                    direction: {type: string, enum: [in, out], default: in}
+                    transit: {type: boolean, default: false, description: "a transit passenger (中转): no filing due"}
+          responses:
+            201:
+              description: the pass is logged; only these fields of the person are shown
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      found: {type: boolean, description: "a filing was found (false: the paper form on the spot)"}
+                      name_masked: {type: string, nullable: true}
+                      destination: {type: string, nullable: true, description: the destination's name}
+                      status: {type: string, nullable: true, description: "the filing's status"}
+                      colour: {type: string, enum: [green, yellow, red], nullable: true,
+                               description: "null: no valid health code"}
+                      pass_id: {type: integer}
+                      filing_status: {type: string, nullable: true, description: the same as status}
+                      filing_status_label: {type: string}
+                      colour_label: {type: string}
+            400: {description: "not exactly one of receipt, id_number and qr; an unknown receipt; not an ID number; an expired QR; a bad direction"}
+            404: {description: not one of your checkpoints}
+        """
+        body = json_object()
+        field, scanned = _named_person(body)
+        pass_id, shown = service.log_pass(
+            body.get("checkpoint"), scanned, field=field, direction=optional_text(body, "direction") or "in",
+            transit=_transit(body), jurisdiction=current_jurisdiction(), user_id=_user_id(), now=utcnow())
+        return self.response(201, found=shown.filing_status is not None, status=shown.filing_status,
+                             pass_id=pass_id, **_shown_texts(shown))
 
 
 def register(registry):

@@ -19,7 +19,7 @@ from app.core.jurisdiction import code_within, current_jurisdiction
 from app.crossmatch.feeds import id_number as checked_id_number
 from app.healthcode.codes import current_code, history, person_hash_of
 from app.healthcode.rules import RULE_LABELS, set_by_hand
-from app.healthcode.tokens import read_code_token
+from app.healthcode.tokens import read_code_token_field
 from app.ledgers.cells import CellError
 from models.base import utcnow
 from models.healthcode import COLOUR_LABELS, HealthCode
@@ -108,7 +108,7 @@ NEITHER = _l("Give the scanned token or an ID number.")
 
 
 class HealthCodeVerifyApi(BaseApi):
-    """``GET /api/v1/healthcode/verify?token=...`` or ``?id_number=...``."""
+    """``GET /api/v1/healthcode/verify?qr=...`` (shared/API.md; ``?token=`` as well) or ``?id_number=...``."""
 
     resource_name = "healthcode"
     class_permission_name = roles.HEALTH_CODE_VERIFY
@@ -119,26 +119,42 @@ class HealthCodeVerifyApi(BaseApi):
     @protect()
     @safe
     def verify(self):
-        """A person's health code now, from a scanned code page (``token``) or an ID number.
+        """A person's health code now, from a scanned code page's QR (``qr``, or ``token``
+        as first built) or an ID number.
         ---
         get:
           parameters:
-          - {in: query, name: token, schema: {type: string}}
+          - {in: query, name: qr, schema: {type: string}, description: "the health-code QR token (shared/API.md)"}
+          - {in: query, name: token, schema: {type: string}, description: "the same as qr"}
           - {in: query, name: id_number, schema: {type: string}}
           responses:
-            200: {description: "{colour (null: none, or expired), colour_label, as_of, valid_until}"}
-            400: {description: "no valid token or ID number, or the token expired: {message}"}
+            200:
+              description: the colour now
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      colour: {type: string, enum: [green, yellow, red], nullable: true,
+                               description: "null: no code, or a self-declared green past its days"}
+                      since: {type: string, format: date-time, nullable: true, description: "when it took this colour"}
+                      valid_until: {type: string, format: date-time, nullable: true}
+                      as_of: {type: string, format: date-time, nullable: true, description: "the same as since"}
+                      colour_label: {type: string, nullable: true}
+            400: {description: "no valid QR or ID number, or the QR expired: {message, errors}"}
         """
         now = utcnow()
-        token, id_number = request.args.get("token"), request.args.get("id_number")
+        field = "qr" if request.args.get("qr") else "token"
+        token, id_number = request.args.get(field), request.args.get("id_number")
         if token:
-            person = read_code_token(token, now)
+            person = read_code_token_field(token, now, field)
         else:
             person = person_hash_of(_id_number(id_number))
         code = current_code(person, now)
-        return self.response(200, colour=code.colour,
+        since = clock.iso_local(code.as_of)
+        return self.response(200, colour=code.colour, since=since,
                              colour_label=str(COLOUR_LABELS[code.colour]) if code.colour else None,
-                             as_of=clock.iso_local(code.as_of), valid_until=clock.iso_local(code.expires_at))
+                             as_of=since, valid_until=clock.iso_local(code.expires_at))
 
 
 def _id_number(value) -> str:
@@ -147,7 +163,7 @@ def _id_number(value) -> str:
     except CellError as error:
         raise ValidationFailed(error.args[0], {"id_number": [error.args[0]]})
     if not checked:
-        raise ValidationFailed(NEITHER, {"token": [NEITHER]})
+        raise ValidationFailed(NEITHER, {"qr": [NEITHER], "token": [NEITHER]})
     return checked
 
 

@@ -31,7 +31,7 @@ from app.core.http_headers import FIXED_HEADERS, POLICY_WITHOUT_NONCE
 from app.core.rate_limits import TooManyRequests, public_limit
 from app.healthcode.codes import person_hash_of
 from app.healthcode.devices import device_people, device_person, remember_device_person
-from app.healthcode.tokens import CodeTokenRefused, read_code_token
+from app.healthcode.tokens import read_code_token_field
 from app.venues import scans, service
 from app.venues.service import TYPE_LABELS
 from models.base import utcnow
@@ -84,10 +84,7 @@ def _scanning_person(body, now):
     """``(person hash, masked name)`` of who scans: the health-code QR, else the ID
     number and phone, else the device's person; ValidationFailed when none is known."""
     if isinstance(body, dict) and "qr" in body:
-        try:
-            person = read_code_token(_text(body, "qr"), now)
-        except CodeTokenRefused as refused:
-            raise ValidationFailed(refused.message, {"qr": [refused.message]})
+        person = read_code_token_field(_text(body, "qr"), now, "qr")
         return person, scans.masked_name_of(person)
     if _names_person(body):
         found = _identified(_text(body, "id_number"), _text(body, "phone"))
