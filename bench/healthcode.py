@@ -27,6 +27,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.matching import ensure_database, plain_url  # noqa: E402  (one copy for the PostgreSQL benches)
+
 NOW = dt.datetime(2026, 3, 20, 2, 0)
 KEY = base64.urlsafe_b64encode(b"h" * 32).decode()
 COMMUNITIES = "ARRAY['410105001003','410105001006','410105001007','410102001002','410102001003']"
@@ -34,18 +36,6 @@ PERSON = "encode(sha256(convert_to('p' || i, 'UTF8')), 'hex')"
 # Person i's arrival: the even ones in the last 14 days from outside, the odd 20-40 days ago.
 ARRIVAL = ("(TIMESTAMP '{now}' - CASE WHEN i %% 2 = 0 THEN (i %% 1209600) * INTERVAL '1 second' "
            "ELSE INTERVAL '20 days' + (i %% 1728000) * INTERVAL '1 second' END)")
-
-
-def plain_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-def ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(plain_url(url).rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
 
 
 def timed(label, work):
