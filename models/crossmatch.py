@@ -223,7 +223,7 @@ class Finding(ScopedMixin, Model):
         # Undoing a batch finds the findings it caused; those of the rules on filings alone have none.
         Index("ix_finding_batch", "batch_id", postgresql_where=text("batch_id IS NOT NULL"),
               sqlite_where=text("batch_id IS NOT NULL")),
-        # A transferred filing takes its open findings along (app.crossmatch.escalation).
+        # A transferred filing takes its open findings along (app.reporting.escalations).
         Index("ix_finding_open_filing", "filing_id", postgresql_where=text("status = 'open' AND filing_id IS NOT NULL"),
               sqlite_where=text("status = 'open' AND filing_id IS NOT NULL")),
         # The change feed (app.filings.changes): findings raised, and resolved, by time.

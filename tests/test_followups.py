@@ -110,6 +110,72 @@ def test_a_missed_follow_up_escalates_and_recording_it_settles_it(app):
         assert escalate(DUE_D5 + 20 * HOUR).raised == {"township": 0, "county": 0, "city": 0}
 
 
+# ---- a transfer takes the follow-ups along ------------------------------------------------
+
+def transfer(filing_id, to, at, jurisdiction=A):
+    from app.filings.service import transfer_filing
+
+    transfer_filing(db.session.connection(), filing_id, {"to_region_code": to, "reason": "住在别处"},
+                    now=at, jurisdiction=jurisdiction)
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_a_transfer_takes_the_follow_ups_not_yet_recorded_and_their_escalations_along(app, web, api):
+    due_d6, step = DUE_D5 + DAY, dt.timedelta(hours=4)
+    with app.app_context():
+        fid = controlled(resident_id(sequence=22))
+        for day in (D5, D6, D7):                       # D7's made ahead of its day
+            service.generate(day, MORNING)
+        done, late, later = (f.id for f in follow_ups(filing_id=fid))
+        service.record(done, temperature="36.5", symptoms=None, tested=True, note=None,
+                       jurisdiction=A, user_id=None, now=MORNING + HOUR)
+        assert escalate(due_d6).raised["township"] == 1
+        transfer(fid, OTHER, due_d6 + HOUR)
+        # What was done stays with whoever did it; what is still to do goes to the new community.
+        assert [(f.id, f.region_code) for f in follow_ups(filing_id=fid)] == [(done, A), (late, OTHER),
+                                                                             (later, OTHER)]
+        (chasing,) = db.session.scalars(select(Escalation).where(Escalation.subject_type == "follow_up")).all()
+        assert (chasing.status, chasing.region_code, chasing.target_region_code) == ("open", OTHER, OTHER[:9])
+        # The next level chases the new owner's county.
+        assert escalate(due_d6 + step).raised["county"] == 1
+        assert {(e.level, e.target_region_code) for e in db.session.scalars(select(Escalation))} == {
+            ("township", OTHER[:9]), ("county", OTHER[:6])}
+        assert service.count_due_today(A, due_d6 + HOUR) == 0
+        assert service.count_due_today(OTHER, due_d6 + HOUR) == 1
+    former, new = api("officer"), api("officer2")
+    for pk in (late, later):
+        assert former.get(f"/api/v1/follow_up/{pk}").status_code == 404
+        assert former.post(f"/api/v1/follow_up/{pk}/record", json={"temperature": 36.5}).status_code == 404
+        assert new.get(f"/api/v1/follow_up/{pk}").status_code == 200
+    assert [row["id"] for row in former.get("/api/v1/follow_up/?status=all").json["result"]] == [done]
+    assert [row["id"] for row in new.get("/api/v1/follow_up/?status=all").json["result"]] == [late, later]
+    page = web("officer").get("/followups/").get_data(as_text=True)
+    assert f"/followups/record/{late}" not in page
+    assert web("officer").get(f"/followups/record/{late}").status_code == 404
+    assert f"/followups/record/{late}" in web("officer2").get("/followups/").get_data(as_text=True)
+    recorded = new.post(f"/api/v1/follow_up/{late}/record", json={"temperature": 36.6, "tested": False})
+    assert recorded.status_code == 200, recorded.json
+    with app.app_context():
+        assert {e.status for e in db.session.scalars(select(Escalation))} == {"resolved"}
+
+
+def test_a_transfer_into_a_grid_members_community_brings_the_follow_ups_to_the_grid(app, api):
+    world = make_world(app)
+    with app.app_context():
+        fid = controlled(ledger_resident_id(1), community=B)       # lives in grid A1, filed for B
+        service.generate(D5, MORNING)
+        (follow_up_id,) = (f.id for f in follow_ups(filing_id=fid))
+        grid_code = world["A1"]["grid_code"]
+        assert service.count_due_today(grid_code, MORNING) == 0
+        transfer(fid, A, MORNING + HOUR, jurisdiction=B)
+        assert service.count_due_today(grid_code, MORNING + HOUR) == 1
+    grid = api(GRID_MEMBER)
+    assert [row["id"] for row in grid.get("/api/v1/follow_up/").json["result"]] == [follow_up_id]
+    assert api("officer_b").get(f"/api/v1/follow_up/{follow_up_id}").status_code == 404
+    assert grid.post(f"/api/v1/follow_up/{follow_up_id}/record", json={"temperature": 36.5}).status_code == 200
+
+
 # ---- recording -----------------------------------------------------------------------------
 
 def test_recording_checks_every_value_and_changes_nothing_when_refused(app, api):

@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 
 from app.core import clock
 from app.core.extensions import db
-from app.filings.events import on_filing_change
-from app.reporting.escalations import (TARGET_CODE_LENGTH, UNRESOLVED, SubjectKind, check_deadline,
-                                       register_subject_kind)
+from app.reporting.escalations import UNRESOLVED, SubjectKind, check_deadline, register_subject_kind
 from models.base import utcnow
 from models.crossmatch import Finding
 from models.reporting import REASON_LABELS, RESOLUTION_LABELS, Escalation
@@ -37,6 +35,11 @@ class FindingUnresolved(SubjectKind):
         f = Finding.__table__
         return exists().where(f.c.id == subject_id, f.c.status != "open")
 
+    def still_to_do_of_filing(self, filing_id):
+        # A transferred filing takes its open findings along; resolved ones stay.
+        f = Finding.__table__
+        return f, and_(f.c.filing_id == filing_id, f.c.status == "open")
+
 
 FINDING_UNRESOLVED = FindingUnresolved("finding", "finding_unresolved", "finding_resolved")
 register_subject_kind(FINDING_UNRESOLVED)
@@ -52,26 +55,6 @@ def withdraw_findings(finding_ids, now: dt.datetime) -> None:
         Escalation.status.in_(UNRESOLVED)).values(status="resolved", resolved_at=now,
                                                   resolution="finding_withdrawn"),
         execution_options={"synchronize_session": False})
-
-
-@on_filing_change
-def findings_follow_their_filing(conn, before, after) -> None:
-    """A filing transferred to another community takes its open findings along: the new
-    owner sees and resolves them, and their open escalations now chase the new owner's
-    township, county and city. Resolved findings stay with whoever resolved them."""
-    if not before or not after or before["destination_region_code"] == after["destination_region_code"]:
-        return
-    f, community = Finding.__table__, after["destination_region_code"]
-    moving = (f.c.filing_id == before["id"], f.c.status == "open")
-    for level, length in TARGET_CODE_LENGTH.items():
-        conn.execute(update(Escalation.__table__).where(
-            Escalation.subject_type == FINDING_UNRESOLVED.subject_type, Escalation.status.in_(UNRESOLVED),
-            Escalation.level == level, Escalation.subject_id.in_(select(f.c.id).where(*moving)))
-            .values(region_code=community, target_region_code=community[:length]))
-    conn.execute(update(f).where(*moving).values(region_code=community))
-
-
-findings_follow_their_filing.sql_for_inserted = lambda source: []  # a new filing has no findings
 
 
 # ---- penalties -------------------------------------------------------------------------

@@ -12,6 +12,9 @@
   grid: a ledger resident of the grid has the filing's ID-number hash.
 - Missed (not recorded by its due time): escalates township > county > city like a
   missing report (app.reporting.escalations).
+- Transferred: a filing moved to another community takes its follow-ups not yet
+  recorded along, and their escalations (``FollowUpMissed.still_to_do_of_filing``, the
+  one rule of app.reporting.escalations that moves open findings too).
 - A symptom or a temperature of FEVER_FROM or more raises a finding
   ``follow_up_symptom`` (once per person and day).
 """
@@ -22,7 +25,7 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 
 from app.core import clock
 from app.core.errors import Conflict, FieldErrors
@@ -170,6 +173,12 @@ class FollowUpMissed(SubjectKind):
     def settled(self, subject_id):
         t = FollowUp.__table__
         return exists().where(t.c.id == subject_id, t.c.status != "due")
+
+    def still_to_do_of_filing(self, filing_id):
+        # A transferred filing takes its follow-ups not yet recorded along (today's, late
+        # and later days'); those recorded stay with whoever recorded them.
+        t = FollowUp.__table__
+        return t, and_(t.c.filing_id == filing_id, t.c.status == "due")
 
 
 FOLLOW_UP_MISSED = FollowUpMissed("follow_up", "follow_up_missed", "follow_up_recorded")

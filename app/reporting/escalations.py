@@ -22,7 +22,7 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from app.core import audit
@@ -81,6 +81,13 @@ class SubjectKind:
             return exists().where(d.c.id == subject_id, d.c.status == "submitted")
         f = Filing.__table__
         return exists().where(f.c.id == subject_id, f.c.status != "submitted")
+
+    def still_to_do_of_filing(self, filing_id):
+        """For a kind whose subjects are rows about a filing, owned by its community (a
+        table with ``filing_id`` and ``region_code``): ``(table, condition)`` selecting
+        those of filing ``filing_id`` still to be done, which go with the filing to a new
+        community (``subjects_follow_their_filing``). None: this kind has none."""
+        return None
 
 
 REPORT_MISSING = SubjectKind("daily_report", "report_missing", "report_submitted")
@@ -205,6 +212,33 @@ def resolve_when_filing_settles(conn, before, after) -> None:
 
 
 resolve_when_filing_settles.sql_for_inserted = lambda source: []  # a new filing settles nothing
+
+
+@on_filing_change
+def subjects_follow_their_filing(conn, before, after) -> None:
+    """A filing transferred to another community takes along what is still to be done
+    about it (every kind's ``still_to_do_of_filing``: open findings, follow-ups not yet
+    recorded): the new owner sees and does them, the former one no longer does, and their
+    unresolved escalations chase the new owner's township, county and city. What is done
+    stays with whoever did it."""
+    if not before or not after or before["destination_region_code"] == after["destination_region_code"]:
+        return
+    community = after["destination_region_code"]
+    target = case(*((Escalation.level == level, community[:length]) for level, length in TARGET_CODE_LENGTH.items()),
+                  else_=Escalation.target_region_code)
+    for kind in KINDS:
+        still_to_do = kind.still_to_do_of_filing(before["id"])
+        if still_to_do is None:
+            continue
+        table, condition = still_to_do
+        conn.execute(update(Escalation.__table__).where(
+            Escalation.subject_type == kind.subject_type, Escalation.status.in_(UNRESOLVED),
+            Escalation.subject_id.in_(select(table.c.id).where(condition)))
+            .values(region_code=community, target_region_code=target))
+        conn.execute(update(table).where(condition).values(region_code=community))
+
+
+subjects_follow_their_filing.sql_for_inserted = lambda source: []  # a new filing has nothing to take along
 
 
 def escalation_levels_of_reports(report_ids) -> dict[int, str]:
