@@ -54,6 +54,8 @@ FINDING_KIND_LABELS = {
 }
 # 1 is the most urgent: lists put it first.
 FINDING_PRIORITY = {kind: number for number, kind in enumerate(FINDING_KINDS, start=1)}
+# What a finding's person hash is the keyed hash of (``Finding.person_known_by``).
+PERSON_KNOWN_BY = ("id_number", "phone")
 FINDING_STATUSES = ("open", "resolved")
 FINDING_STATUS_LABELS = {"open": _l("Open"), "resolved": _l("Resolved")}
 OUTCOMES = ("checked", "control_started", "left_area", "wrong_match", "transferred")
@@ -216,6 +218,8 @@ class Finding(ScopedMixin, Model):
 
     __tablename__ = "finding"
     person_hash_column = "person_hash"  # a grid member sees those of their grid's people
+    # ... and of the residents of their grid with that phone, when only a phone is known.
+    person_known_by_column = "person_known_by"
     __table_args__ = (
         UniqueConstraint("kind", "person_hash", "episode", name="uq_finding_person_kind_episode"),
         Index("ix_finding_region_status", "region_code", "status"),
@@ -236,6 +240,9 @@ class Finding(ScopedMixin, Model):
     kind = Column(String(24), nullable=False)
     priority = Column(SmallInteger, nullable=False)
     person_hash = Column(String(64), nullable=False)
+    # What ``person_hash`` is the keyed hash of: "id_number", or "phone" when a feed gave
+    # only a phone (PERSON_KNOWN_BY).
+    person_known_by = Column(String(10), nullable=False, default="id_number", server_default="id_number")
     episode = Column(String(32), nullable=False)
     region_code = Column(String(12), nullable=False)
     filing_id = Column(BigId)

@@ -355,4 +355,6 @@ def test_the_start_page_counts_open_findings_and_follow_ups_within_the_jurisdict
     assert _home_counts(web("county").get("/").get_data(as_text=True)) == {
         "待处置比对发现": 1, "待随访（今日及逾期）": 2}
     assert world["A1"]["grid_code"]
-    assert _home_counts(web(GRID_MEMBER).get("/").get_data(as_text=True)) == {"待随访（今日及逾期）": 1}
+    # The grid member: the finding and the follow-up of the person of their grid.
+    assert _home_counts(web(GRID_MEMBER).get("/").get_data(as_text=True)) == {
+        "待处置比对发现": 1, "待随访（今日及逾期）": 1}

@@ -135,6 +135,26 @@ def test_the_compliance_summary_is_counted_from_the_reports_on_upgrade(scratch):
         assert schema_differences(conn) == []
 
 
+def test_findings_raised_from_a_phone_alone_are_known_by_phone_on_upgrade(scratch):
+    upgrade(revision="0019")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO feed_batch (id, source, file_hash, region_code, imported_at, status, "
+                          "row_count, accepted, rejected_count, findings_raised) "
+                          "VALUES (1, 'contact', 'f', '41', :at, 'imported', 2, 2, 0, 2)"), {"at": AT})
+        for line, id_hash, phone_hash in ((2, None, "p" * 64), (3, "i" * 64, "q" * 64)):
+            conn.execute(text("INSERT INTO feed_contact (batch_id, line, region_code, kind, exposed_on, "
+                              "id_number_hash, phone_hash) VALUES (1, :line, '41', 'close', :on, :id, :phone)"),
+                         {"line": line, "on": AT.date(), "id": id_hash, "phone": phone_hash})
+        for id_, person in ((1, "p" * 64), (2, "i" * 64)):
+            conn.execute(text("INSERT INTO finding (id, kind, priority, person_hash, episode, region_code, "
+                              "batch_id, raised_at, status) VALUES (:id, 'contact_arrived', 2, :person, "
+                              "'2026-03-01', '410105001003', 1, :at, 'open')"), {"id": id_, "person": person, "at": AT})
+    upgrade()
+    with db.engine.connect() as conn:
+        assert _rows(conn, "finding", ["id", "person_known_by"]) == [
+            {"id": 1, "person_known_by": "phone"}, {"id": 2, "person_known_by": "id_number"}]
+
+
 def test_setup_stamps_a_database_of_the_release_before_migrations_and_upgrades_it(scratch):
     # The baseline is that release's create_all schema; without the version table the
     # database is as create_all left it.

@@ -11,7 +11,8 @@ Prefix tests are written as a code range so an ordinary b-tree index serves them
 model naming its ``person_hash_column``: filings, findings, follow-ups) belong to a
 community, below which a code range says nothing: a grid member sees those of the people
 of their grid, i.e. of the community whose ID-number hash a ledger resident of that part
-of it has (``within``).
+of it has, or, for a finding whose person a feed gave only by phone, whose phone hash a
+resident of that part has (``within``).
 
 Whose jurisdiction: the security manager resolves the caller's once per request
 (app.core.security); ``current_jurisdiction()`` is its accessor, called by views, APIs
@@ -24,7 +25,7 @@ from typing import Optional
 
 from flask import current_app, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import and_, exists, select, true
+from sqlalchemy import and_, exists, or_, select, true
 
 from app.core.errors import OutsideJurisdiction
 from app.core.extensions import db
@@ -51,12 +52,30 @@ def within(model, jurisdiction: Optional[str], columns=None):
     ledger resident of that grid, building or unit has the person's ID-number hash."""
     columns = model if columns is None else columns
     column = getattr(columns, model.jurisdiction_column)
-    person_hash = getattr(model, "person_hash_column", None)
-    if person_hash is None or not jurisdiction or len(jurisdiction) <= COMMUNITY_CODE_LENGTH:
+    if getattr(model, "person_hash_column", None) is None or not jurisdiction \
+            or len(jurisdiction) <= COMMUNITY_CODE_LENGTH:
         return code_within(column, jurisdiction)
     return and_(code_within(column, jurisdiction[:COMMUNITY_CODE_LENGTH]),
-                exists().where(Resident.id_number_hash == getattr(columns, person_hash),
-                               code_within(Resident.region_code, jurisdiction)))
+                _a_resident_is_the_person(model, columns, jurisdiction))
+
+
+def _a_resident_is_the_person(model, columns, jurisdiction: str):
+    """SQL condition: a ledger resident within ``jurisdiction`` is the person the row is
+    about: has its ID-number hash, or, for a row whose person is known only by a phone
+    (a model naming its ``person_known_by_column``: findings from a feed that gave no ID
+    number), has that phone's hash. A row known by ID number is never matched by a phone,
+    nor one known by phone by an ID number."""
+    person = getattr(columns, model.person_hash_column)
+
+    def resident_with(key):
+        return exists().where(key == person, code_within(Resident.region_code, jurisdiction))
+
+    known_by = getattr(model, "person_known_by_column", None)
+    if known_by is None:
+        return resident_with(Resident.id_number_hash)
+    known_by = getattr(columns, known_by)
+    return or_(and_(known_by == "id_number", resident_with(Resident.id_number_hash)),
+               and_(known_by == "phone", resident_with(Resident.phone_hash)))
 
 
 def is_within(code: Optional[str], jurisdiction: Optional[str]) -> bool:

@@ -102,7 +102,9 @@ PERMISSION_MATRIX: dict[str, dict[str, set]] = {
     "Officer": {REGION: R, USER: R, AUDIT: R, FILING: RW, FILING_CHECK: RW, FILING_UNMASK: R,
                 NOTIFICATION: R, DAILY_REPORT: RW, STATS: R, LEDGER: RW, STAFF: R, DEVICE: R,
                 REWARD: R, FINDING: RW, RISK_AREA: R, FOLLOW_UP: RW},
-    "GridMember": {REGION: R, FILING: R, LEDGER: RW, FOLLOW_UP: RW},
+    # Findings: read, those of the people of their grid (app.core.jurisdiction.within);
+    # the community's officer resolves them.
+    "GridMember": {REGION: R, FILING: R, LEDGER: RW, FOLLOW_UP: RW, FINDING: R},
     "Leader": {REGION: R, FILING: R, DAILY_REPORT: R, ESCALATION: R, STATS: R, REWARD: R, FINDING: R,
                FOLLOW_UP: R},
     "Checkpoint": {REGION: R, FILING: RW, CHECKPOINT_LOG: RW, CHECKPOINT_SCAN: RW},
@@ -203,7 +205,7 @@ MENU_ORDER = {
                 "Venues", "Ledgers"),
     "Township": ("Filings", "Followups", "Reporting", "Ledgers", "Crossmatch", "Healthcode", "Venues", "Statistics"),
     "Officer": ("Filings", "Followups", "Reporting", "Crossmatch", "Healthcode", "Ledgers", "Venues", "Statistics"),
-    "GridMember": ("Followups", "Ledgers", "Filings"),
+    "GridMember": ("Followups", "Ledgers", "Filings", "Crossmatch"),
     "Leader": ("Statistics", "Reporting", "Crossmatch", "Followups", "Healthcode", "Venues"),
     "Checkpoint": ("Checkpoints", "Filings"),
     "Integrator": ("Statistics", "Filings", "Reporting", "Crossmatch"),

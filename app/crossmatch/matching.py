@@ -55,13 +55,15 @@ SECOND_TEST_WITHIN = dt.timedelta(days=3)
 FILING_NEAR_ARRIVAL = dt.timedelta(days=1)
 CONTACT_FILING_BEFORE = dt.timedelta(days=14)
 PERSON_KEYS = ("id_number_hash", "phone_hash")
+# What a finding found by each key knows its person by (Finding.person_known_by).
+KNOWN_BY = {"id_number_hash": "id_number", "phone_hash": "phone"}
 MANY_NEW = 10_000
 
 F, R = Filing.__table__, Resident.__table__
 T, C, P = FeedTestResult.__table__, FeedContact.__table__, FeedArrivalPush.__table__
 RA, FINDING = RiskArea.__table__, Finding.__table__
 COLUMNS = ("kind", "priority", "person_hash", "episode", "region_code", "filing_id", "resident_id",
-           "batch_id", "name_masked", "id_masked", "event_at", "raised_at", "status")
+           "batch_id", "name_masked", "id_masked", "event_at", "raised_at", "status", "person_known_by")
 NO_ID = cast(null(), BigInteger)
 
 
@@ -80,10 +82,12 @@ class Rules:
     def shifted(self, column, delta):
         return self.dialect.shifted(column, int(delta.total_seconds()))
 
-    def values(self, kind, person, episode, region, filing_id, resident_id, batch_id, name, id_masked, event_at):
+    def values(self, kind, person, episode, region, filing_id, resident_id, batch_id, name, id_masked, event_at,
+               key="id_number_hash"):
+        """The columns (COLUMNS) of a finding; ``key``: what ``person`` is the hash of."""
         return (literal(kind), literal(FINDING_PRIORITY[kind]), person, cast(episode, String), region,
                 filing_id, resident_id, batch_id, masked_name(name), id_masked, event_at,
-                literal(self.now, DateTime), literal("open"))
+                literal(self.now, DateTime), literal("open"), literal(KNOWN_BY[key]))
 
     def owned(self, select_, region):
         return select_.where(code_within(region, self.jurisdiction))
@@ -104,13 +108,13 @@ class Rules:
             f, r = F.alias("f"), R.alias("r")
             by_filing = (select(*self.values(kind, person, episode, f.c.destination_region_code, f.c.id, NO_ID,
                                              feed.c.batch_id, func.coalesce(feed_name, f.c.name), id_masked,
-                                             event_at))
+                                             event_at, key))
                          .select_from(feed.join(f, and_(f.c[key] == person, f.c.status != "cancelled",
                                                         filing_near(f))))
                          .where(where, this_key).order_by(f.c.expected_arrival_at.desc()))
             by_household = (select(*self.values(kind, person, episode, r.c.community_code, NO_ID, r.c.id,
                                                 feed.c.batch_id, func.coalesce(feed_name, r.c.name), id_masked,
-                                                event_at))
+                                                event_at, key))
                             .select_from(feed.join(r, r.c[key] == person)).where(where, this_key))
             statements += [self.owned(by_filing, f.c.destination_region_code),
                            self.owned(by_household, r.c.community_code)]
@@ -178,7 +182,7 @@ class Rules:
             statement = select(*self.values(
                 "arrived_without_filing", person, clock.sql_local_day(p.c.seen_at, self.dialect), region, NO_ID,
                 resident, p.c.batch_id, null(), func.coalesce(p.c.id_number_masked, p.c.phone_masked),
-                p.c.seen_at)).where(this_key, p.c.seen_at >= self.since, p.c.seen_at <= self.now, ~filed)
+                p.c.seen_at, key)).where(this_key, p.c.seen_at >= self.since, p.c.seen_at <= self.now, ~filed)
             statements.append(self.owned(statement, region))
         return statements
 
