@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.core import identity
 from app.core.errors import NotFound, ValidationFailed
 from app.core.extensions import db
-from app.crossmatch.feeds import import_feed
+from app.crossmatch.feeds import import_feed, undo_batch
 from app.healthcode.codes import current_code, history
 from app.healthcode.rules import recompute_all, refresh_people, set_by_hand
 from models import AuditLog, Filing
@@ -256,3 +256,36 @@ def test_a_new_filing_never_lowers_a_worse_colour(app):
     with app.app_context():
         code = current_code(person(sick), now + HOUR)
         assert (code.colour, code.rule) == ("red", "positive")
+
+
+def test_a_contact_known_only_by_phone_colours_the_person_whose_phone_it_is(app):
+    """A contact row with a phone and no ID number: the filer and the ledger resident
+    whose own phone it is take its colour (a proxy's phone is not theirs); undoing the
+    batch takes it back; the nightly recompute decides the same."""
+    from tests.ledger_data import make_tree
+
+    with app.app_context():
+        filer, proxied = resident_id(sequence=31), resident_id(sequence=32)
+        filing(filer, origin_region_code="410102", phone_hash=identity.lookup_hash("13611112222"))
+        filing(proxied, origin_region_code="410102", proxy_phone_hash=identity.lookup_hash("13633334444"))
+        resident = make_tree("电话", A, 33).resident  # its own phone: 13912345678
+        db.session.commit()
+        resident_hash = resident.id_number_hash
+        for id_number in (filer, proxied):
+            assert colour(id_number, ARRIVED) == "green"
+        exposed = dt.date(2026, 3, 1).isoformat()
+        outcome = import_feed("contact", jurisdiction=None, now=ARRIVED, rows=[
+            {"phone": "13611112222", "kind": "close", "exposed_on": exposed, "region_code": A},
+            {"phone": "13912345678", "kind": "secondary", "exposed_on": exposed, "region_code": A},
+            {"phone": "13633334444", "kind": "close", "exposed_on": exposed, "region_code": A},
+            {"phone": "13655556666", "kind": "close", "exposed_on": exposed, "region_code": A}])
+        # At once, by the batch's own refresh (no recompute yet).
+        assert current_code(person(filer), ARRIVED).colour == "red"
+        assert current_code(resident_hash, ARRIVED).colour == "yellow"
+        assert current_code(person(proxied), ARRIVED).colour == "green"
+        why = history(person(filer))[0]
+        assert why.rule == "close_contact" and '"by": "phone"' in why.inputs
+        assert recompute_all(ARRIVED) == 0                  # the province's run decides alike
+        assert colour(filer, dt.datetime(2026, 3, 16, 2, 0)) == "green"   # 14 days after the exposure
+        undo_batch(outcome.batch.id, jurisdiction=None, user_id=None, now=ARRIVED + HOUR)
+        assert current_code(resident_hash, ARRIVED + HOUR).colour == "green"

@@ -32,7 +32,7 @@ from app.core.extensions import db
 from app.core.jurisdiction import code_within, is_within
 from app.core import dialects
 from app.core.transaction import transaction
-from app.healthcode.events import refresh_batch, refresh_risk_area_batch, risk_area_travellers
+from app.healthcode.events import people_of_batch, refresh_batch, refresh_risk_area_batch, risk_area_travellers
 from app.healthcode.rules import refresh_people
 from app.ledgers.cells import CellError, both_languages, choice, date, text
 from app.ledgers.engine import template as ledger_template
@@ -540,9 +540,7 @@ def _people_of_batch(batch: FeedBatch) -> list[str]:
     found = set(db.session.scalars(select(Finding.person_hash).where(Finding.batch_id == batch.id)))
     if batch.source == "risk_area":
         return list(found | set(db.session.scalars(risk_area_travellers(batch.id))))
-    model = FEED_MODELS[batch.source]
-    return list(found | set(db.session.scalars(select(model.id_number_hash).where(
-        model.batch_id == batch.id, model.id_number_hash.isnot(None)).distinct())))
+    return list(found | set(db.session.scalars(people_of_batch(FEED_MODELS[batch.source], batch.id))))
 
 
 def rejected_rows(batch: FeedBatch) -> list[dict]:

@@ -14,15 +14,15 @@ and follows at the next event or the daily recompute.
 from typing import Optional
 
 from flask import current_app, has_app_context
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 
 import config as settings
 
 from app.filings.events import on_filing_change
-from app.healthcode.rules import RED, YELLOW, refresh_in, refresh_selected
+from app.healthcode.rules import RED, YELLOW, people_with_phones, refresh_in, refresh_selected
 from models import Filing
 from models.base import utcnow
-from models.crossmatch import RiskArea
+from models.crossmatch import FeedContact, RiskArea
 
 
 def _hashes(changes) -> set[str]:
@@ -88,11 +88,20 @@ filing_written.sql_for_inserted = sql_for_inserted  # the one-statement filing i
 
 
 def refresh_batch(model, batch_id: int, now) -> int:
-    """The colours of the people a feed batch names (its rows by the ID number's hash)."""
+    """The colours of the people a feed batch names (``people_of_batch``)."""
     if "id_number_hash" not in model.__table__.c:
         return 0
-    return refresh_selected(select(model.id_number_hash).where(model.batch_id == batch_id,
-                                                                model.id_number_hash.isnot(None)), now)
+    return refresh_selected(people_of_batch(model, batch_id), now)
+
+
+def people_of_batch(model, batch_id: int):
+    """SELECT of the people a feed batch names: its rows by the ID number's hash, and for
+    a contact known by a phone alone, the people whose own phone that is (app.healthcode.rules)."""
+    named = select(model.id_number_hash).where(model.batch_id == batch_id, model.id_number_hash.isnot(None))
+    if model is not FeedContact:
+        return named
+    return union(named, *people_with_phones(select(model.phone_hash).where(
+        model.batch_id == batch_id, model.id_number_hash.is_(None), model.phone_hash.isnot(None))))
 
 
 def risk_area_travellers(batch_id: int):

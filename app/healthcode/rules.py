@@ -7,7 +7,9 @@ change is stored with its rule and inputs (app.healthcode.codes' history), so an
 officer can answer "why am I yellow?".
 
 - red: a positive test (until staff release it, below); a close contact within
-  HEALTH_CODE_CONTACT_DAYS of the exposure; another province's red (feed code_state);
+  HEALTH_CODE_CONTACT_DAYS of the exposure (a contact the feed knows by a phone alone
+  counts for whoever's own phone it is: a filing's, a ledger resident's); another
+  province's red (feed code_state);
 - yellow: arrived from outside the province (a filing) until negative tests on
   HEALTH_CODE_ARRIVAL_TESTS different days within HEALTH_CODE_ARRIVAL_TEST_DAYS of the
   arrival (then green at once: "tests_after_arrival"); a secondary contact; origin or
@@ -152,16 +154,30 @@ class Facts:
 
     def contacts(self):
         c = C.alias("c")
+        return self.contact_fact(c, c.c.id_number_hash).where(c.c.id_number_hash.isnot(None),
+                                                               self.concerned(c.c.id_number_hash))
+
+    def contact_fact(self, c, person, **more_inputs):
+        """A contact within HEALTH_CODE_CONTACT_DAYS of the exposure, as ``person``'s fact."""
         since = self.days_ago("CONTACT_DAYS").date()
         rule = case((c.c.kind == "close", "close_contact"), else_="secondary_contact")
         priority = case((c.c.kind == "close", RULE_PRIORITY["close_contact"]),
                         else_=RULE_PRIORITY["secondary_contact"])
         rank = case((c.c.kind == "close", RED), else_=YELLOW)
-        return select(*self.fact(c.c.id_number_hash, (rule, priority), self.dialect.shifted(c.c.exposed_on, 0),
+        return select(*self.fact(person, (rule, priority), self.dialect.shifted(c.c.exposed_on, 0),
                                  inputs(contact=c.c.id, kind=c.c.kind, exposed_on=c.c.exposed_on,
-                                        case=c.c.case_ref), c.c.region_code, rank=rank)
-                      ).where(c.c.id_number_hash.isnot(None), c.c.exposed_on >= since,
-                              c.c.exposed_on <= self.now.date(), self.concerned(c.c.id_number_hash))
+                                        case=c.c.case_ref, **more_inputs), c.c.region_code, rank=rank)
+                      ).where(c.c.exposed_on >= since, c.c.exposed_on <= self.now.date())
+
+    def contacts_by_phone(self):
+        """A contact the feed names by a phone alone: the people whose filing or ledger
+        row gives that phone get its colour (driven by the few such contacts, each
+        owner found by the phone's index); one SELECT per kind of owner."""
+        c = C.alias("pc")
+        return tuple(
+            self.contact_fact(c, person, by=sql_text("phone")).join_from(c, owner, phone == c.c.phone_hash)
+            .where(c.c.id_number_hash.is_(None), c.c.phone_hash.isnot(None), self.concerned(person))
+            for owner, phone, person in phone_owners())
 
     def other_province(self):
         s, later = CS.alias("s"), CS.alias("later")
@@ -280,8 +296,8 @@ class Facts:
                               ~self.later_declaration(d, later), self.concerned(d.c.person_hash))
 
     def all(self):
-        return union_all(self.positive(), self.contacts(), self.other_province(), self.filings(),
-                         self.risk_area(), self.symptoms(), self.companion(), self.residents(), self.declared())
+        return union_all(self.positive(), self.contacts(), *self.contacts_by_phone(), self.other_province(),
+                         self.filings(), self.risk_area(), self.symptoms(), self.companion(), self.residents(), self.declared())
 
     def override_in_force(self, code):
         return and_(code.c.override_at.isnot(None),
@@ -358,6 +374,20 @@ class Facts:
                        case((r.stored_person.is_(None), 0), else_=1).label("stored"),
                        case((moved, 1), else_=0).label("moved"))
                 .where(r.n == 1, or_(moved, r.stored_region.is_distinct_from(region))))
+
+
+def phone_owners():
+    """``(table, its phone hash, its person hash)`` of the rows whose phone is the
+    person's own: a filing's (not the proxy's) and a ledger resident's."""
+    f, r = F.alias("phone_filing"), R.alias("phone_resident")
+    return ((f, f.c.phone_hash, f.c.id_number_hash), (r, r.c.phone_hash, r.c.id_number_hash))
+
+
+def people_with_phones(phone_hashes) -> tuple:
+    """SELECTs (one per kind of owner, to be UNIONed: SQLite nests no compound) of the
+    people whose own phone (``phone_owners``) is one of ``phone_hashes`` (a SELECT)."""
+    return tuple(select(person.label("person_hash")).select_from(owner).where(phone.in_(phone_hashes))
+                 for owner, phone, person in phone_owners())
 
 
 RULE_RANK = {"positive": RED, "close_contact": RED, "arrived_from_outside": YELLOW, "secondary_contact": YELLOW,
