@@ -66,3 +66,30 @@ def test_a_negative_result_finds_no_companions(app):
         import_feed("test_result", jurisdiction=None, now=NOW, rows=[
             {"id_number": healthy, "sampled_at": SCANNED.isoformat() + "+00:00", "result": "negative"}])
         assert db.session.scalar(select(Finding.id).where(Finding.kind == "companion")) is None
+
+
+def test_staff_setting_red_by_hand_finds_the_companions_too(app):
+    """No positive test in any feed: an officer sets the case red by hand with a reason;
+    whoever scanned the same venue within the window turns yellow as a companion. A
+    yellow or green set by hand searches nobody."""
+    from app.healthcode.by_hand import set_colour_by_hand
+
+    shop = make_venue(app)["code"]
+    case, visitor, other_case, other_visitor = (resident_id(sequence=n) for n in range(40, 44))
+    with app.app_context():
+        hashes = {n: person_hash_of(n) for n in (case, visitor, other_case, other_visitor)}
+        for id_number in (case, other_case):
+            record_colour(hashes[id_number], "green", "no_risk", SCANNED - DAY, region_code=OWN)
+        db.session.commit()
+        for id_number, at in ((case, SCANNED), (visitor, SCANNED + HOUR), (other_case, SCANNED - 3 * DAY),
+                              (other_visitor, SCANNED - 3 * DAY + HOUR)):
+            scans.record_scan(shop, hashes[id_number], at)
+        set_colour_by_hand(hashes[other_case], "yellow", "待复核", NOW, by_id=None, jurisdiction=None)
+        assert db.session.scalar(select(Finding.id).where(Finding.kind == "companion")) is None
+        set_colour_by_hand(hashes[case], "red", "外省通报确诊", NOW, by_id=None, jurisdiction=None)
+        found = db.session.scalars(select(Finding).where(Finding.kind == "companion")).all()
+        assert [(f.person_hash, f.event_at) for f in found] == [(hashes[visitor], SCANNED + HOUR)]
+        code = current_code(hashes[visitor], NOW)
+        assert (code.colour, code.rule) == ("yellow", "companion")
+        assert current_code(hashes[case], NOW).colour == "red"     # the case stays as set
+        assert current_code(hashes[other_visitor], NOW).colour is None

@@ -1,6 +1,7 @@
-"""Space-time companions 时空伴随: when a person turns red by a positive test, everyone who
-scanned a venue they scanned, within VENUE_COMPANION_WINDOW_MINUTES of their scan, in
-their last VENUE_COMPANION_DAYS days, becomes a ``companion`` finding and turns yellow
+"""Space-time companions 时空伴随: when a person turns red by a positive test, or staff set
+them red by hand (app.healthcode.by_hand), everyone who scanned a venue they scanned,
+within VENUE_COMPANION_WINDOW_MINUTES of their scan, in their last
+VENUE_COMPANION_DAYS days, becomes a ``companion`` finding and turns yellow
 (the health code rules count an open companion finding: app.healthcode.rules).
 
 Set-based: one INSERT ... SELECT joins the cases' scans to the other scans of the same
@@ -32,11 +33,16 @@ from models.venue import Venue, VenueScan
 KIND = "companion"
 
 
+# The rules that make someone a case whose companions are searched: a positive test,
+# or staff setting red by hand (a case confirmed outside the feeds).
+CASE_RULES = ("positive", "manual")
+
+
 def confirmed_cases(people):
     """SELECT of the people of ``people`` (a SELECT of person hashes) red now by a
-    positive test."""
+    positive test or by staff's hand."""
     return select(HealthCode.person_hash).where(
-        HealthCode.person_hash.in_(people), HealthCode.colour == "red", HealthCode.rule == "positive")
+        HealthCode.person_hash.in_(people), HealthCode.colour == "red", HealthCode.rule.in_(CASE_RULES))
 
 
 @transaction
@@ -91,3 +97,8 @@ def after_test_results(batch_id: int, now: dt.datetime) -> int:
     companions of those it made red."""
     return raise_companions(select(FeedTestResult.id_number_hash).where(
         FeedTestResult.batch_id == batch_id, FeedTestResult.result == "positive"), now, batch_id=batch_id)
+
+
+def after_set_red_by_hand(person_hash: str, now: dt.datetime) -> int:
+    """Staff set this person red by hand: their companions, as for a positive test."""
+    return raise_companions([person_hash], now)

@@ -1,6 +1,6 @@
 """Health codes for staff: the codes of the jurisdiction (a code belongs to the region of
 the person's filing or ledger household), a person's changes with the rule and its
-inputs ("why am I yellow?"), the form that sets a colour by hand (app.healthcode.rules);
+inputs ("why am I yellow?"), the form that sets a colour by hand (app.healthcode.by_hand);
 and ``GET /api/v1/healthcode/verify`` for checkpoints and integrators (mutual
 recognition: a scanned code, or an ID number, answers its colour and as-of)."""
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -18,7 +18,8 @@ from app.core.extensions import db
 from app.core.jurisdiction import code_within, current_jurisdiction
 from app.crossmatch.feeds import id_number as checked_id_number
 from app.healthcode.codes import current_code, history, person_hash_of
-from app.healthcode.rules import RULE_LABELS, set_by_hand
+from app.healthcode.by_hand import set_colour_by_hand
+from app.healthcode.rules import RULE_LABELS
 from app.healthcode.tokens import read_code_token_field
 from app.ledgers.cells import CellError
 from models.base import utcnow
@@ -82,8 +83,8 @@ class HealthCodeView(ScopedModelView):
             return redirect(url_for(".show", pk=pk))
         until = clock.to_utc(form.until.data) if form.until.data else None
         try:
-            set_by_hand(code.person_hash, form.colour.data, form.reason.data, utcnow(), by_id=_user_id(),
-                        jurisdiction=current_jurisdiction(), until=until)
+            set_colour_by_hand(code.person_hash, form.colour.data, form.reason.data, utcnow(), by_id=_user_id(),
+                               jurisdiction=current_jurisdiction(), until=until)
         except NotFound:
             abort(404)
         except DomainError as error:
