@@ -251,6 +251,31 @@ def test_paper_entry_through_the_staff_api(app, api):
     assert api("leader").post("/api/v1/filing/", json=report()).status_code == 403
 
 
+def test_staff_entry_is_the_filings_rule_of_every_staff_channel(app):
+    """app.filings.staff_entry: the one place staff forms are entered (the staff API
+    calls it); an unknown channel is refused before anything is stored, and a form filled
+    at a checkpoint by an account posted at none stays within its jurisdiction."""
+    from app.core.errors import ValidationFailed
+    from app.filings import staff_entry
+
+    with app.app_context():
+        with pytest.raises(ValidationFailed) as refused:
+            staff_entry.enter_staff_filings(db.session.connection(), [report()], now=utcnow(), channel="web", jurisdiction="410105001003",
+                                            user_id=user_id(app, "officer"))
+        assert "channel" in refused.value.errors
+        with pytest.raises(ValidationFailed) as refused:
+            staff_entry.enter_staff_filings(db.session.connection(),
+                                            [report(destination_region_code=OTHER_COUNTY_COMMUNITY)],
+                                            now=utcnow(), channel="checkpoint", jurisdiction="410105001003",
+                                            user_id=user_id(app, "officer"))
+        assert "destination_region_code" in refused.value.errors
+        (created,) = staff_entry.enter_staff_filings(
+            db.session.connection(), [report()], now=utcnow(), channel="hotline", jurisdiction="410105001003",
+            user_id=user_id(app, "officer"))
+        assert db.session.get(Filing, created.id).channel == "hotline"
+        assert db.session.scalar(select(Filing.id).where(Filing.channel == "web")) is None
+
+
 def test_lookup_by_receipt_id_number_or_phone(app, api):
     body = report()
     created = store(app, id_number=body["id_number"], phone="13911112222")

@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from typing import NamedTuple, Optional
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
@@ -23,7 +22,6 @@ from app.core.scoped_rows import row_where
 from app.core.transaction import transaction
 from app.crossmatch.findings import raise_arrived_without_filing
 from app.crossmatch.matching import FILING_NEAR_ARRIVAL
-from app.filings.service import create_filings
 from app.healthcode.codes import current_code
 from app.healthcode.tokens import CodeTokenRefused, read_code_token
 from app.regions.service import labels_for
@@ -91,29 +89,6 @@ def _posted_checkpoint(checkpoint_id, user_id, jurisdiction) -> Checkpoint:
 def is_posted(user_id: Optional[int]) -> bool:
     return user_id is not None and db.session.scalar(
         select(exists().where(checkpoint_staff.c.user_id == user_id))) is True
-
-
-def entry_jurisdiction(jurisdiction: Optional[str], *, channel: str, user_id: Optional[int]) -> Optional[str]:
-    """Where a paper form may send a traveller: a form filled at a checkpoint (channel
-    ``checkpoint``, by an account posted at one) to anywhere in the province; every
-    other form within the staff member's jurisdiction."""
-    if channel == "checkpoint" and is_posted(user_id):
-        return current_app.config["PROVINCE_CODE"]
-    return jurisdiction
-
-
-@transaction
-def enter_staff_filings(conn, people: list, *, now: dt.datetime, channel: str, jurisdiction: Optional[str],
-                        user_id: Optional[int], prefix=lambda index: "") -> list:
-    """Paper forms, hotline calls and forms filled at a checkpoint, entered by staff
-    (app.filings.service.create_filings), destinations as ``entry_jurisdiction`` allows;
-    a form filled at a checkpoint also becomes the filing of the pass that found none
-    (``link_paper_filings``), in the same transaction."""
-    results = create_filings(conn, people, now=now, channel=channel, user_id=user_id, prefix=prefix,
-                             jurisdiction=entry_jurisdiction(jurisdiction, channel=channel, user_id=user_id))
-    if channel == "checkpoint":
-        link_paper_filings([r.id for r in results], user_id=user_id, now=now)
-    return results
 
 
 # ---- the scan: the one exception to the jurisdiction rule ---------------------------------

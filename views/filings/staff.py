@@ -16,11 +16,12 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
-from app.checkpoints import service as checkpoints
 from app.filings import changes as change_feed
 from app.filings import importer as filing_import
 from app.filings import labels
 from app.filings import service as filings
+from app.filings import staff_entry
+from app.filings.staff_entry import STAFF_CHANNELS
 from app.core import identity
 from app.core import roles
 from app.core.audit import actor
@@ -42,7 +43,6 @@ from views.core.search import each, search_doc, select2_search
 from views.core.widgets import RegionSelectField
 
 FILINGS = ("Filings", _l("Filings"))
-STAFF_CHANNELS = ("paper", "hotline", "checkpoint")
 LIST_COLUMNS = ["receipt", "name", "id_number_masked", "phone_masked", "destination_region_code",
                 "expected_arrival_at", "status", "check_count", "late_notice", "channel"]
 # No birth date: with the masked ID number and the destination county it rebuilds the
@@ -299,7 +299,7 @@ class FilingEntryView(BaseView):
     @has_access
     def paper(self):
         channel = request.args.get("channel") if request.args.get("channel") in STAFF_CHANNELS else "paper"
-        jurisdiction = checkpoints.entry_jurisdiction(current_jurisdiction(), channel=channel, user_id=_user_id())
+        jurisdiction = staff_entry.entry_jurisdiction(current_jurisdiction(), channel=channel, user_id=_user_id())
         path = region_path(jurisdiction) if jurisdiction and jurisdiction != "-" else []
         root = path[-1] if path else None
         return self.render_template(
@@ -357,9 +357,7 @@ class FilingApi(FilingWriteHooks, ScopedModelRestApi):
         channel = request.args.get("channel", "paper")
         body = request.get_json(silent=True)
         people = body["filings"] if isinstance(body, dict) and isinstance(body.get("filings"), list) else [body]
-        if channel not in STAFF_CHANNELS:
-            raise ValidationFailed(_l("Unknown channel."), {"channel": [_l("Choose one of the listed values.")]})
-        results = checkpoints.enter_staff_filings(
+        results = staff_entry.enter_staff_filings(
             _conn(), people, now=utcnow(), channel=channel, jurisdiction=current_jurisdiction(),
             user_id=_user_id(), prefix=(lambda i: f"filings.{i}.") if len(people) > 1 else (lambda i: ""))
         created = [{**r.as_dict(), "id": r.id} for r in results]
