@@ -82,6 +82,14 @@ SUMMARY_FOLD_SECONDS = int(_env("SUMMARY_FOLD_SECONDS", "10"))
 # closed or its control ended (app.filings.retention), nightly at RETENTION_TIME (local).
 RETENTION_DAYS = int(_env("RETENTION_DAYS", "28"))
 RETENTION_TIME = _env("RETENTION_TIME", "02:30")
+# The same nightly job for the health codes, venue codes and checkpoints
+# (app.healthcode.retention): a self-declaration's personal values are overwritten this
+# many days after it was made (what the rules read is kept), a venue scan is deleted
+# (never before VENUE_COMPANION_DAYS: the companion search reads them), and a checkpoint
+# pass forgets who passed (the counts per checkpoint and day are kept).
+HEALTH_DECLARATION_RETENTION_DAYS = int(_env("HEALTH_DECLARATION_RETENTION_DAYS", "28"))
+VENUE_SCAN_RETENTION_DAYS = int(_env("VENUE_SCAN_RETENTION_DAYS", "28"))
+CHECKPOINT_PASS_RETENTION_DAYS = int(_env("CHECKPOINT_PASS_RETENTION_DAYS", "28"))
 # The change feed (GET /api/v1/changes, app.filings.changes) lists changes older than this,
 # so a write transaction still running cannot be passed over: keep it above the longest.
 CHANGES_LAG_SECONDS = int(_env("CHANGES_LAG_SECONDS", "60"))

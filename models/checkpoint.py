@@ -74,6 +74,9 @@ class CheckpointPass(ScopedMixin, Model):
     name_masked = Column(String(50))
     destination_region_code = Column(String(12))
     logged_by_id = Column(Integer)
+    # Who passed forgotten after CHECKPOINT_PASS_RETENTION_DAYS (app.healthcode.retention);
+    # the counts are kept.
+    anonymised_at = Column(DateTime)
 
     checkpoint = relationship("Checkpoint", lazy="joined")
 

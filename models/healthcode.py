@@ -95,6 +95,9 @@ class HealthDeclaration(Model):
     proxy_name = Column(String(50))
     proxy_relation = Column(String(20))
     declared_at = Column(DateTime, nullable=False, default=utcnow)
+    # Its personal values overwritten after HEALTH_DECLARATION_RETENTION_DAYS
+    # (app.healthcode.retention); what the rules read is kept.
+    anonymised_at = Column(DateTime)
 
 
 class HealthCodeHolder(Model):

@@ -88,11 +88,15 @@ def penalties(day):
 @jobs_cli.command("purge")
 @click.option("--now", help=NOW_HELP)
 def purge(now):
-    """Anonymise the filings finished more than RETENTION_DAYS ago."""
+    """Anonymise the filings finished more than RETENTION_DAYS ago, and forget the old
+    declarations, venue scans and checkpoint passes (their *_RETENTION_DAYS)."""
     now = _now(now)
     count = jobs.retention_job(now)
     click.echo(f"retention at {clock.format_local(now)}: {count} filings anonymised "
                f"(finished more than {current_app.config['RETENTION_DAYS']} days before)")
+    forgotten = jobs.visit_retention_job(now)
+    click.echo(f"{forgotten.declarations} health declarations anonymised, {forgotten.scans} venue scans deleted, "
+               f"{forgotten.passes} checkpoint passes anonymised")
 
 
 @jobs_cli.command("catch-up")

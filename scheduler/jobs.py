@@ -26,6 +26,7 @@ from app.core.extensions import db
 from app.crossmatch.escalation import propose_finding_penalties
 from app.crossmatch.matching import match
 from app.followups.service import generate as generate_follow_ups
+from app.healthcode.retention import Forgotten, forget_old_visits
 from app.healthcode.rules import recompute_all
 from app.filings.retention import anonymise_finished_filings
 from app.ledgers.jobs import resume_stalled_jobs
@@ -111,6 +112,15 @@ def retention_job(now: dt.datetime) -> int:
                                                     current_app.config["RETENTION_DAYS"])
     log.info("retention at %s: %s filings anonymised", clock.format_local(now), count)
     return count
+
+
+def visit_retention_job(now: dt.datetime) -> Forgotten:
+    """Nightly: the old declarations, venue scans and checkpoint passes forgotten
+    (app.healthcode.retention)."""
+    forgotten = transaction(forget_old_visits)(db.session.connection(), now)
+    log.info("retention at %s: %s declarations anonymised, %s venue scans deleted, %s checkpoint passes "
+             "anonymised", clock.format_local(now), *forgotten)
+    return forgotten
 
 
 def audit_seal_job(now: dt.datetime) -> int:

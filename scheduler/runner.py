@@ -112,6 +112,7 @@ def build_scheduler(app, guard: Guard) -> BlockingScheduler:
     add("fold_summaries", IntervalTrigger(seconds=config["SUMMARY_FOLD_SECONDS"], timezone=zone),
         jobs.fold_summaries_job)
     add("retention", daily(config["RETENTION_TIME"]), jobs.retention_job)
+    add("visit_retention", daily(config["RETENTION_TIME"]), jobs.visit_retention_job)
     add("health_codes", daily(config["HEALTH_CODE_RECOMPUTE_TIME"]), jobs.health_codes_job)
     add("audit_seal", IntervalTrigger(seconds=config["AUDIT_SEAL_SECONDS"], timezone=zone),
         jobs.audit_seal_job)

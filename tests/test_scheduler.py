@@ -68,12 +68,13 @@ def test_the_schedule_runs_each_job_at_its_configured_time(app, locks):
     scheduler = build_scheduler(app, Guard(app, locks()))
     triggers = {job.id: str(job.trigger) for job in scheduler.get_jobs()}
     assert set(triggers) == {"daily_report", "deadline", "escalate", "distribution", "outbox", "lock_watch",
-                             "planner_statistics", "fold_summaries", "audit_seal", "retention", "matching",
-                             "ledger_imports", "follow_ups", "health_codes"}
+                             "planner_statistics", "fold_summaries", "audit_seal", "retention", "visit_retention",
+                             "matching", "ledger_imports", "follow_ups", "health_codes"}
     assert "hour='0', minute='10'" in triggers["health_codes"]
     assert "0:00:10" in triggers["fold_summaries"] and "0:00:10" in triggers["audit_seal"]
     assert "hour='3', minute='30'" in triggers["planner_statistics"]
     assert "hour='2', minute='30'" in triggers["retention"]
+    assert "hour='2', minute='30'" in triggers["visit_retention"]
     assert "hour='8', minute='0'" in triggers["daily_report"]
     assert "hour='10', minute='0'" in triggers["deadline"]
     assert "0:30:00" in triggers["distribution"] and "0:15:00" in triggers["escalate"]

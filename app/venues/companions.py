@@ -87,7 +87,8 @@ def _declared_masks(other):
     """The companion's masked name and ID number from their latest declaration (what an
     officer has to find them by), as correlated sub-selects."""
     def newest(column):
-        return (select(column).where(HealthDeclaration.person_hash == other.c.person_hash)
+        return (select(column).where(HealthDeclaration.person_hash == other.c.person_hash,
+                                     HealthDeclaration.anonymised_at.is_(None))
                 .order_by(HealthDeclaration.declared_at.desc()).limit(1).scalar_subquery())
     return func.substr(newest(HealthDeclaration.name), 1, 1).concat("**"), newest(HealthDeclaration.id_number_masked)
 

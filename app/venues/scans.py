@@ -113,7 +113,8 @@ def masked_name_of(person_hash: str) -> str:
 def _declared_or_filed_name(person: str, phone_hash: Optional[str] = None) -> Optional[str]:
     """The name of the person's latest declaration, else of a filing; with
     ``phone_hash``, only one that gave this phone too."""
-    declared = select(HealthDeclaration.name).where(HealthDeclaration.person_hash == person)
+    declared = select(HealthDeclaration.name).where(HealthDeclaration.person_hash == person,
+                                                    HealthDeclaration.anonymised_at.is_(None))
     filed = select(Filing.name).where(Filing.id_number_hash == person)
     if phone_hash is not None:
         declared = declared.where(HealthDeclaration.phone_hash == phone_hash)
