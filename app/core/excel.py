@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import zipfile
+from itertools import islice
 from typing import Iterable, Iterator, Optional, Sequence
 
 from flask import current_app, has_app_context
@@ -151,12 +152,10 @@ def read_table(data: bytes, filename: str, max_rows: int = DEFAULT_MAX_ROWS) -> 
         header = next(lines, None)
         if header is None:
             return [], []
-        rows = []
-        for count, row in enumerate(lines, start=1):
-            if count > max_rows:
-                raise TableRefused(_l("At most %(n)s rows per file; split it.", n=max_rows))
-            if any(c not in (None, "") for c in row):
-                rows.append(row)
+        read = list(islice(lines, max_rows + 1))
+        if len(read) > max_rows:
+            raise TableRefused(_l("At most %(n)s rows per file; split it.", n=max_rows))
+        rows = [row for row in read if any(row)]  # cells are text or None: a blank row has none true
     except TableRefused:
         raise
     except Exception:  # noqa: BLE001  (whatever the parser trips on, the answer is the same)

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from itertools import zip_longest
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Callable, Optional
@@ -44,7 +45,6 @@ from models.crossmatch import (CONTACT_KINDS, FEED_MODELS, RISK_LEVELS, SOURCE_L
                                TEST_RESULTS, FeedBatch, Finding)
 
 MAX_FILE_ROWS = 200_000
-CHUNK = 5000
 BIG_BATCH = 10_000
 # The province (2 digits) or a city (4): who may import feeds.
 IMPORTER_CODE_LENGTH = 4
@@ -239,12 +239,39 @@ class ImportOutcome:
         return self.batch.status == "rejected"
 
 
-def file_rows(source: str, data: bytes, filename: str) -> tuple[list[tuple[int, dict]], list[Rejected]]:
-    """(line, {key: cell}) of a file, or the problems of its header."""
+@dataclass
+class Rows:
+    """A batch's rows column by column: a feed of a million is checked and stored a
+    column at a time, each distinct value once (a feed repeats most of its values: a
+    person's two tests, the same sampling minute, the same lab). ``lines``: each row's
+    line in the file (its index in JSON rows); ``cells``: each key's values in that
+    order (None where a row has none); ``unknown``: (row index, key) of the fields no
+    column has (JSON rows)."""
+    lines: list
+    cells: dict
+    unknown: list = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.lines)
+
+    def only(self, indexes: list[int]) -> "Rows":
+        """The rows at these indexes."""
+        return Rows([self.lines[i] for i in indexes],
+                    {key: [values[i] for i in indexes] for key, values in self.cells.items()})
+
+    def part(self, start: int, stop: int) -> "Rows":
+        return Rows(self.lines[start:stop], {key: values[start:stop] for key, values in self.cells.items()})
+
+
+NO_ROWS = Rows([], {})
+
+
+def file_rows(source: str, data: bytes, filename: str) -> tuple[Rows, list[Rejected]]:
+    """The rows of a file, or the problems of its header."""
     try:
         headers, rows = read_table(data, filename or "", MAX_FILE_ROWS)
     except TableRefused as refused:
-        return [], [Rejected(1, "", str(refused.message))]
+        return NO_ROWS, [Rejected(1, "", str(refused.message))]
     by_name = {}
     for column in COLUMNS[source]:
         for name in both_languages(column.header) | {column.key}:
@@ -261,133 +288,138 @@ def file_rows(source: str, data: bytes, filename: str) -> tuple[list[tuple[int, 
     if not rows and not problems:
         problems.append(Rejected(2, "", str(_l("The file has no rows."))))
     if problems:
-        return [], problems
-    return [(number, {k: cell for k, cell in zip(keys, cells) if k}) for number, cells in
-            enumerate(rows, start=2)], []
+        return NO_ROWS, problems
+    # Rows may be shorter (a missing cell is None) or longer (cells past the headers are
+    # nobody's) than the header; a column named twice: its last.
+    transposed = list(zip_longest(*rows))
+    missing = (None,) * len(rows)
+    position = {key: number for number, key in enumerate(keys) if key}
+    return Rows(list(range(2, len(rows) + 2)),
+                {key: transposed[number] if number < len(transposed) else missing
+                 for key, number in position.items()}), []
 
 
-def json_rows(rows) -> tuple[list[tuple[int, dict]], list[Rejected]]:
+def json_rows(source: str, rows) -> tuple[Rows, list[Rejected]]:
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
-        return [], [Rejected(0, "rows", str(_l("Send a non-empty list of objects.")))]
-    return [(index, {k: (v if v is None else str(v)) for k, v in row.items()})
-            for index, row in enumerate(rows, start=1)], []
+        return NO_ROWS, [Rejected(0, "rows", str(_l("Send a non-empty list of objects.")))]
+    known = {column.key for column in COLUMNS[source]}
+    keys = {key: None for row in rows for key in row}
+    unknown = [(index, key) for index, row in enumerate(rows) for key in row if key not in known]
+    return Rows(list(range(1, len(rows) + 1)),
+                {key: [None if (value := row.get(key)) is None else str(value) for row in rows] for key in keys},
+                unknown), []
 
 
-class Remembered:
-    """``function`` (pure: its answer depends on its argument only) remembering its
-    answers, errors included, for the values seen again: a feed repeats most of its
-    values (a person's two tests, the same sampling minute, the same lab), so a big file
-    is read at the cost of its distinct values. Forgets all past MAX_REMEMBERED values."""
-
-    MAX_REMEMBERED = 300_000
-
-    def __init__(self, function, error=CellError):
-        self.function, self.error, self.answers = function, error, {}
-
-    def __call__(self, value):
+def parse_distinct(parse: Callable, cells) -> tuple[dict, dict]:
+    """``parse`` of each distinct cell: ``{cell: value}`` (None where it failed) and
+    ``{cell: message}`` of those that failed."""
+    answers, failures = {}, {}
+    for cell in set(cells):
         try:
-            answer, failed = self.answers[value]
-        except KeyError:
-            try:
-                answer, failed = self.function(value), False
-            except self.error as error:
-                answer, failed = error.args[0], True
-            if len(self.answers) >= self.MAX_REMEMBERED:
-                self.answers.clear()
-            self.answers[value] = answer, failed
-        if failed:
-            raise self.error(answer)
-        return answer
+            answers[cell] = parse(cell)
+        except CellError as error:
+            answers[cell], failures[cell] = None, str(error.args[0])
+    return answers, failures
 
 
-def check_rows(source: str, rows: list[tuple[int, dict]], jurisdiction: Optional[str],
-               progress: Optional[Callable[[int, int], None]] = None) -> tuple[list, list]:
-    """Parse and check every row: (line, values) of the good ones, Rejected of the bad."""
-    columns, good, problems = COLUMNS[source], [], []
-    known = {c.key for c in columns}
-    parsers = [(column, Remembered(column.parse)) for column in columns]
-    for index, (line, cells) in enumerate(rows):
-        if progress and index % CHUNK == 0:
-            progress(index, len(rows))
-        values, row_problems = {}, []
-        for key in cells.keys() - known:
-            row_problems.append(Rejected(line, key, str(_l("Unknown field."))))
-        for column, parse in parsers:
-            try:
-                values[column.key] = parse(cells.get(column.key))
-            except CellError as error:
-                row_problems.append(Rejected(line, column.key, str(error.args[0])))
-                continue
-            if column.required and values[column.key] in (None, ""):
-                row_problems.append(Rejected(line, column.key, str(_l("Required."))))
-        if source in IDENTIFIED_BY_ID_OR_PHONE and not row_problems \
-                and not values.get("id_number") and not values.get("phone"):
-            row_problems.append(Rejected(line, "id_number", str(_l("Give the ID number, the phone or both."))))
-        if source == "risk_area" and not row_problems and values["effective_until"] is not None \
-                and values["effective_until"] <= values["effective_from"]:
-            row_problems.append(Rejected(line, "effective_until", str(_l("Must be after the start."))))
-        problems += row_problems
-        if not row_problems:
-            good.append((line, values))
-    problems += _check_regions(source, good, jurisdiction)
-    return good, problems
+def check_rows(source: str, rows: Rows, jurisdiction: Optional[str],
+               progress: Optional[Callable[[int, int], None]] = None) -> tuple[Rows, list[Rejected]]:
+    """Parse and check every row, a column at a time: the good rows' values, and
+    Rejected of the bad ones (by line, then in the order of the columns)."""
+    columns, total = COLUMNS[source], len(rows)
+    progress and progress(0, total)
+    unknown_field, required = str(_l("Unknown field.")), str(_l("Required."))
+    found = [(index, -1, key, unknown_field) for index, key in rows.unknown]  # (row index, rank, key, message)
+    values = {}
+    for rank, column in enumerate(columns):
+        cells = rows.cells.get(column.key) or (None,) * total
+        answers, failures = parse_distinct(column.parse, cells)
+        if column.required:
+            failures.update({cell: required for cell, value in answers.items()
+                             if value in (None, "") and cell not in failures})
+        values[column.key] = list(map(answers.__getitem__, cells))
+        if failures:
+            found += [(index, rank, column.key, failures[cell]) for index, cell in enumerate(cells) if cell in failures]
+        progress and progress(total * (rank + 1) // len(columns), total)
+    bad = {index for index, *_ in found}
+    last = len(columns)
+    if source in IDENTIFIED_BY_ID_OR_PHONE:
+        message = str(_l("Give the ID number, the phone or both."))
+        found += [(index, last, "id_number", message) for index, (number, phone_number)
+                  in enumerate(zip(values["id_number"], values["phone"]))
+                  if not number and not phone_number and index not in bad]
+    if source == "risk_area":
+        message = str(_l("Must be after the start."))
+        found += [(index, last, "effective_until", message) for index, (start, until)
+                  in enumerate(zip(values["effective_from"], values["effective_until"]))
+                  if index not in bad and until is not None and until <= start]
+    bad = {index for index, *_ in found}
+    good = Rows(rows.lines, values)
+    if bad:
+        good = good.only([index for index in range(total) if index not in bad])
+    found.sort(key=lambda problem: problem[:2])
+    problems = [Rejected(rows.lines[index], key, message) for index, _rank, key, message in found]
+    return good, problems + _check_regions(source, good, jurisdiction)
 
 
-def _check_regions(source, rows, jurisdiction) -> list[Rejected]:
+def _check_regions(source, rows: Rows, jurisdiction) -> list[Rejected]:
     """Region codes exist; a feed row's lies within the importer's jurisdiction (a risk
     area may be anywhere in the country)."""
-    codes = {values["region_code"] for _line, values in rows if values.get("region_code")}
+    cells = rows.cells.get("region_code") or ()
+    codes = sorted(set(cells) - {None})
     existing = set()
     for start in range(0, len(codes), 1000):
-        part = sorted(codes)[start:start + 1000]
-        existing.update(db.session.scalars(select(Region.code).where(Region.code.in_(part))))
-    problems = []
-    for line, values in rows:
-        code = values.get("region_code")
-        if code is None:
-            continue
+        existing.update(db.session.scalars(select(Region.code).where(Region.code.in_(codes[start:start + 1000]))))
+    refused = {}
+    for code in codes:
         if code not in existing:
-            problems.append(Rejected(line, "region_code", str(_l("Unknown region."))))
+            refused[code] = _l("Unknown region.")
         elif source != "risk_area" and not is_within(code, jurisdiction):
-            problems.append(Rejected(line, "region_code", str(_l("This region is outside your jurisdiction."))))
+            refused[code] = _l("This region is outside your jurisdiction.")
         elif source == "risk_area" and len(code) not in (6, 9):
-            problems.append(Rejected(line, "region_code", str(_l("Enter a county or township code."))))
-    return problems
+            refused[code] = _l("Enter a county or township code.")
+    refused = {code: str(message) for code, message in refused.items()}
+    return [Rejected(line, "region_code", refused[code]) for line, code in zip(rows.lines, cells) if code in refused]
 
 
 # ---- storing ---------------------------------------------------------------------------
 
-def protected(masker):
-    """``plain -> (encrypted, keyed hash, masked)``, remembered per distinct value: the
-    same number's ciphertext is reused within a file (its hash shows the equality anyway)."""
-    return Remembered(lambda plain: (identity.encrypt(plain), identity.lookup_hash(plain), masker(plain)))
+STORE_PART = 50_000  # rows made ready at a time: the database stores one while the next is made
 
 
 class StoredRows:
-    """Checked values as the feed's table stores them, for one batch."""
+    """Checked rows as the feed's table stores them, for one batch, a part at a time.
+    An ID number or a phone is stored encrypted, keyed-hashed and masked
+    (app.core.identity), each distinct one once per batch: the same number's ciphertext
+    is reused within a file (its hash shows the equality anyway)."""
+
+    SENSITIVE = (("id_number", identity.mask_id_number), ("phone", identity.mask_phone))
 
     def __init__(self, source: str, batch: FeedBatch):
         self.source, self.batch = source, batch
-        self.sensitive = [(key, protected(masker)) for key, masker in
-                          (("id_number", identity.mask_id_number), ("phone", identity.mask_phone))]
-        self.local_date = Remembered(clock.local_date)
+        self.protected = {key: {} for key, _masker in self.SENSITIVE}
+        self.local_days = {}
 
-    def __call__(self, line: int, values: dict) -> dict:
-        batch, row = self.batch, {"batch_id": self.batch.id, "line": line}
+    def __call__(self, rows: Rows) -> dict[str, list]:
+        batch, total = self.batch, len(rows)
+        stored, values = {"batch_id": [batch.id] * total, "line": rows.lines}, dict(rows.cells)
         if self.source == "risk_area":
-            return {**row, **values, "created_at": batch.imported_at, "created_by_id": batch.imported_by_id}
-        for key, protect in self.sensitive:
+            return {**stored, **values, "created_at": [batch.imported_at] * total,
+                    "created_by_id": [batch.imported_by_id] * total}
+        for key, masker in self.SENSITIVE:
             if key in values:
-                plain = values.pop(key)
-                if plain:
-                    row[f"{key}_enc"], row[f"{key}_hash"], row[f"{key}_masked"] = protect(plain)
-                else:
-                    row[f"{key}_enc"] = row[f"{key}_hash"] = row[f"{key}_masked"] = None
-        row.update(values)
-        row["region_code"] = row.get("region_code") or batch.region_code
+                plain, forms = values.pop(key), self.protected[key]
+                forms.update(identity.protect_all((value for value in plain if value not in forms), masker))
+                triples = list(map(forms.__getitem__, plain))
+                for number, form in enumerate(("enc", "hash", "masked")):
+                    stored[f"{key}_{form}"] = [triple[number] for triple in triples]
+        stored.update(values)
+        stored["region_code"] = [code or batch.region_code for code in stored.get("region_code", (None,) * total)]
         if self.source == "test_result":
-            row["sampled_day"] = self.local_date(row["sampled_at"])
-        return row
+            days = self.local_days
+            days.update({moment: clock.local_date(moment) for moment in set(stored["sampled_at"]) - days.keys()})
+            stored["sampled_day"] = list(map(days.__getitem__, stored["sampled_at"]))
+        return stored
 
 
 def check_importer(jurisdiction: Optional[str]) -> None:
@@ -420,9 +452,9 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
         code_within(FeedBatch.region_code, jurisdiction)).order_by(FeedBatch.id).limit(1))
     if earlier is not None:
         return ImportOutcome(earlier, unchanged=True)
-    parsed, problems = file_rows(source, data, filename) if data is not None else json_rows(rows)
+    parsed, problems = file_rows(source, data, filename) if data is not None else json_rows(source, rows)
     checking, storing = progress_halves(progress, len(parsed))
-    good, bad = check_rows(source, parsed, jurisdiction, checking) if not problems else ([], [])
+    good, bad = check_rows(source, parsed, jurisdiction, checking) if not problems else (NO_ROWS, [])
     problems = sorted(problems + bad, key=lambda p: p.line)
     batch = FeedBatch(source=source, filename=(filename or "")[:200] or None, file_hash=digest,
                       region_code=jurisdiction or current_app.config["PROVINCE_CODE"],
@@ -455,19 +487,21 @@ def progress_halves(progress: Optional[Callable[[int, int], None]], total: int) 
     return (lambda done, _rows: progress(done, 2 * total)), (lambda done, _rows: progress(total + done, 2 * total))
 
 
-def _store_rows(source, batch, good, progress) -> None:
-    """Store the checked rows in chunks, the dialect's bulk load (COPY on PostgreSQL),
-    in the session's transaction."""
+def _store_rows(source, batch, good: Rows, progress) -> None:
+    """Store the checked rows by the dialect's bulk load (COPY on PostgreSQL), in the
+    session's transaction, a part at a time: while the database stores one part, the
+    next is made ready (its numbers encrypted and hashed)."""
     table = FEED_MODELS[source].__table__
     conn = db.session.connection()
-    bulk_insert, total = dialects.of(conn).bulk_insert, len(good)
+    total, stored = len(good), StoredRows(source, batch)
     progress and progress(0, total)
-    stored = StoredRows(source, batch)
-    for start in range(0, total, CHUNK):
-        chunk = [stored(line, values) for line, values in good[start:start + CHUNK]]
-        columns = list(chunk[0])
-        bulk_insert(conn, table, columns, [[row[c] for c in columns] for row in chunk])
-        progress and progress(min(start + CHUNK, total), total)
+
+    def parts():
+        for start in range(0, total, STORE_PART):
+            yield stored(good.part(start, start + STORE_PART))
+            progress and progress(min(start + STORE_PART, total), total)
+
+    dialects.of(conn).bulk_insert_columns(conn, table, parts())
     batch.accepted = total
     if total >= BIG_BATCH:
         # The matching that follows plans its joins by the table's statistics: a big batch

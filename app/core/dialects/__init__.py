@@ -14,6 +14,7 @@ Each module has:
 - ``advisory_xact_lock(conn, key)``, ``lock_tables(conn, names)``: writers of the same
   work one after the other (SQLite has one writer at a time anyway);
 - ``reserve_ids(conn, column, count)``, ``bulk_insert(conn, table, columns, rows)``,
+  ``bulk_insert_columns(conn, table, parts)`` (parts of ``{column: values}``),
   ``drop_indexes_for_load(conn, indexes)``, ``create_indexes_after_load(conn, indexes)``:
   bulk loads;
 - ``single_statement_engine()`` and ``ONE_STATEMENT_WRITES``: whether a write and the

@@ -113,6 +113,15 @@ def bulk_insert(conn, table, columns, rows) -> None:
         conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
 
 
+def bulk_insert_columns(conn, table, parts) -> None:
+    """Each part (``{column: values}``) as one executemany of its rows."""
+    for part in parts:
+        columns = list(part)
+        rows = [dict(zip(columns, row)) for row in zip(*part.values())]
+        if rows:
+            conn.execute(table.insert(), rows)
+
+
 def drop_indexes_for_load(conn, indexes) -> list:
     """Kept: a SQLite database is not loaded with millions."""
     return []
