@@ -219,6 +219,11 @@ LANGUAGES = {
 # Health codes (app.healthcode): a code page's QR token is refused after this many
 # seconds (it changes every minute, so a screenshot cannot be reused).
 HEALTH_CODE_TOKEN_TTL = int(_env("HEALTH_CODE_TOKEN_TTL", "300"))
+# A phone shows a person's code (the device's people, 切换申领人) and a public API holder's
+# token reads it this many days after they were given; then 我的健康码 (ID number, phone
+# and an SMS code) gives them again (app.healthcode.devices, app.healthcode.holders).
+# Fewer than HEALTH_DECLARATION_RETENTION_DAYS, so the declaration that finds them is there.
+HEALTH_CODE_HOLDER_DAYS = int(_env("HEALTH_CODE_HOLDER_DAYS", "14"))
 # Per client IP on the code page's QR refresh (GET /healthcode/token, once a minute per
 # open code page; a family behind one address shows several).
 HEALTH_CODE_TOKEN_RATE_LIMIT = _env("HEALTH_CODE_TOKEN_RATE_LIMIT", "30/minute;5000/day")

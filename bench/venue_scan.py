@@ -85,6 +85,7 @@ def seed(url, args, workdir) -> list[str]:
     from app.core.extensions import db
     from app.healthcode import devices
     from app.venues.service import new_code
+    from models.base import utcnow
     from models.healthcode import HealthCode
     from models.venue import Venue
 
@@ -103,8 +104,8 @@ def seed(url, args, workdir) -> list[str]:
             {"person_hash": person, "colour": colour, "rule": "no_risk", "manual": False}
             for person, colour in zip(people, colours)])
         db.session.commit()
-        serializer = devices._serializer()
-        cookies = [serializer.dumps([[person, "压*"]]) for person in people]
+        given_at = utcnow()
+        cookies = [devices.cookie_of([(person, "压*")], given_at) for person in people]
     table = Path(workdir) / "people.lua"
     table.write_text("return {\n" + ",\n".join(f'"{c}"' for c in cookies) + "\n}\n")
     return codes

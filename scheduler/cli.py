@@ -96,7 +96,7 @@ def purge(now):
                f"(finished more than {current_app.config['RETENTION_DAYS']} days before)")
     forgotten = jobs.visit_retention_job(now)
     click.echo(f"{forgotten.declarations} health declarations anonymised, {forgotten.scans} venue scans deleted, "
-               f"{forgotten.passes} checkpoint passes anonymised")
+               f"{forgotten.passes} checkpoint passes anonymised, {forgotten.holders} expired code holders deleted")
 
 
 @jobs_cli.command("catch-up")

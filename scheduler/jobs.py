@@ -119,7 +119,7 @@ def visit_retention_job(now: dt.datetime) -> Forgotten:
     (app.healthcode.retention)."""
     forgotten = transaction(forget_old_visits)(db.session.connection(), now)
     log.info("retention at %s: %s declarations anonymised, %s venue scans deleted, %s checkpoint passes "
-             "anonymised", clock.format_local(now), *forgotten)
+             "anonymised, %s expired code holders deleted", clock.format_local(now), *forgotten)
     return forgotten
 
 

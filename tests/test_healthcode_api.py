@@ -33,7 +33,8 @@ def test_declaring_gives_a_holder_and_token_that_read_the_code(app, client):
     answer = client.post(DECLARE, json=sent)
     assert answer.status_code == 201, answer.json
     found = answer.json
-    assert set(found) == {"holder", "token", "colour", "valid_until"} and found["colour"] == "green"
+    assert set(found) == {"holder", "token", "colour", "valid_until", "token_expires_at"}
+    assert found["colour"] == "green"
     person = hash_of(app, sent["id_number"])
     assert found["holder"] not in (person, sent["id_number"]) and person not in found["token"]
     declared_at = dt.datetime.fromisoformat(found["valid_until"]) - dt.timedelta(days=14)
@@ -116,8 +117,58 @@ def test_no_get_writes_anything(app, client):
         assert len(db.session.scalars(select(HealthCodeHolder)).all()) == 1
 
 
+def test_a_token_expires_after_the_holder_days_and_my_health_code_gives_new_ones(app, client):
+    """The clock is a parameter: the holder's issue time set back (as if issued 14 days
+    ago), its right token answers 410 with a translated way back; the ID number, phone
+    and SMS code (POST /otp, /mine) give a new holder per person declared with the phone."""
+    from app.healthcode import holders
+
+    mine = body()
+    found = client.post(DECLARE, json=mine).json
+    with app.app_context():
+        issued = db.session.get(HealthCodeHolder, found["holder"]).created_at
+        assert found["token_expires_at"].startswith(
+            (issued + dt.timedelta(days=14, hours=8)).strftime("%Y-%m-%dT%H:%M"))
+        with app.test_request_context():
+            assert holders.code_answer(found["holder"], found["token"], issued + dt.timedelta(days=14, seconds=-1))
+            try:
+                holders.code_answer(found["holder"], found["token"], issued + dt.timedelta(days=14))
+                raise AssertionError("an expired holder was read")
+            except holders.HolderExpired as refused:
+                assert refused.status == 410
+        db.session.execute(HealthCodeHolder.__table__.update().values(created_at=issued - dt.timedelta(days=14)))
+        db.session.commit()
+    expired = read(client, found["holder"], found["token"])
+    assert expired.status_code == 410 and "token" in expired.json["errors"]
+    assert "短信验证码" in expired.json["message"]                        # zh by default
+    english = read(client, found["holder"], found["token"], **{"Accept-Language": "en"})
+    assert "SMS code" in english.json["message"]
+    assert read(client, found["holder"], "wrong").status_code == 404    # a wrong token learns nothing
+    ask = {"id_number": mine["id_number"], "phone": mine["phone"]}
+    assert client.post(DECLARE.replace("declare", "otp"), json=ask).status_code == 202
+    wrong = client.post(DECLARE.replace("declare", "mine"), json={**ask, "otp": "000000"})
+    assert wrong.status_code == 400 and "otp" in wrong.json["errors"]
+    again = client.post(DECLARE.replace("declare", "mine"), json={**ask, "otp": _sms_code(app)})
+    assert again.status_code == 200, again.json
+    [new] = again.json["holders"]
+    assert new["self"] is True and new["name"] == "张**" and new["holder"] != found["holder"]
+    assert read(client, new["holder"], new["token"]).json["colour"] == "green"
+    for odd in ("null", "[]", '{"id_number": 1}'):
+        assert client.post(DECLARE.replace("declare", "mine"), data=odd,
+                           content_type="application/json").status_code == 400
+        assert client.post(DECLARE.replace("declare", "otp"), data=odd,
+                           content_type="application/json").status_code == 400
+    # The nightly retention deletes the expired holder, not the new one.
+    from scheduler import jobs
+    with app.app_context():
+        assert jobs.visit_retention_job(utcnow()).holders == 1
+        assert [h.holder for h in db.session.scalars(select(HealthCodeHolder))] == [new["holder"]]
+
+
 def test_the_api_is_in_the_spec(api):
     spec = api("admin").get("/api/v1/_openapi").json
     assert "post" in spec["paths"]["/api/v1/public/healthcode/declare"]
     assert "get" in spec["paths"]["/api/v1/public/healthcode/{holder}"]
+    assert "post" in spec["paths"]["/api/v1/public/healthcode/otp"]
+    assert "post" in spec["paths"]["/api/v1/public/healthcode/mine"]
     assert "residence_address" in spec["components"]["schemas"]["HealthDeclarationInput"]["properties"]

@@ -170,10 +170,34 @@ def test_a_self_declared_green_ends_after_its_days_then_the_page_asks_to_declare
     assert 'data-colour=""' in html and 'id="code-missing"' in html and 'id="code-qr"' not in html
 
 
-def _device_cookie(app, people) -> str:
-    from itsdangerous import URLSafeSerializer
+def _device_cookie(app, people, given_at=None) -> str:
+    with app.app_context():
+        return devices.cookie_of(people, given_at or utcnow())
 
-    return URLSafeSerializer(app.config["SECRET_KEY"], salt=devices.SALT).dumps([list(p) for p in people])
+
+def test_a_person_given_to_this_phone_too_long_is_refused_with_the_way_back(app, client):
+    """The clock is a parameter (when the device was given the person): 14 days
+    (HEALTH_CODE_HOLDER_DAYS) later the code page answers 410 saying so in the page's
+    language, with 我的健康码 and the declaration as the ways back; the QR refresh too;
+    我的健康码 gives the person again, shown for as long again."""
+    response, body = declare(client)
+    person = hash_of(app, body["id_number"])
+    client.set_cookie(devices.COOKIE, _device_cookie(app, [(person, "张**")], utcnow() - dt.timedelta(days=14)))
+    for url in (CODE, f"{CODE}?person={person}"):
+        page = client.get(url)
+        html = text_of(page)
+        assert page.status_code == 410 and 'id="expired-message"' in html and "短信验证码" in html, url
+        assert 'href="/healthcode/mine"' in html and 'id="code-qr"' not in html and "张**" in html
+    assert "SMS code" in text_of(client.get(f"{CODE}?person={person}&lang=en"))
+    refreshed = client.get(f"{TOKEN}?person={person}")
+    assert refreshed.status_code == 410 and "token" not in refreshed.json and refreshed.json["message"]
+    assert client.get(f"{CODE}?person={'f' * 64}").status_code == 302   # no one else here: declare
+    ask = {"id_number": body["id_number"], "phone": PHONE}
+    post_form(client, MINE_CODE, ask, page=MINE)
+    opened = post_form(client, MINE, {**ask, "otp": _sms_code(app)}, page=MINE)
+    assert opened.status_code == 303
+    page = client.get(f"{CODE}?person={person}")
+    assert page.status_code == 200 and 'id="code-qr"' in text_of(page)
 
 
 # ---- the device's people and the QR -----------------------------------------------------------

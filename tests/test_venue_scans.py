@@ -36,7 +36,7 @@ def venues(app):
 
 def device_cookie(app, *id_numbers) -> str:
     with app.app_context():
-        return devices._serializer().dumps([[person_hash_of(n), "张*"] for n in id_numbers])
+        return devices.cookie_of([(person_hash_of(n), "张*") for n in id_numbers], utcnow())
 
 
 def phone_of(app, *id_numbers):
@@ -96,6 +96,19 @@ def test_refusals_are_worded_and_log_nothing(app, venues):
     assert scan(forged, venues["shop"]).status_code == 400
     bad = client.post(f"/api/v1/public/venues/{venues['shop']}/scan", data="{", content_type="application/json")
     assert bad.status_code == 400
+    assert _scans(app) == []
+
+
+def test_a_person_the_phone_has_had_too_long_is_refused_with_the_way_back(app, venues):
+    """The device was given them HEALTH_CODE_HOLDER_DAYS ago (the clock: the cookie's
+    time): the scan is refused, saying how to find the code again, and nothing is logged."""
+    client = app.test_client()
+    with app.app_context():
+        client.set_cookie(devices.COOKIE, devices.cookie_of([(person_hash_of(PEOPLE["green"]), "张*")],
+                                                            utcnow() - dt.timedelta(days=14)))
+    answer = scan(client, venues["shop"])
+    assert answer.status_code == 400 and "短信验证码" in answer.json["message"] and "person" in answer.json["errors"]
+    assert "find it again" in scan(client, venues["shop"], **{"Accept-Language": "en"}).json["message"].lower()
     assert _scans(app) == []
 
 

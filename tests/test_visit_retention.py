@@ -56,9 +56,9 @@ def passes_counted(app) -> int:
 
 def test_old_declarations_scans_and_passes_are_forgotten_and_the_rest_kept(app):
     people = the_visits(app)
-    assert forget(app, T0 + 27 * DAY) == (0, 0, 0)
-    assert forget(app, T0 + 29 * DAY) == (1, 1, 1)       # OLD's, 29 days after
-    assert forget(app, T0 + 29 * DAY) == (0, 0, 0)       # idempotent
+    assert forget(app, T0 + 27 * DAY) == (0, 0, 0, 0)
+    assert forget(app, T0 + 29 * DAY) == (1, 1, 1, 0)       # OLD's, 29 days after
+    assert forget(app, T0 + 29 * DAY) == (0, 0, 0, 0)       # idempotent
     with app.app_context():
         old, recent = (db.session.scalar(select(HealthDeclaration).where(HealthDeclaration.person_hash == people[n]))
                        for n in (OLD, RECENT))
@@ -88,7 +88,7 @@ def test_scans_stay_as_long_as_the_companion_search_reads_them_and_the_command_s
     people = the_visits(app)
     app.config.update(VENUE_SCAN_RETENTION_DAYS=3, HEALTH_DECLARATION_RETENTION_DAYS=60,
                       CHECKPOINT_PASS_RETENTION_DAYS=60)
-    assert forget(app, T0 + 10 * DAY) == (0, 0, 0)       # 10 days < VENUE_COMPANION_DAYS (14)
+    assert forget(app, T0 + 10 * DAY) == (0, 0, 0, 0)       # 10 days < VENUE_COMPANION_DAYS (14)
     result = app.test_cli_runner().invoke(args=["jobs", "purge", "--now", (T0 + 15 * DAY).isoformat() + "Z"])
     assert result.exit_code == 0, result.output
     assert "0 health declarations anonymised, 1 venue scans deleted, 0 checkpoint passes anonymised" in result.output

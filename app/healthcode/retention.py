@@ -13,6 +13,8 @@
 - A checkpoint pass (checkpoint_pass), CHECKPOINT_PASS_RETENTION_DAYS after it, forgets
   who passed (the keyed hash, the masked name, the filing); what the rollups count (the
   checkpoint, the day, the direction, transit, without a filing, the destination) stays.
+- A public API holder (health_code_holder), once expired (HEALTH_CODE_HOLDER_DAYS after
+  it was issued: app.healthcode.holders refuses it), is deleted.
 
 Set-based and idempotent: one statement per table, and an anonymised row
 (``anonymised_at`` set) is never selected again. The clock is a parameter.
@@ -24,7 +26,7 @@ from flask import current_app
 from sqlalchemy import String, cast, delete, literal, update
 
 from models.checkpoint import CheckpointPass
-from models.healthcode import HealthDeclaration
+from models.healthcode import HealthCodeHolder, HealthDeclaration
 from models.venue import VenueScan
 
 HIDDEN = "***"
@@ -35,16 +37,18 @@ class Forgotten(NamedTuple):
     declarations: int
     scans: int
     passes: int
+    holders: int
 
 
 def forget_old_visits(conn, now: dt.datetime) -> Forgotten:
-    """The three retentions above as of ``now``, in the caller's transaction on ``conn``."""
+    """The retentions above as of ``now``, in the caller's transaction on ``conn``."""
     config = current_app.config
     scan_days = max(int(config["VENUE_SCAN_RETENTION_DAYS"]), int(config["VENUE_COMPANION_DAYS"]))
     return Forgotten(
         anonymise_declarations(conn, now - dt.timedelta(days=int(config["HEALTH_DECLARATION_RETENTION_DAYS"])), now),
         delete_scans(conn, now - dt.timedelta(days=scan_days)),
-        anonymise_passes(conn, now - dt.timedelta(days=int(config["CHECKPOINT_PASS_RETENTION_DAYS"])), now))
+        anonymise_passes(conn, now - dt.timedelta(days=int(config["CHECKPOINT_PASS_RETENTION_DAYS"])), now),
+        delete_holders(conn, now - dt.timedelta(days=int(config["HEALTH_CODE_HOLDER_DAYS"]))))
 
 
 def _unique_placeholder(table):
@@ -68,3 +72,8 @@ def anonymise_passes(conn, cutoff: dt.datetime, now: dt.datetime) -> int:
     p = CheckpointPass.__table__
     return conn.execute(update(p).where(p.c.passed_at < cutoff, p.c.anonymised_at.is_(None)).values(
         person_hash=_unique_placeholder(p), name_masked=HIDDEN, filing_id=None, anonymised_at=now)).rowcount
+
+
+def delete_holders(conn, cutoff: dt.datetime) -> int:
+    h = HealthCodeHolder.__table__
+    return conn.execute(delete(h).where(h.c.created_at <= cutoff)).rowcount

@@ -24,7 +24,8 @@ from app.filings import labels
 from app.filings.rules import PROXY_RELATIONS
 from app.healthcode import declarations
 from app.healthcode.codes import current_code
-from app.healthcode.devices import device_people, device_person, remember_device_people
+from app.healthcode.devices import (HOLDER_EXPIRED, device_people, device_person, expired_device_person,
+                                    remember_device_people)
 from app.healthcode.tokens import STEP_SECONDS, code_token_expires_at, issue_code_token
 from models.base import utcnow
 from models.healthcode import COLOUR_LABELS
@@ -78,7 +79,7 @@ def declare():
             return _declaration_page(data, {"otp": [WRONG_CODE]}, held=declared), 400
         return _declaration_page({**data, "otp": ""}, held=declared)
     response = redirect(url_for("healthcode.code_page", person=declared.person_hash), 303)
-    remember_device_people(response, [declared])
+    remember_device_people(response, [declared], utcnow())
     return response
 
 
@@ -86,7 +87,7 @@ def _declaration_page(values: dict, errors=None, message=None, held=None):
     return render_template(
         "healthcode/declare.html", values=values, errors=errors or {}, message=message,
         held_message=declarations.held_message(held) if held else None,
-        labels=FIELD_LABELS, people=device_people(request),
+        labels=FIELD_LABELS, people=device_people(request, utcnow()),
         id_types=[(value, str(label)) for value, label in labels.ID_TYPE_LABELS.items()],
         relations=[(r, str(labels.RELATION_LABELS[r])) for r in PROXY_RELATIONS],
         province=current_app.config["PROVINCE_CODE"])
@@ -97,14 +98,20 @@ def _declaration_page(values: dict, errors=None, message=None, held=None):
 @pages.get("/code")
 def code_page():
     """The code of ``?person=`` (the device's latest when absent): only a person declared
-    from this device (or found again on it) is shown; none yet: the declaration."""
-    people = device_people(request)
+    from this device (or found again on it) is shown; none yet: the declaration. A person
+    the device has had too long (HEALTH_CODE_HOLDER_DAYS): 410, the way back to them."""
+    now = utcnow()
+    people = device_people(request, now)
+    chosen = request.args.get("person")
+    if chosen or not people:
+        expired = expired_device_person(request, chosen, now)
+        if expired is not None and device_person(request, chosen, now) is None:
+            return _expired_page(expired), 410
     if not people:
         return redirect(url_for("healthcode.declare_form"))
-    person = device_person(request, request.args.get("person"))
+    person = device_person(request, chosen, now)
     if person is None:
         abort(404)
-    now = utcnow()
     state = current_code(person[0], now)
     return render_template(
         "healthcode/code.html", person=person, people=people, state=state, now=now,
@@ -117,11 +124,14 @@ def code_page():
 @rate_limits.own_limit("HEALTH_CODE_TOKEN_RATE_LIMIT", "health-code-token")
 def fresh_token():
     """The QR of the code page, new every minute (the page asks every minute): the token,
-    its QR as an image, the colour and until when the token is taken. Reads only."""
-    person = device_person(request, request.args.get("person"))
-    if person is None:
-        abort(404)
+    its QR as an image, the colour and until when the token is taken. Reads only. A
+    person expired on this device: 410 (the page shows itself again, saying so)."""
     now = utcnow()
+    person = device_person(request, request.args.get("person"), now)
+    if person is None:
+        if expired_device_person(request, request.args.get("person"), now) is not None:
+            return jsonify({"message": str(HOLDER_EXPIRED), "errors": {}}), 410
+        abort(404)
     state = current_code(person[0], now)
     if state.colour is None:
         return jsonify({"colour": None, "token": None, "qr": None})
@@ -198,8 +208,13 @@ def mine_open():
     if not people:  # wrong or expired (a right code exists only for a declared phone)
         return _mine_page(data, {"otp": [WRONG_CODE]}, None, sent=True), 400
     response = redirect(url_for("healthcode.code_page", person=people[0].person_hash), 303)
-    remember_device_people(response, people)
+    remember_device_people(response, people, utcnow())
     return response
+
+
+def _expired_page(person):
+    return render_template("healthcode/expired.html", person=person, message=HOLDER_EXPIRED,
+                           people=device_people(request, utcnow()))
 
 
 def _mine_page(values, errors=None, message=None, sent=False):

@@ -9,6 +9,7 @@ from app.core.errors import ValidationFailed
 from app.core.rate_limits import public_limit
 from app.core.sms_codes import WRONG_CODE
 from app.healthcode import declarations, holders
+from views.healthcode.public import CODE_SENT
 from models.base import utcnow
 
 public_healthcode = Blueprint("public_healthcode", __name__, url_prefix="/api/v1/public/healthcode")
@@ -48,6 +49,7 @@ def declare():
                       token: {type: string}
                       colour: {type: string, enum: [green, yellow, red], nullable: true}
                       valid_until: {type: string, nullable: true, description: "ISO 8601 with the offset; null: until the rules change it"}
+                      token_expires_at: {type: string, description: "until when the token reads the code (then /otp and /mine give a new one)"}
             202:
               description: held; nothing stored, an SMS code went to the person's phone on file
               content:
@@ -92,12 +94,84 @@ def show_code(holder):
                       qr: {type: string, nullable: true, description: "short-lived signed token for the QR"}
                       qr_expires_at: {type: string, nullable: true}
             404: {description: unknown holder or wrong token, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            410: {description: "the token expired (HEALTH_CODE_HOLDER_DAYS after it was issued): get new holders from /otp and /mine", content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
             429: {description: too many requests from this address (Retry-After), content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
     """
     answer = holders.code_answer(holder, request.headers.get(TOKEN_HEADER), utcnow())
     if answer is None:
         abort(404)
     return jsonify(answer)
+
+
+@public_healthcode.post("/otp")
+@public_limit()
+def send_code():
+    """我的健康码: an SMS code to the phone of a declaration of this ID number; 202 always.
+        ---
+        post:
+          summary: Ask for the SMS code that gives new holders (sent only when the ID number and phone belong to a declaration)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [id_number, phone]
+                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20}}
+          responses:
+            202:
+              description: accepted; a code went by SMS if the ID number and phone belong to a declaration
+              content: {application/json: {schema: {type: object, properties: {message: {type: string}}}}}
+            400: {description: invalid input, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            429: {description: too many codes for this phone or ID number, or requests from this address, content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+    """
+    declarations.send_code(request.get_json(silent=True), now=utcnow())
+    return jsonify({"message": str(CODE_SENT)}), 202
+
+
+@public_healthcode.post("/mine")
+@public_limit()
+def mine():
+    """我的健康码: new holders (and tokens) for the people declared with this phone.
+        ---
+        post:
+          summary: New holders for the people declared with a phone, once its SMS code is given
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [id_number, phone, otp]
+                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20},
+                               otp: {type: string}}
+          responses:
+            200:
+              description: a new holder and token per person (the person of the ID number first)
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [holders]
+                    properties:
+                      holders:
+                        type: array
+                        items:
+                          type: object
+                          required: [holder, token, name, self, token_expires_at]
+                          properties:
+                            holder: {type: string}
+                            token: {type: string}
+                            name: {type: string, description: masked}
+                            self: {type: boolean}
+                            token_expires_at: {type: string}
+            400: {description: "invalid input, or the code is wrong or expired (errors.otp)", content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+            429: {description: too many requests from this address (Retry-After), content: {application/json: {schema: {$ref: '#/components/schemas/PublicError'}}}}
+    """
+    found = holders.reissue(request.get_json(silent=True), now=utcnow())
+    if found is None:
+        raise ValidationFailed(WRONG_CODE, {"otp": [WRONG_CODE]})
+    return jsonify({"holders": found})
 
 
 def register(registry):

@@ -33,7 +33,11 @@
     }
     function refresh() {
       fetch(card.dataset.tokenUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-        .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+        .then(function (response) {
+          // 410: this phone has had the person too long; the page says so and how to go on.
+          if (response.status === 410) { window.location.reload(); return Promise.reject(410); }
+          return response.ok ? response.json() : Promise.reject(response.status);
+        })
         .then(function (data) {
           // The colour changed (a rule fired): show the page again, as the server renders it.
           if ((data.colour || "") !== colour.dataset.colour) { window.location.reload(); return; }

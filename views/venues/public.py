@@ -30,7 +30,8 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.http_headers import FIXED_HEADERS, POLICY_WITHOUT_NONCE
 from app.core.rate_limits import TooManyRequests, public_limit
 from app.healthcode.codes import person_hash_of
-from app.healthcode.devices import device_people, device_person, remember_device_person
+from app.healthcode.devices import (HOLDER_EXPIRED, device_people, device_person, expired_device_person,
+                                    remember_device_person)
 from app.healthcode.tokens import read_code_token_field
 from app.venues import scans, service
 from app.venues.service import TYPE_LABELS
@@ -91,9 +92,11 @@ def _scanning_person(body, now):
         if found is None:
             raise ValidationFailed(NOT_IDENTIFIED, {"id_number": [NOT_IDENTIFIED]})
         return found
-    person = device_person(request, _chosen_person(body))
+    person = device_person(request, _chosen_person(body), now)
     if person is None:
-        raise ValidationFailed(NO_PERSON, {"person": [NO_PERSON]})
+        # A person this device had too long: say so, and how to be found again.
+        message = HOLDER_EXPIRED if expired_device_person(request, _chosen_person(body), now) else NO_PERSON
+        raise ValidationFailed(message, {"person": [message]})
     return person
 
 
@@ -178,10 +181,11 @@ class ScanFastPath:
         if _names_person(body):
             return None
         with self.app.app_context():
-            person = device_person(Request(environ), _chosen_person(body))
+            now = utcnow()
+            person = device_person(Request(environ), _chosen_person(body), now)
             if person is None or not scans.scan_allowed(person[0]):
                 return None
-            found = scans.record_scan(code, person[0], utcnow())
+            found = scans.record_scan(code, person[0], now)
         if found is None:
             return None
         return json.dumps(scan_answer(found, person[1]), ensure_ascii=False).encode()
@@ -211,7 +215,7 @@ def _page(venue, error=None, status=200):
         "failed": str(_l("The scan failed; try again.")),
     }
     return render_template("venues/scan.html", venue=venue, type_label=TYPE_LABELS.get(venue.type, venue.type),
-                           people=device_people(request), texts=texts, error=error,
+                           people=device_people(request, utcnow()), texts=texts, error=error,
                            scan_url=url_for("public_venues.scan", code=venue.code),
                            identify_url=url_for("venue_pages.identify", code=venue.code),
                            lang=str(get_locale())), status
@@ -233,7 +237,7 @@ def identify(code):
     if found is None:
         return _page(venue, NOT_IDENTIFIED, 400)
     response = redirect(url_for("venue_pages.venue_page", code=code, scan=1))  # the page scans them at once
-    remember_device_person(response, *found)
+    remember_device_person(response, *found, utcnow())
     return response
 
 
