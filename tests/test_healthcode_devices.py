@@ -85,7 +85,7 @@ def test_a_name_shows_its_first_character_at_most():
     assert mask_name("") == "" and mask_name(None) is None
 
 
-def test_a_person_is_shown_for_the_holder_days_then_listed_as_expired(app):
+def test_a_person_is_shown_for_the_holder_days_then_listed_as_expired(app, monkeypatch):
     """Each person keeps the time the device was given them: ALICE given at NOW, BOB ten
     days later; at NOW + 14 days ALICE has expired (HEALTH_CODE_HOLDER_DAYS), BOB not;
     given again (我的健康码, a declaration) she is shown for as long again."""
@@ -101,7 +101,7 @@ def test_a_person_is_shown_for_the_holder_days_then_listed_as_expired(app):
         assert devices.expired_device_person(devices.request, BOB, later) is None
     _response, cookie = _remembered(app, [(ALICE, "张*")], cookie, now=later)
     assert _people(app, cookie, NOW + 25 * DAY) == [(ALICE, "张*")]   # BOB's 14 days ended at NOW + 24
-    app.config["HEALTH_CODE_HOLDER_DAYS"] = 30
+    monkeypatch.setitem(app.config, "HEALTH_CODE_HOLDER_DAYS", 30)
     assert _people(app, cookie, NOW + 25 * DAY) == [(ALICE, "张*"), (BOB, "李**")]
 
 

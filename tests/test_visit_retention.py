@@ -84,10 +84,11 @@ def test_old_declarations_scans_and_passes_are_forgotten_and_the_rest_kept(app):
     assert passes_counted(app) == 2                       # the counts stay
 
 
-def test_scans_stay_as_long_as_the_companion_search_reads_them_and_the_command_says_what_it_did(app):
+def test_scans_stay_while_the_companion_search_reads_them_and_the_command_says_so(app, monkeypatch):
     people = the_visits(app)
-    app.config.update(VENUE_SCAN_RETENTION_DAYS=3, HEALTH_DECLARATION_RETENTION_DAYS=60,
-                      CHECKPOINT_PASS_RETENTION_DAYS=60)
+    for name, days in (("VENUE_SCAN_RETENTION_DAYS", 3), ("HEALTH_DECLARATION_RETENTION_DAYS", 60),
+                       ("CHECKPOINT_PASS_RETENTION_DAYS", 60)):
+        monkeypatch.setitem(app.config, name, days)
     assert forget(app, T0 + 10 * DAY) == (0, 0, 0, 0)       # 10 days < VENUE_COMPANION_DAYS (14)
     result = app.test_cli_runner().invoke(args=["jobs", "purge", "--now", (T0 + 15 * DAY).isoformat() + "Z"])
     assert result.exit_code == 0, result.output
