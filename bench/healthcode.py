@@ -13,6 +13,9 @@ from no codes at all:
   again      the same ``now``: nothing changes
   next day   a day later, after a day of changes (1 % new tests, 0.2 % new contacts,
              0.1 % new positives): the windows moved, only the changed codes are written
+  check      the same ``now``, everyone decided again (``full``): nothing may change
+The runs after the first decide again only the people due (app.healthcode.rules:
+a moment of theirs passed, or rows of theirs were added).
 """
 import argparse
 import base64
@@ -50,7 +53,7 @@ def generate(conn, people: int) -> None:
     arrival = ARRIVAL.format(now=NOW)
     conn.execute("TRUNCATE filing_check, filing_transfer, filing_revision, filing, feed_test_result, "
                  "feed_contact, feed_code_state, finding, feed_batch, health_code, health_code_change, "
-                 "health_declaration RESTART IDENTITY CASCADE")
+                 "health_code_recheck, health_code_run, health_declaration RESTART IDENTITY CASCADE")
     conn.execute("INSERT INTO feed_batch (source, file_hash, region_code, imported_at, status, row_count, accepted, "
                  "rejected_count, findings_raised) VALUES ('test_result', 'bench', '41', %s, 'imported', 0, 0, 0, 0)",
                  (NOW,))
@@ -122,7 +125,8 @@ def main():
                 print(f"generating {args.people} people")
                 generate(conn, args.people)
             else:
-                conn.execute("TRUNCATE health_code, health_code_change RESTART IDENTITY")
+                conn.execute("TRUNCATE health_code, health_code_change, health_code_recheck, health_code_run "
+                             "RESTART IDENTITY")
                 conn.execute("DELETE FROM feed_test_result WHERE sampled_at > %s", (NOW,))
                 conn.execute("DELETE FROM feed_contact WHERE exposed_on >= %s", (NOW.date(),))
                 conn.execute("VACUUM ANALYZE health_code")
@@ -137,6 +141,8 @@ def main():
             a_day_of_changes(conn, args.people, tomorrow)
         changed = timed("next day (a day of changes)", lambda: recompute_all(tomorrow))
         print(f"  {changed} changed")
+        changed = timed("next day, everyone (check)", lambda: recompute_all(tomorrow, full=True))
+        print(f"  {changed} changed (0: the nightly run decided as deciding everyone does)")
 
 
 if __name__ == "__main__":

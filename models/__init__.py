@@ -18,5 +18,6 @@ from models.crossmatch import FeedBatch, FeedTestResult, FeedContact, FeedArriva
 from models.followup import FollowUp  # noqa: F401
 from models.healthcode import HealthCode, HealthCodeChange, HealthDeclaration  # noqa: F401
 from models.healthcode import HealthCodeHolder  # noqa: F401
+from models.healthcode import HealthCodeRecheck, HealthCodeRun  # noqa: F401
 from models.venue import Venue, VenueScan  # noqa: F401
 from models.checkpoint import Checkpoint, CheckpointPass  # noqa: F401

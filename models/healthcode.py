@@ -115,4 +115,33 @@ class HealthCodeHolder(Model):
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
-__all__ = ["HealthCode", "HealthCodeChange", "HealthDeclaration", "HealthCodeHolder", "COLOURS", "COLOUR_LABELS", "COLOUR_RANK"]
+class HealthCodeRecheck(Model):
+    """When a person's colour may next change with the clock alone (a window of their
+    facts opens or ends: a contact's 14 days, an arrival's, a test sampled later than the
+    last decision...): the nightly job (app.healthcode.rules.recompute_all) decides again
+    only those due and those with new inputs. No row: nothing of theirs waits on the clock."""
+
+    __tablename__ = "health_code_recheck"
+    __table_args__ = (Index("ix_health_code_recheck_at", "recheck_at"),)
+
+    person_hash = Column(String(64), primary_key=True)
+    recheck_at = Column(DateTime, nullable=False)
+
+
+class HealthCodeRun(Model):
+    """One run of the province's job (app.healthcode.rules.recompute_all): as of when,
+    whether everyone was decided again (``full``) or only those due, and the last id of
+    each input table it saw (``marks``, JSON): the next run takes the people of the rows
+    after them."""
+
+    __tablename__ = "health_code_run"
+
+    id = Column(BigId, primary_key=True, autoincrement=True)
+    as_of = Column(DateTime, nullable=False)
+    full = Column(Boolean, nullable=False)
+    changed = Column(Integer, nullable=False)
+    marks = Column(Text, nullable=False)
+
+
+__all__ = ["HealthCode", "HealthCodeChange", "HealthDeclaration", "HealthCodeHolder", "HealthCodeRecheck",
+           "HealthCodeRun", "COLOURS", "COLOUR_LABELS", "COLOUR_RANK"]

@@ -33,12 +33,13 @@ looked up; then the history rows, the changed codes (UPDATE ... FROM) and the ne
 parameter.
 """
 import datetime as dt
+import json
 from typing import Iterable, Optional
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Column, DateTime, Integer, MetaData, SmallInteger, String, Table, Text, and_, case,
-                        cast, distinct, exists, func, literal, literal_column, null, or_, select, text, true, type_coerce, union_all,
+                        cast, delete, distinct, exists, func, literal, literal_column, null, or_, select, text, true, type_coerce, union, union_all,
                         update)
 
 from app.core import audit, clock, dialects
@@ -48,12 +49,14 @@ from app.core.jurisdiction import code_within
 from app.core.transaction import transaction
 from models import Filing, FilingCheck, Resident
 from models.crossmatch import FeedCodeState, FeedContact, FeedTestResult, Finding, RiskArea
-from models.healthcode import COLOUR_RANK, COLOURS, HealthCode, HealthCodeChange, HealthDeclaration
+from models.healthcode import (COLOUR_RANK, COLOURS, HealthCode, HealthCodeChange, HealthCodeRecheck,
+                               HealthCodeRun, HealthDeclaration)
 
 F, R = Filing.__table__, Resident.__table__
 T, C, CS, RA, FINDING = (FeedTestResult.__table__, FeedContact.__table__, FeedCodeState.__table__,
                          RiskArea.__table__, Finding.__table__)
-HC, HCC, HD = HealthCode.__table__, HealthCodeChange.__table__, HealthDeclaration.__table__
+HC, HCC, HD, HCR = (HealthCode.__table__, HealthCodeChange.__table__, HealthDeclaration.__table__,
+                   HealthCodeRecheck.__table__)
 
 # The rules in the order they win among facts of the same colour: the first explains best.
 RULES = ("positive", "close_contact", "other_province", "arrived_from_outside", "secondary_contact",
@@ -246,12 +249,11 @@ class Facts:
     def risk_area(self):
         f, arrival, counts = self.trips(self.days_ago("RISK_AREA_DAYS"))
         ra = RA.alias("ra")
-        county = func.substr(ra.c.region_code, 1, 6)
         at = case((ra.c.effective_from > f.c.filed_at, ra.c.effective_from), else_=f.c.filed_at)
         return select(*self.fact(f.c.id_number_hash, "risk_area", at,
                                  inputs(filing=f.c.id, risk_area=ra.c.id, area=ra.c.region_code, level=ra.c.level),
                                  f.c.destination_region_code, BY_FILING)
-                      ).select_from(f.join(ra, or_(county == f.c.origin_region_code, f.c.transit.contains(county)))
+                      ).select_from(f.join(ra, through_area(f, ra))
                       ).where(counts, ra.c.effective_from <= self.now,
                               or_(ra.c.effective_until.is_(None), ra.c.effective_until > self.now))
 
@@ -298,6 +300,49 @@ class Facts:
     def all(self):
         return union_all(self.positive(), self.contacts(), *self.contacts_by_phone(), self.other_province(),
                          self.filings(), self.risk_area(), self.symptoms(), self.companion(), self.residents(), self.declared())
+
+    def moments(self):
+        """(person_hash, at): each moment from ``now`` on at which one of the rules above
+        starts or stops counting a row of the people concerned as the clock moves (their
+        comparisons with ``now``), or the last moment before it stops. Until the earliest
+        of a person's, their colour stays as decided now unless their inputs change."""
+        since = self.now - dt.timedelta(seconds=1)  # a moment equal to now: again next time
+        shifted, days = self.dialect.shifted, (lambda name: setting(name) * 86400)
+        t, fc, f, c, s, d, g, ra, code = (T.alias("t"), FilingCheck.__table__.alias("fc"), F.alias("f"), C.alias("c"),
+                                          CS.alias("s"), HD.alias("d"), FINDING.alias("g"), RA.alias("ra"),
+                                          HC.alias("code"))
+        arrival = func.coalesce(f.c.arrived_at, f.c.expected_arrival_at)
+        outside = or_(f.c.origin_country != "CN", f.c.origin_region_code.is_(None),
+                      ~f.c.origin_region_code.startswith(self.province))
+        # An arrival's windows, shortest first: the first one still ahead is the next moment.
+        ends = sorted(((days("ARRIVAL_DAYS"), outside), (days("SYMPTOM_DAYS"), or_(f.c.fever, f.c.cough))),
+                      key=lambda end: end[0])
+        arrival_ends = case(*((and_(applies, shifted(arrival, seconds) >= since), shifted(arrival, seconds))
+                              for seconds, applies in ends), else_=NO_TIME)
+
+        def ahead(person, at, *where, joined=None):
+            return (select(person.label("person_hash"), type_coerce(at, DateTime).label("at"))
+                    .select_from(joined if joined is not None else person.table)
+                    .where(at >= since, person.isnot(None), self.concerned(person), *where))
+
+        return union_all(
+            ahead(t.c.id_number_hash, t.c.sampled_at),
+            ahead(f.c.id_number_hash, fc.c.test_at, joined=fc.join(f, f.c.id == fc.c.filing_id)),
+            *(ahead(person, at, joined=joined)
+              for person, joined in ((c.c.id_number_hash, c), *(
+                  (owner_person, c.join(owner, and_(phone == c.c.phone_hash, c.c.id_number_hash.is_(None))))
+                  for owner, phone, owner_person in phone_owners()))
+              for at in (shifted(c.c.exposed_on, 0), shifted(c.c.exposed_on, days("CONTACT_DAYS") + 86400))),
+            ahead(s.c.id_number_hash, s.c.as_of),
+            ahead(s.c.id_number_hash, shifted(s.c.as_of, days("OTHER_PROVINCE_DAYS"))),
+            ahead(f.c.id_number_hash, f.c.filed_at),
+            ahead(f.c.id_number_hash, arrival_ends),
+            *(ahead(f.c.id_number_hash, at, joined=f.join(ra, through_area(f, ra)))
+              for at in (shifted(arrival, days("RISK_AREA_DAYS")), ra.c.effective_from, ra.c.effective_until)),
+            ahead(d.c.person_hash, d.c.declared_at),
+            ahead(d.c.person_hash, shifted(d.c.declared_at, days("SYMPTOM_DAYS")), or_(d.c.fever, d.c.cough)),
+            ahead(g.c.person_hash, g.c.raised_at, g.c.kind == "companion"),
+            ahead(code.c.person_hash, code.c.override_until))
 
     def override_in_force(self, code):
         return and_(code.c.override_at.isnot(None),
@@ -390,12 +435,19 @@ def people_with_phones(phone_hashes) -> tuple:
                  for owner, phone, person in phone_owners())
 
 
+def through_area(f, ra):
+    """A filing's origin or transit in a risk area's county."""
+    county = func.substr(ra.c.region_code, 1, 6)
+    return or_(county == f.c.origin_region_code, f.c.transit.contains(county))
+
+
 RULE_RANK = {"positive": RED, "close_contact": RED, "arrived_from_outside": YELLOW, "secondary_contact": YELLOW,
              "risk_area": YELLOW, "symptoms": YELLOW, "companion": YELLOW, "tests_after_arrival": GREEN,
              "no_risk": GREEN, "declared": GREEN}
 
 TARGET = Table("health_code_target", MetaData(),
-               Column("person_hash", String(64), primary_key=True), Column("colour", String(6)),
+               # No key: millions of rows go in faster without an index to keep (joined by hashing).
+               Column("person_hash", String(64)), Column("colour", String(6)),
                Column("previous_colour", String(6)), Column("rule", String(32)), Column("inputs", Text),
                Column("expires_at", DateTime), Column("region_code", String(19)), Column("score", Integer), Column("stored", Integer),
                Column("moved", Integer),
@@ -415,7 +467,8 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
     conn = _connection(conn)
     dialect = dialects.of(conn)
     dialect.prepare_for_big_joins(conn)
-    if people is None:
+    many = not isinstance(people, (list, tuple))  # everyone, or a SELECT of maybe millions
+    if many:
         dialect.allow_big_sorts(conn, BIG_SORT_MB)
     TARGET.drop(conn, checkfirst=True)
     TARGET.create(conn)
@@ -424,7 +477,7 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
         conn.execute(TARGET.insert().from_select(names, facts.targets()))
         overridden = select(HC.c.person_hash).where(facts.override_in_force(HC), facts.concerned(HC.c.person_hash))
         conn.execute(TARGET.insert().from_select(names, Facts(now, dialect, overridden).overridden_targets()))
-        if people is None:  # the writes below join it: plan them by its size
+        if many:  # the writes below join it: plan them by its size
             conn.execute(text(f"ANALYZE {TARGET.name}"))
         t = TARGET
         changed = conn.execute(select(func.count()).where(t.c.moved == 1)).scalar()
@@ -438,7 +491,7 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
             select(t.c.person_hash, t.c.colour, t.c.previous_colour, t.c.rule,
                    func.coalesce(t.c.inputs, looked_up.c.inputs), literal(now, DateTime))
             .select_from(t.outerjoin(looked_up, looked_up.c.person_hash == t.c.person_hash))
-            .where(t.c.moved == 1)))
+            .where(t.c.moved == 1).order_by(t.c.person_hash)))  # in key order: each index page written once
         same_code = and_(HC.c.person_hash == t.c.person_hash, t.c.stored == 1)
         conn.execute(update(HC).where(same_code, t.c.moved == 1).values(
             colour=t.c.colour, rule=t.c.rule, changed_at=now, expires_at=t.c.expires_at, manual=False,
@@ -447,10 +500,66 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
         conn.execute(dialect.insert(HC).from_select(
             ["person_hash", "colour", "rule", "changed_at", "expires_at", "manual", "region_code"],
             select(t.c.person_hash, t.c.colour, t.c.rule, literal(now, DateTime), t.c.expires_at, literal(False),
-                   t.c.region_code).where(t.c.stored == 0)).on_conflict_do_nothing())
+                   t.c.region_code).where(t.c.stored == 0).order_by(t.c.person_hash)).on_conflict_do_nothing())
     finally:
         TARGET.drop(conn)
+    _write_rechecks(conn, now, people)
     return changed
+
+
+def _write_rechecks(conn, now: dt.datetime, people) -> None:
+    """Each concerned person's next moment (``Facts.moments``) in place of the one kept."""
+    dialect = dialects.of(conn)
+    moment = Facts(now, dialect, people).moments().subquery("moment")
+    conn.execute(delete(HCR).where(HCR.c.person_hash.in_(people)) if people is not None else delete(HCR))
+    conn.execute(HCR.insert().from_select(["person_hash", "recheck_at"], select(
+        moment.c.person_hash, func.min(moment.c.at)).group_by(moment.c.person_hash).order_by(moment.c.person_hash)))
+
+
+# The inputs' tables (their rows are only added; an edit or a removal is an event that
+# decides its people again at once), each with a SELECT (or several, to be UNIONed) of
+# the people of its rows after an id: the nightly job decides again the people of the rows added since its last run.
+def _new_rows():
+    fc = FilingCheck.__table__
+    return {
+        "feed_test_result": (T.c.id, lambda last: select(T.c.id_number_hash).where(T.c.id > last)),
+        "filing_check": (fc.c.id, lambda last: select(F.c.id_number_hash).select_from(
+            fc.join(F, F.c.id == fc.c.filing_id)).where(fc.c.id > last)),
+        "feed_contact": (C.c.id, lambda last: (select(C.c.id_number_hash).where(C.c.id > last), *people_with_phones(
+            select(C.c.phone_hash).where(C.c.id > last, C.c.id_number_hash.is_(None))))),
+        "feed_code_state": (CS.c.id, lambda last: select(CS.c.id_number_hash).where(CS.c.id > last)),
+        "filing": (F.c.id, lambda last: select(F.c.id_number_hash).where(F.c.id > last)),
+        "risk_area": (RA.c.id, lambda last: select(F.c.id_number_hash).select_from(
+            F.join(RA, through_area(F, RA))).where(RA.c.id > last)),
+        "health_declaration": (HD.c.id, lambda last: select(HD.c.person_hash).where(HD.c.id > last)),
+        "finding": (FINDING.c.id, lambda last: select(FINDING.c.person_hash).where(FINDING.c.id > last)),
+        "resident": (R.c.id, lambda last: select(R.c.id_number_hash).where(R.c.id > last)),
+    }
+
+
+DUE = Table("health_code_due", MetaData(), Column("person_hash", String(64), primary_key=True),
+            prefixes=["TEMPORARY"])
+
+
+def _decide_due(conn, now: dt.datetime, last_run: HealthCodeRun) -> int:
+    """The nightly run after ``last_run``: only the people whose colour may have changed
+    since (a moment of theirs passed, or rows of theirs were added), into a temporary
+    table, then decided again as an event would."""
+    marks = json.loads(last_run.marks)
+    due = [select(HCR.c.person_hash).where(HCR.c.recheck_at <= now)]
+    for name, (_id, people_after) in _new_rows().items():
+        added = people_after(marks.get(name, 0))
+        due += added if isinstance(added, tuple) else [added]
+    people = union(*due).subquery("due")
+    DUE.drop(conn, checkfirst=True)
+    DUE.create(conn)
+    try:
+        conn.execute(DUE.insert().from_select(["person_hash"], select(people.c[0]).where(people.c[0].isnot(None))))
+        if dialects.of(conn).NAME == "postgresql":  # the rules' joins planned by its size
+            conn.execute(text(f"ANALYZE {DUE.name}"))
+        return _write_changes(conn, now, select(DUE.c.person_hash))
+    finally:
+        DUE.drop(conn)
 
 
 @transaction
@@ -477,10 +586,19 @@ def refresh_selected(people, now: dt.datetime) -> int:
 
 
 @transaction
-def recompute_all(now: dt.datetime) -> int:
-    """Decide again everyone's colour (the daily job); the number of codes that changed.
-    Idempotent: run again at the same ``now``, it changes nothing."""
-    changed = _write_changes(None, now, None)
+def recompute_all(now: dt.datetime, full: bool = False) -> int:
+    """The province's colours as of ``now`` (the nightly job); the number of codes that
+    changed. After a run as of ``now`` or before, only the people whose colour may have
+    changed since it are decided again (``_decide_due``: the same codes as deciding
+    everyone's); the first run, one back in time or ``full``: everyone's. Idempotent:
+    run again at the same ``now``, it changes nothing."""
+    conn = db.session.connection()
+    marks = {name: conn.execute(select(func.coalesce(func.max(id_column), 0))).scalar()
+             for name, (id_column, _people) in _new_rows().items()}
+    last_run = db.session.scalar(select(HealthCodeRun).order_by(HealthCodeRun.id.desc()).limit(1))
+    full = full or last_run is None or last_run.as_of > now
+    changed = _write_changes(None, now, None) if full else _decide_due(conn, now, last_run)
+    db.session.add(HealthCodeRun(as_of=now, full=full, changed=changed, marks=json.dumps(marks)))
     if changed >= 10_000:
         db.session.execute(text("ANALYZE health_code"))
     return changed
