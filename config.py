@@ -252,9 +252,8 @@ HEALTH_CODE_OTHER_PROVINCE_DAYS = int(_env("HEALTH_CODE_OTHER_PROVINCE_DAYS", "7
 HEALTH_CODE_RECOMPUTE_TIME = _env("HEALTH_CODE_RECOMPUTE_TIME", "00:10")
 
 
-# Venue codes (app.venues): scans one person may make per minute (counted in each
-# gunicorn worker's memory, so the hottest path makes no round trip to a shared store:
-# the effective limit is this times the workers); RATELIMIT_ENABLED=0 turns it off too.
+# Venue codes (app.venues): scans one person may make per minute, counted in
+# RATELIMIT_STORAGE_URI (Redis: once for all gunicorn workers); RATELIMIT_ENABLED=0 turns it off too.
 VENUE_SCANS_PER_PERSON_MINUTE = int(_env("VENUE_SCANS_PER_PERSON_MINUTE", "12"))
 # Space-time companions 时空伴随: whoever scanned the venue of a confirmed case within
 # this many minutes of the case's scan, in the case's last VENUE_COMPANION_DAYS days.

@@ -9,7 +9,7 @@ It (re)creates the database ``bench_venues`` (the test region tree), adds --venu
 venues and --people people with a health code each (80 % green, 15 % yellow, 5 % red),
 signs a device cookie per person, and runs wrk (a Lua script cycling through the people
 and venues) against both sides on 127.0.0.1. The per-person limit stays on (each person
-scans a few times at most in a run). Prints scans/s, p50 and p99 per round, errors,
+scans a few times at most in a run), counted in Redis when one answers on 127.0.0.1:6379. Prints scans/s, p50 and p99 per round, errors,
 rows stored, the server CPU per scan of each side (gunicorn and PostgreSQL, read from
 /proc: what an idle machine's CPUs could serve), and the ratio real/bare (the issue's targets: >= 1,000 scans/s, ratio >= 0.6).
 """
@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.filing_cpu import cpu_seconds  # noqa: E402
+from tests.live_gunicorn import redis_answers  # noqa: E402
 from bench.filing_throughput import (BENCH_FIELD_KEY, BENCH_SECRET_KEY, free_port, prepare_database,  # noqa: E402
                                      run_wrk, start_gunicorn, stop, summarise)
 
@@ -48,6 +49,7 @@ request = function()
                                    ["Cookie"] = "health_code_people=" .. cookies[n %% #cookies + 1]}, "{}")
 end
 """
+REDIS_STORAGE = "redis://127.0.0.1:6379/12"  # the benchmarks' database on the machine's Redis
 SIDES = (("real", "wsgi:app", "/api/v1/public/venues/%s/scan"),
          ("bare", "bench.bare_venue_app:app", "/bare/venues/%s/scan"))
 
@@ -134,6 +136,8 @@ def main():
           f"{args.workers} {args.worker_class} gunicorn workers x {args.worker_threads} threads per side, "
           f"wrk {args.threads} threads x {args.connections} connections, {args.rounds} alternating rounds of "
           f"{slice_seconds}s per side, {args.venues} venues, {args.people} people, {os.cpu_count()} CPUs")
+    storage = REDIS_STORAGE if redis_answers() else "memory://"
+    print(f"per-person scan limit counted in {storage}")
     results = {label: [] for label, _m, _p in SIDES}
     with tempfile.TemporaryDirectory(prefix="bench-venues-") as workdir:
         codes = seed(url, args, workdir)
@@ -150,8 +154,10 @@ def main():
         try:
             for number, (label, module, path) in enumerate(SIDES):
                 port = free_port()
-                # The limit stays on: the real path counts every scan as in production.
-                settings = {"RATELIMIT_ENABLED": "1", "VENUE_SCAN_SYNCHRONOUS_COMMIT": "1" if args.synchronous_commit else "0"}
+                # The limit stays on: the real path counts every scan as in production,
+                # in Redis when one answers (as run.sh sets it up), shared by the workers.
+                settings = {"RATELIMIT_ENABLED": "1", "VENUE_SCAN_SYNCHRONOUS_COMMIT": "1" if args.synchronous_commit else "0",
+                            "RATELIMIT_STORAGE_URI": storage, "RATELIMIT_KEY_PREFIX": f"bench-{os.getpid()}-{time.time():.0f}"}
                 servers[label] = (start_gunicorn(module, url, args, workdir, port, settings,
                                                  threads=args.worker_threads), port)
                 run_wrk(port, script(f"warm-{label}", path, 7_000 + number * 1_000, 1), 1, 2, 2)

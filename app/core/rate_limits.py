@@ -4,17 +4,21 @@
   every login endpoint (``limit_logins``, LOGIN_RATE_LIMIT), declared on the routes;
 - per phone (SMS_RATE_LIMIT) and per ID number (ID_NUMBER_RATE_LIMIT): counted by the
   filing service once it knows the values (``hit_all``, ``try_hit``), keyed by their keyed
-  hashes (app.core.identity.lookup_hash), so no raw number is ever a storage key or logged.
+  hashes (app.core.identity.lookup_hash), so no raw number is ever a storage key or logged;
+- per person on the hottest path, the venue scan (``hit_shared``: one round trip).
 
 Every limit is a setting in Flask-Limiter's notation; RATELIMIT_ENABLED=0 turns them off.
 """
+import functools
 import logging
 import time
 from typing import Iterable
 
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
-from limits import parse_many
+from limits import RateLimitItemPerMinute, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from app.core.errors import DomainError
 from app.core.extensions import limiter
@@ -103,6 +107,36 @@ def hit_all(counts: dict[str, Iterable[str]]) -> None:
         raise
     except Exception as error:  # the storage's failure, e.g. Redis restarting
         log.warning("rate limit storage failed, not counted: %s", type(error).__name__)
+
+
+# While the shared storage does not answer, counts live in this process's memory (as
+# Flask-Limiter's own fallback, RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) and the storage is
+# tried again after this many seconds, so a Redis restart costs no failed round trip per request.
+STORAGE_RETRY_SECONDS = 5
+_fallback = FixedWindowRateLimiter(MemoryStorage())
+_storage_down_until = 0.0
+
+
+@functools.lru_cache(maxsize=64)
+def per_minute(amount: int) -> RateLimitItemPerMinute:
+    return RateLimitItemPerMinute(amount)
+
+
+def hit_shared(item, scope: str, value_hash: str, clock=time.monotonic) -> bool:
+    """Count one use of ``value_hash`` against ``item`` in the limiter's storage (Redis:
+    shared by every gunicorn worker) with one round trip, the hot path's way (no test
+    first: over the limit it is counted and refused); False when the limit is used up. A
+    storage that fails leaves the counting to memory for STORAGE_RETRY_SECONDS (logged)."""
+    global _storage_down_until
+    key = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "console", scope, value_hash)
+    if clock() >= _storage_down_until:
+        try:
+            return limiter.limiter.hit(item, *key)
+        except Exception as error:  # the storage's failure, e.g. Redis restarting
+            log.warning("rate limit storage failed, counting in memory for %ss: %s", STORAGE_RETRY_SECONDS,
+                        type(error).__name__)
+            _storage_down_until = clock() + STORAGE_RETRY_SECONDS
+    return _fallback.hit(item, *key)
 
 
 def try_hit(scope: str, value_hash: str) -> bool:

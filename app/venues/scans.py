@@ -17,21 +17,19 @@ Who scans: a person the device remembers (app.healthcode.devices, a signed cooki
 the first time on a phone, the ID number and phone of a declaration or a filing
 (``identify``), after which the device remembers them.
 
-The rate limit is counted in the process's memory (``PersonLimit``) rather than in
-Flask-Limiter's storage: a shared store would cost a round trip per scan, as much as the
-scan itself. It limits a person, not an address: a venue's visitors share the
-addresses of their carriers' gateways.
+The rate limit counts a person, not an address (a venue's visitors share the addresses
+of their carriers' gateways), in Flask-Limiter's storage (Redis under gunicorn: one
+count for all workers, one round trip of a few dozen microseconds; in memory while no
+Redis answers), as app.core.rate_limits.hit_shared.
 """
 import datetime as dt
 import re
-import threading
-import time
 from typing import NamedTuple, Optional
 
 from flask import current_app
 from sqlalchemy import DateTime, bindparam, or_, select, text
 
-from app.core import dialects, identity
+from app.core import dialects, identity, rate_limits
 from app.core.dialects.postgresql import run_constant, with_single_statement_engine
 from app.core.extensions import db
 from app.healthcode.codes import person_hash_of
@@ -43,6 +41,7 @@ from models.venue import VENUE_CODE_LENGTH
 VENUE_CODE = re.compile(f"^[{CODE_ALPHABET}]{{{VENUE_CODE_LENGTH}}}$")
 PERSON_HASH = re.compile(r"^[0-9a-f]{64}$")
 NO_CODE = "none"
+SCAN_SCOPE = "venue_scan"  # the per-person limit's counts (app.core.rate_limits)
 
 # The venue, the person's colour at ``now`` and the visit, in one statement.
 SCAN_SQL = (
@@ -125,33 +124,11 @@ def _declared_or_filed_name(person: str, phone_hash: Optional[str] = None) -> Op
     return name
 
 
-class PersonLimit:
-    """At most ``per_minute`` scans per person per minute in this process (a fixed
-    window: the counts are dropped each minute, so memory stays bounded)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._minute = None
-        self._counts: dict[str, int] = {}
-
-    def allow(self, person_hash: str, per_minute: int, clock=time.monotonic) -> bool:
-        minute = int(clock() // 60)
-        with self._lock:
-            if minute != self._minute:
-                self._minute, self._counts = minute, {}
-            count = self._counts.get(person_hash, 0)
-            if count >= per_minute:
-                return False
-            self._counts[person_hash] = count + 1
-            return True
-
-
-PERSON_LIMIT = PersonLimit()
-
-
 def scan_allowed(person_hash: str) -> bool:
-    """Whether this person may scan once more now (VENUE_SCANS_PER_PERSON_MINUTE)."""
+    """Whether this person may scan once more now (VENUE_SCANS_PER_PERSON_MINUTE, counted
+    once for all gunicorn workers in the limiter's storage: app.core.rate_limits.hit_shared)."""
     config = current_app.config
     if not config.get("RATELIMIT_ENABLED", True):
         return True
-    return PERSON_LIMIT.allow(person_hash, int(config["VENUE_SCANS_PER_PERSON_MINUTE"]))
+    return rate_limits.hit_shared(rate_limits.per_minute(int(config["VENUE_SCANS_PER_PERSON_MINUTE"])),
+                                  SCAN_SCOPE, person_hash)
