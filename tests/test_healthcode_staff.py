@@ -79,3 +79,17 @@ def test_verify_by_token_or_id_number(app, api):
     assert checkpoint.get("/api/v1/healthcode/verify").status_code == 400
     assert checkpoint.get("/api/v1/healthcode/verify?id_number=12%3C").status_code == 400
     assert api("officer").get(f"/api/v1/healthcode/verify?token={token}").status_code in (401, 403)
+
+
+def test_staff_find_a_person_by_id_number_within_their_jurisdiction(app, web):
+    own, foreign = codes(app)
+    officer = web("officer")
+    page = officer.get("/healthcodeview/list/").get_data(as_text=True)
+    assert 'id="find-person"' in page and 'action="/healthcodeview/find"' in page
+    found = officer.post("/healthcodeview/find", data={"id_number": resident_id(sequence=60).lower()})
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/healthcodeview/show/{own}")
+    for number in (resident_id(sequence=61), resident_id(sequence=62), "12<", "", "x" * 40):
+        answer = officer.post("/healthcodeview/find", data={"id_number": number})
+        assert answer.status_code == 302 and answer.headers["Location"].endswith("/healthcodeview/list/"), number
+    assert "您的辖区内没有此证件号码的健康码" in officer.get("/healthcodeview/list/").get_data(as_text=True)
+    assert officer.get("/healthcodeview/find").status_code == 405      # a GET never takes a number

@@ -9,7 +9,7 @@ from flask_appbuilder.api import BaseApi, protect
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional as Optionally
 
 from app.core import clock, roles
@@ -43,13 +43,22 @@ class SetColourForm(FlaskForm):
                                validators=[Optionally()])
 
 
+class FindPersonForm(FlaskForm):
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=32)])
+
+
+NOT_IN_JURISDICTION = _l("No health code of this ID number in your jurisdiction.")
+
+
 class HealthCodeView(ScopedModelView):
-    """健康码: the codes of the user's jurisdiction, the reddest first."""
+    """健康码: the codes of the user's jurisdiction, the reddest first; a person found by
+    their ID number (a POST: the number stays out of URLs and access logs)."""
 
     datamodel = SQLAInterface(HealthCode)
     class_permission_name = roles.HEALTH_CODE
-    method_permission_name = {**roles.METHOD_PERMISSIONS, "set_colour": roles.WRITE}
-    include_route_methods = {"list", "show", "set_colour"}
+    method_permission_name = {**roles.METHOD_PERMISSIONS, "set_colour": roles.WRITE, "find": roles.READ}
+    include_route_methods = {"list", "show", "set_colour", "find"}
+    list_template = "healthcode/code_list.html"
     list_title, show_title = _l("Health codes"), _l("Health code")
     show_template = "healthcode/code_show.html"
     label_columns = {"colour": _l("Colour"), "rule": _l("Rule"), "changed_at": _l("Since"),
@@ -92,6 +101,31 @@ class HealthCodeView(ScopedModelView):
             return redirect(url_for(".show", pk=pk))
         flash(_("Colour set."), "success")
         return redirect(url_for(".show", pk=pk))
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs.setdefault("find_form", FindPersonForm())
+        return super().render_template(template, **kwargs)
+
+    @expose("/find", methods=["POST"])
+    @has_access
+    def find(self):
+        """The code of the person of an ID number, within the user's jurisdiction."""
+        form = FindPersonForm()
+        if not form.validate_on_submit():
+            flash(_("Enter the ID number (at most 32 characters)."), "danger")
+            return redirect(url_for(".list"))
+        try:
+            person = person_hash_of(_id_number(form.id_number.data))
+        except ValidationFailed as error:
+            flash(str(error.message), "danger")
+            return redirect(url_for(".list"))
+        found = db.session.scalar(db.select(HealthCode.person_hash).where(
+            HealthCode.person_hash == person, code_within(HealthCode.region_code, current_jurisdiction())))
+        if found is None:
+            flash(str(NOT_IN_JURISDICTION), "warning")
+            return redirect(url_for(".list"))
+        return redirect(url_for(".show", pk=found))
 
     def _code(self, pk) -> HealthCode:
         code = db.session.scalar(db.select(HealthCode).where(
