@@ -24,6 +24,12 @@ from app.core import roles
 PUBLIC_PREFIX = "/api/v1/public"
 PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 FIELD_ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+# 我的报备 and 我的健康码 over the API: ask for an SMS code with the ID number and phone,
+# then give it back with them.
+SMS_CODE_REQUEST = {"type": "object", "required": ["id_number", "phone"], "properties": {
+    "id_number": {"type": "string", "maxLength": 32}, "phone": {"type": "string", "maxLength": 20}}}
+SMS_CODE_ANSWER = {"type": "object", "required": ["id_number", "phone", "otp"], "properties": {
+    **SMS_CODE_REQUEST["properties"], "otp": {"type": "string"}}}
 ERROR_SCHEMA = {"type": "object", "required": ["message", "errors"],
                 "properties": {"message": {"type": "string"}, "errors": FIELD_ERRORS}}
 # Any API error: the console's shape, or FAB's (``message`` alone, maybe field messages;
@@ -60,6 +66,8 @@ class ConsoleApiSpec(BaseApi):
         super().add_apispec_components(api_spec)
         api_spec.components.schema("PublicError", ERROR_SCHEMA)
         api_spec.components.schema("FilingReceipt", RECEIPT_SCHEMA)
+        api_spec.components.schema("SmsCodeRequest", SMS_CODE_REQUEST)
+        api_spec.components.schema("SmsCodeAnswer", SMS_CODE_ANSWER)
         api_spec.components.schema("ImportedFiling", IMPORTED_SCHEMA)
         for status, description in PUBLIC_ERRORS.items():
             api_spec.components.response(f"Public{status}", {

@@ -171,12 +171,7 @@ def send_code():
           summary: Ask for a one-time code (sent only when the ID number and phone match a filing)
           requestBody:
             required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [id_number, phone]
-                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20}}
+            content: {application/json: {schema: {$ref: '#/components/schemas/SmsCodeRequest'}}}
           responses:
             202:
               description: accepted; a code went by SMS if the ID number and phone match a filing
@@ -199,13 +194,7 @@ def my_filings():
           summary: List one's filings (the person's and the family members filed from the phone)
           requestBody:
             required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [id_number, phone, otp]
-                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20},
-                               otp: {type: string}}
+            content: {application/json: {schema: {$ref: '#/components/schemas/SmsCodeAnswer'}}}
           responses:
             200:
               description: the filings; each token opens its filing (X-Filing-Token) for 30 minutes

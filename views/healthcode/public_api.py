@@ -112,12 +112,7 @@ def send_code():
           summary: Ask for the SMS code that gives new holders (sent only when the ID number and phone belong to a declaration)
           requestBody:
             required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [id_number, phone]
-                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20}}
+            content: {application/json: {schema: {$ref: '#/components/schemas/SmsCodeRequest'}}}
           responses:
             202:
               description: accepted; a code went by SMS if the ID number and phone belong to a declaration
@@ -138,13 +133,7 @@ def mine():
           summary: New holders for the people declared with a phone, once its SMS code is given
           requestBody:
             required: true
-            content:
-              application/json:
-                schema:
-                  type: object
-                  required: [id_number, phone, otp]
-                  properties: {id_number: {type: string, maxLength: 32}, phone: {type: string, maxLength: 20},
-                               otp: {type: string}}
+            content: {application/json: {schema: {$ref: '#/components/schemas/SmsCodeAnswer'}}}
           responses:
             200:
               description: a new holder and token per person (the person of the ID number first)
