@@ -10,9 +10,12 @@ of a valid resident ID number) unless that many are there already, writes a CSV 
 test results with the template's Chinese headers (90 % of them people with a filing,
 0.5 % positive), then times:
   import    read, check, encrypt and hash every row, store them (one batch, no matching)
+  colours   then, after its commit (as its job does), the health codes of the people it names
   match     every rule, as of one fixed time (the findings are new)
   re-match  the same again: nothing new
-Each run starts from no feed rows and no findings.
+Each run starts from no feed rows, no findings and no health codes (each person the
+tests name gets one: the most the colour refresh writes). The import's stages are timed
+too: read, check, store (encrypt, hash, COPY).
 """
 import argparse
 import base64
@@ -158,6 +161,24 @@ def saved_tests_file(tests: int, filings: int) -> bytes:
     return path.read_bytes()
 
 
+def timed_stages(feeds) -> dict:
+    """The import's stages, each timed as it runs (read, check, store)."""
+    stages = {}
+
+    def timed(stage, function):
+        def run(*args, **kwargs):
+            started = time.monotonic()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                stages[stage] = stages.get(stage, 0) + time.monotonic() - started
+        return run
+
+    for stage, name in (("read", "file_rows"), ("check", "check_rows"), ("store", "_store_rows")):
+        setattr(feeds, name, timed(stage, getattr(feeds, name)))
+    return stages
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tests", type=int, default=20_000)
@@ -192,18 +213,26 @@ def main():
         with psycopg.connect(plain_url(args.url), autocommit=True) as conn:
             conn.execute("VACUUM (ANALYZE) filing")
         db.session.execute(text("TRUNCATE finding, feed_test_result, feed_contact, feed_arrival_push, risk_area, "
-                                "feed_batch RESTART IDENTITY CASCADE"))
+                                "feed_batch, health_code, health_code_change RESTART IDENTITY CASCADE"))
         db.session.commit()
         data = saved_tests_file(args.tests, args.filings)
         print(f"{args.tests} test results ({len(data) / 1e6:.1f} MB CSV) against {args.filings} filings")
 
+        stages = timed_stages(feeds)
         started, cpu = time.monotonic(), time.process_time()
+        # As a job imports a big file: the rows commit, then the colours are decided.
         outcome = feeds.import_feed("test_result", jurisdiction=None, data=data, filename="tests.csv", now=NOW,
-                                    progress=Progress("import"), then_match=False)
+                                    progress=Progress("import"), then_match=False, colours_after_commit=True)
         took = time.monotonic() - started
         assert not outcome.refused, outcome.rejected[:5]
         print(f"import    {took:7.1f} s  {outcome.batch.accepted / took:9.0f} rows/s"
               f"  (this process's CPU {time.process_time() - cpu:.1f} s; load average {os.getloadavg()[0]:.1f})")
+        print("          " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in stages.items())
+              + f", the rest {took - sum(stages.values()):.1f} s")
+        started = time.monotonic()
+        feeds.refresh_colours(outcome.batch.id, NOW)
+        print(f"colours   {time.monotonic() - started:7.1f} s  right after the import's commit, the health codes of "
+              f"the people it names  (load average {os.getloadavg()[0]:.1f})")
 
         started = time.monotonic()
         raised = match(NOW)

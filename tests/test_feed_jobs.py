@@ -6,11 +6,14 @@ import json
 
 from sqlalchemy import func, select
 
+from app.core import identity
 from app.core.dialects import sqlite as sqlite_dialect
 from app.core.extensions import db
-from app.crossmatch import feed_jobs
+from app.crossmatch import feed_jobs, feeds
 from app.ledgers import jobs as ledger_jobs
+from models.base import utcnow
 from models.crossmatch import FeedBatch, FeedTestResult
+from models.healthcode import HealthCode
 from models.ledger import ImportJob
 from tests.filing_data import resident_id
 
@@ -78,3 +81,31 @@ def test_a_feed_job_reports_its_progress(app, monkeypatch):
         assert ledger_jobs.run(job_id) == "done"
     # Checking the 20 rows, then storing them: one bar to 2 × 20.
     assert reported[0] == (0, 40) and reported[-1] == (40, 40)
+
+
+def test_a_feed_jobs_colours_change_right_after_its_rows_commit(app, monkeypatch):
+    """The job commits the rows, then decides the colours of the people they name in a
+    transaction of its own: no human step; the import alone leaves them to it."""
+    committed = []
+    refresh = feeds.refresh_colours
+    monkeypatch.setattr(feeds, "refresh_colours", lambda batch_id, now: (
+        committed.append(_count(app, FeedTestResult)), refresh(batch_id, now)))
+    positive, later = resident_id(sequence=901), resident_id(sequence=902)
+    data = (HEADER + f"{positive},王五,2026-03-09 08:00,阳性,金域\n").encode()
+    with app.app_context():
+        job_id = feed_jobs.enqueue("test_result", data, "t.csv", jurisdiction=None, user_id=None)
+        assert ledger_jobs.run(job_id) == "done"
+        assert committed == [1]   # the rows were in before the colours were decided
+        code = db.session.get(HealthCode, identity.lookup_hash(positive))
+        assert (code.colour, code.rule) == ("red", "positive")
+
+        # Without the job's second step the import leaves the colours as they were.
+        outcome = feeds.import_feed("test_result", jurisdiction=None, data=data.replace(
+            positive.encode(), later.encode()), filename="t.csv", colours_after_commit=True)
+        assert not outcome.refused and db.session.get(HealthCode, identity.lookup_hash(later)) is None
+        refresh(outcome.batch.id, utcnow())
+        assert db.session.get(HealthCode, identity.lookup_hash(later)).colour == "red"
+
+        # The same file again changes nothing: no colours decided again.
+        again = feed_jobs.enqueue("test_result", data, "t.csv", jurisdiction=None, user_id=None)
+        assert ledger_jobs.run(again) == "done" and committed == [1]

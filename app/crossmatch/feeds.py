@@ -438,11 +438,13 @@ def content_hash(data: bytes | None = None, rows=None) -> str:
 def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[int] = None,
                 data: Optional[bytes] = None, filename: Optional[str] = None, rows=None,
                 now: Optional[dt.datetime] = None, progress: Optional[Callable[[int, int], None]] = None,
-                then_match: bool = True) -> ImportOutcome:
+                then_match: bool = True, colours_after_commit: bool = False) -> ImportOutcome:
     """Import a file (``data``, ``filename``) or JSON ``rows`` of ``source`` as one batch
     for an importer of ``jurisdiction`` (None: the whole system), then match (unless
-    ``then_match`` is false: the scheduler's run will). A refused file leaves only its
-    ``rejected`` batch."""
+    ``then_match`` is false: the scheduler's run will), then decide again the colours of
+    the people it names (unless ``colours_after_commit``: the caller, a job importing a
+    big file, calls ``refresh_colours`` once this has committed). A refused file leaves
+    only its ``rejected`` batch."""
     check_source(source)
     check_importer(jurisdiction)
     now = now or utcnow()
@@ -474,7 +476,8 @@ def import_feed(source: str, *, jurisdiction: Optional[str], user_id: Optional[i
         findings = match(now, jurisdiction=None)
         batch.findings_raised = db.session.scalar(
             select(db.func.count()).select_from(Finding).where(Finding.batch_id == batch.id))
-    _refresh_colours(source, batch.id, now)
+    if not colours_after_commit:
+        _refresh_colours(source, batch.id, now)
     audit.record(db.session, "import", "FeedBatch", batch.id, batch.region_code,
                  {"source": source, "file": filename, "accepted": batch.accepted})
     return ImportOutcome(batch, findings=findings)
@@ -556,6 +559,14 @@ def undo_batch(batch_id: int, *, jurisdiction: Optional[str], user_id: Optional[
     audit.record(db.session, "undo", "FeedBatch", batch.id, batch.region_code, {"source": batch.source})
     db.session.refresh(batch)
     return batch
+
+
+@transaction
+def refresh_colours(batch_id: int, now: dt.datetime) -> None:
+    """The colours of the people an imported batch names, decided again as of its import
+    (``now``), in a transaction of their own: after ``import_feed(...,
+    colours_after_commit=True)`` has committed."""
+    _refresh_colours(db.session.get(FeedBatch, batch_id).source, batch_id, now)
 
 
 def _refresh_colours(source: str, batch_id: int, now: dt.datetime) -> None:
