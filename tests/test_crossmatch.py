@@ -15,6 +15,7 @@ from app.crossmatch.matching import match
 from app.reporting.escalations import escalate
 from models import Escalation, Household, Resident, RewardPenalty
 from models.crossmatch import FeedBatch, FeedContact, FeedTestResult, Finding
+from models.healthcode import HealthCode
 from tests.filing_data import resident_id
 from tests.ledger_data import save
 from tests.report_fixtures import add_filing
@@ -449,10 +450,13 @@ def test_repeated_missed_tests_propose_a_penalty(app):
 
 def test_feeds_on_the_command_line(app, tmp_path):
     path = tmp_path / "tests.csv"
-    path.write_bytes((HEADER + f"{resident_id(sequence=35)},王五,2026-03-09 08:00,阴性,金域\n").encode())
+    path.write_bytes((HEADER + f"{resident_id(sequence=35)},王五,2026-03-09 08:00,阳性,金域\n").encode())
     runner = app.test_cli_runner()
     result = runner.invoke(args=["feeds", "import", "test_result", str(path), "--now", "2026-03-10T10:00"])
     assert result.exit_code == 0 and "1 rows" in result.output, result.output
+    with app.app_context():  # the rows committed, then the colours decided
+        code = db.session.get(HealthCode, identity.lookup_hash(resident_id(sequence=35)))
+        assert (code.colour, code.rule, code.changed_at) == ("red", "positive", dt.datetime(2026, 3, 10, 2, 0))
     assert "unchanged" in runner.invoke(args=["feeds", "import", "test_result", str(path)]).output
     assert runner.invoke(args=["feeds", "match", "--now", "2026-03-10T10:00"]).exit_code == 0
     with app.app_context():

@@ -18,11 +18,11 @@ feeds_cli = AppGroup("feeds", help="Cross-matching feeds: import, undo, match.")
 def feeds_import(source, path, now):
     """Import a feed file (.xlsx or .csv, the template's headers) as one batch, then match."""
     from app.core.cli import Progress, fail_with_problems, parse_now
-    from app.crossmatch.feeds import import_feed
+    from app.crossmatch.feeds import import_feed, refresh_colours
 
-    try:
+    try:  # as a job imports a big file: the rows commit, then the colours are decided
         outcome = import_feed(source, jurisdiction=None, data=Path(path).read_bytes(), filename=Path(path).name,
-                              now=parse_now(now), progress=Progress(source))
+                              now=parse_now(now), progress=Progress(source), colours_after_commit=True)
     except TableRefused as refused:
         raise click.ClickException(str(refused.message))
     batch = outcome.batch
@@ -33,6 +33,8 @@ def feeds_import(source, path, now):
         click.echo(f"unchanged: the same file is batch {batch.id}")
         return
     click.echo(f"batch {batch.id}: {batch.accepted} rows, findings {outcome.findings}")
+    refresh_colours(batch.id, batch.imported_at)
+    click.echo("the health codes of the people it names decided again")
 
 
 @feeds_cli.command("undo")
