@@ -31,6 +31,13 @@ and keeps only the rows that differ, in a temporary table; the inputs of those r
 looked up; then the history rows, the changed codes (UPDATE ... FROM) and the new codes
 (INSERT ... SELECT) are written. Nothing changed: nothing is written. The clock is a
 parameter.
+
+The nightly ``recompute_all`` decides again only the people whose colour may have
+changed since its last run: those whose next moment (``Facts.moments``: a window of a
+rule opening or ending, kept per person in health_code_recheck by every decision) has
+come, and those with input rows added since (the last ids it saw, in health_code_run).
+The first run (every code new: the winners' inputs found in the same pass), a run back
+in time, or ``full=True`` decide everyone.
 """
 import datetime as dt
 import json
@@ -83,6 +90,7 @@ BY_FILING, BY_LEDGER, BY_FEED = 1, 2, 3
 CHUNK = 5000
 BIG_SORT_MB = 1024  # the province's facts sorted in memory (a few hundred MB at 5 M people)
 NO_TIME, NO_TEXT, NO_SCORE = cast(null(), DateTime), cast(null(), String), cast(null(), Integer)
+FAR = literal(dt.datetime(9999, 12, 31), DateTime)  # no moment ahead
 
 
 def setting(name: str) -> int:
@@ -320,46 +328,51 @@ class Facts:
         arrival_ends = case(*((and_(applies, shifted(arrival, seconds) >= since), shifted(arrival, seconds))
                               for seconds, applies in ends), else_=NO_TIME)
 
-        def ahead(person, at, *where, joined=None):
-            return (select(person.label("person_hash"), type_coerce(at, DateTime).label("at"))
+        def ahead(person, *moments, where=(), joined=None):
+            """The earliest of ``moments`` (NULL: none) still ahead, a row a person."""
+            ahead_of = [case((moment >= since, moment), else_=FAR) for moment in moments]
+            at = type_coerce(self.dialect.least(*ahead_of) if len(ahead_of) > 1 else ahead_of[0], DateTime)
+            return (select(person.label("person_hash"), at.label("at"))
                     .select_from(joined if joined is not None else person.table)
-                    .where(at >= since, person.isnot(None), self.concerned(person), *where))
+                    .where(at < FAR, person.isnot(None), self.concerned(person), *where))
 
+        contact_ends = (shifted(c.c.exposed_on, 0), shifted(c.c.exposed_on, days("CONTACT_DAYS") + 86400))
         return union_all(
             ahead(t.c.id_number_hash, t.c.sampled_at),
             ahead(f.c.id_number_hash, fc.c.test_at, joined=fc.join(f, f.c.id == fc.c.filing_id)),
-            *(ahead(person, at, joined=joined)
-              for person, joined in ((c.c.id_number_hash, c), *(
-                  (owner_person, c.join(owner, and_(phone == c.c.phone_hash, c.c.id_number_hash.is_(None))))
-                  for owner, phone, owner_person in phone_owners()))
-              for at in (shifted(c.c.exposed_on, 0), shifted(c.c.exposed_on, days("CONTACT_DAYS") + 86400))),
-            ahead(s.c.id_number_hash, s.c.as_of),
-            ahead(s.c.id_number_hash, shifted(s.c.as_of, days("OTHER_PROVINCE_DAYS"))),
-            ahead(f.c.id_number_hash, f.c.filed_at),
-            ahead(f.c.id_number_hash, arrival_ends),
-            *(ahead(f.c.id_number_hash, at, joined=f.join(ra, through_area(f, ra)))
-              for at in (shifted(arrival, days("RISK_AREA_DAYS")), ra.c.effective_from, ra.c.effective_until)),
-            ahead(d.c.person_hash, d.c.declared_at),
-            ahead(d.c.person_hash, shifted(d.c.declared_at, days("SYMPTOM_DAYS")), or_(d.c.fever, d.c.cough)),
-            ahead(g.c.person_hash, g.c.raised_at, g.c.kind == "companion"),
+            ahead(c.c.id_number_hash, *contact_ends),
+            *(ahead(owner_person, *contact_ends, joined=c.join(owner, and_(phone == c.c.phone_hash,
+                                                                           c.c.id_number_hash.is_(None))))
+              for owner, phone, owner_person in phone_owners()),
+            ahead(s.c.id_number_hash, s.c.as_of, shifted(s.c.as_of, days("OTHER_PROVINCE_DAYS"))),
+            ahead(f.c.id_number_hash, f.c.filed_at, arrival_ends),
+            ahead(f.c.id_number_hash, shifted(arrival, days("RISK_AREA_DAYS")), ra.c.effective_from,
+                  ra.c.effective_until, joined=f.join(ra, through_area(f, ra))),
+            ahead(d.c.person_hash, d.c.declared_at, case((or_(d.c.fever, d.c.cough), shifted(
+                d.c.declared_at, days("SYMPTOM_DAYS"))), else_=NO_TIME)),
+            ahead(g.c.person_hash, g.c.raised_at, where=[g.c.kind == "companion"]),
             ahead(code.c.person_hash, code.c.override_until))
 
     def override_in_force(self, code):
         return and_(code.c.override_at.isnot(None),
                     or_(code.c.override_until.is_(None), code.c.override_until > self.now))
 
-    def targets(self):
+    def targets(self, with_inputs: bool = False):
         """Each concerned person's colour as the rules decide it now: their worst fact
         (the facts grouped by person, each fact's colour and rule one number), compared
         with the stored code (a full join: a code without facts any more turns green);
         only the rows that differ, with the winning ``score`` (their inputs are looked up
-        afterwards, for those rows only). People under a staff override are left to
+        afterwards, for those rows only; ``with_inputs``: in the same pass, when most rows
+        change, the first run). People under a staff override are left to
         ``overridden_targets``."""
         fact = self.all().subquery("fact")
         score = fact.c.rank * 100 + (99 - fact.c.priority)
+        # The winning fact's inputs: those of the best score, the least among equals
+        # (``winning_inputs``), as the least of the score's complement (3 digits) and the inputs.
+        best = (func.min(cast(999 - score, String).concat(fact.c.inputs)) if with_inputs else NO_TEXT).label("best")
         grouped = select(fact.c.person_hash, func.max(score).label("score"),
                          func.min(cast(fact.c.region_by, String).concat(fact.c.region_code)).label("region_key"),
-                         func.max(fact.c.expires_at).label("expires_at")
+                         func.max(fact.c.expires_at).label("expires_at"), best
                          ).group_by(fact.c.person_hash).subquery("grouped")
         code = select(HC).where(self.concerned(HC.c.person_hash)).subquery("code")
         g, c = grouped.c, code.c
@@ -372,7 +385,7 @@ class Facts:
         moved = or_(c.person_hash.is_(None), c.colour != colour, c.rule != rule,
                     c.expires_at.is_distinct_from(expires_at), c.manual)
         return (select(func.coalesce(g.person_hash, c.person_hash).label("person_hash"), colour.label("colour"),
-                       c.colour.label("previous_colour"), rule.label("rule"), NO_TEXT.label("inputs"),
+                       c.colour.label("previous_colour"), rule.label("rule"), func.substr(g.best, 4).label("inputs"),
                        expires_at.label("expires_at"), region.label("region_code"), g.score.label("score"),
                        case((c.person_hash.is_(None), 0), else_=1).label("stored"),
                        case((moved, 1), else_=0).label("moved"))
@@ -474,7 +487,8 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
     TARGET.create(conn)
     try:
         facts, names = Facts(now, dialect, people), [c.name for c in TARGET.c]
-        conn.execute(TARGET.insert().from_select(names, facts.targets()))
+        first = people is None and conn.execute(select(HC.c.person_hash).limit(1)).first() is None
+        conn.execute(TARGET.insert().from_select(names, facts.targets(with_inputs=first)))
         overridden = select(HC.c.person_hash).where(facts.override_in_force(HC), facts.concerned(HC.c.person_hash))
         conn.execute(TARGET.insert().from_select(names, Facts(now, dialect, overridden).overridden_targets()))
         if many:  # the writes below join it: plan them by its size
@@ -483,15 +497,15 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
         changed = conn.execute(select(func.count()).where(t.c.moved == 1)).scalar()
         # The history rows, with the inputs that explain each change (looked up for the
         # changed rows only).
-        changed_people = select(t.c.person_hash).where(t.c.moved == 1, t.c.score.isnot(None))
-        looked_up = Facts(now, dialect, changed_people).winning_inputs(
-            select(t.c.person_hash, t.c.score).where(t.c.moved == 1).subquery("changed")).subquery("looked_up")
+        to_look_up = and_(t.c.moved == 1, t.c.score.isnot(None), t.c.inputs.is_(None))
+        looked_up = Facts(now, dialect, select(t.c.person_hash).where(to_look_up)).winning_inputs(
+            select(t.c.person_hash, t.c.score).where(to_look_up).subquery("changed")).subquery("looked_up")
         conn.execute(HCC.insert().from_select(
             ["person_hash", "colour", "previous_colour", "rule", "inputs", "changed_at"],
             select(t.c.person_hash, t.c.colour, t.c.previous_colour, t.c.rule,
                    func.coalesce(t.c.inputs, looked_up.c.inputs), literal(now, DateTime))
             .select_from(t.outerjoin(looked_up, looked_up.c.person_hash == t.c.person_hash))
-            .where(t.c.moved == 1).order_by(t.c.person_hash)))  # in key order: each index page written once
+            .where(t.c.moved == 1).order_by(dialect.byte_order(t.c.person_hash))))  # key order: an index page once
         same_code = and_(HC.c.person_hash == t.c.person_hash, t.c.stored == 1)
         conn.execute(update(HC).where(same_code, t.c.moved == 1).values(
             colour=t.c.colour, rule=t.c.rule, changed_at=now, expires_at=t.c.expires_at, manual=False,
@@ -500,7 +514,8 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
         conn.execute(dialect.insert(HC).from_select(
             ["person_hash", "colour", "rule", "changed_at", "expires_at", "manual", "region_code"],
             select(t.c.person_hash, t.c.colour, t.c.rule, literal(now, DateTime), t.c.expires_at, literal(False),
-                   t.c.region_code).where(t.c.stored == 0).order_by(t.c.person_hash)).on_conflict_do_nothing())
+                   t.c.region_code).where(t.c.stored == 0).order_by(dialect.byte_order(t.c.person_hash))
+        ).on_conflict_do_nothing())
     finally:
         TARGET.drop(conn)
     _write_rechecks(conn, now, people)
@@ -512,8 +527,13 @@ def _write_rechecks(conn, now: dt.datetime, people) -> None:
     dialect = dialects.of(conn)
     moment = Facts(now, dialect, people).moments().subquery("moment")
     conn.execute(delete(HCR).where(HCR.c.person_hash.in_(people)) if people is not None else delete(HCR))
+    # Everyone's (millions): the index by time built once after the rows, not row by row.
+    rebuilt = dialect.drop_indexes_for_load(conn, HealthCodeRecheck.__table__.indexes) if people is None else []
     conn.execute(HCR.insert().from_select(["person_hash", "recheck_at"], select(
-        moment.c.person_hash, func.min(moment.c.at)).group_by(moment.c.person_hash).order_by(moment.c.person_hash)))
+        moment.c.person_hash, func.min(moment.c.at)).group_by(moment.c.person_hash)
+        .order_by(dialect.byte_order(moment.c.person_hash))))
+    for index in rebuilt:
+        index.create(conn)
 
 
 # The inputs' tables (their rows are only added; an edit or a removal is an event that

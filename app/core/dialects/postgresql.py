@@ -11,7 +11,7 @@ from itertools import chain
 import psycopg
 from psycopg.copy import QueuedLibpqWriter
 from flask import current_app
-from sqlalchemy import Date, DateTime, cast, create_engine, literal_column, text
+from sqlalchemy import Date, DateTime, cast, create_engine, func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert  # noqa: F401  (the dialect's INSERT, with ON CONFLICT)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -69,6 +69,17 @@ def local_day(column, minutes: int):
 def shifted(column, seconds: int):
     """A naive-UTC time moved by a fixed number of seconds."""
     return cast(column + literal_column(f"INTERVAL '{int(seconds)} seconds'"), DateTime)
+
+
+def least(*columns):
+    """The smallest of several values of a row."""
+    return func.least(*columns)
+
+
+def byte_order(column):
+    """``column`` sorted by its bytes: the order of its index for the ASCII of hashes and
+    codes, without the locale's comparisons (several times faster over millions)."""
+    return column.collate("C")
 
 
 def prepare_for_big_joins(conn) -> None:

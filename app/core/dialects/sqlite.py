@@ -76,6 +76,16 @@ def shifted(column, seconds: int):
         .concat(func.coalesce(func.substr(column, 20), ""))
 
 
+def least(*columns):
+    """The smallest of several values of a row (min with several arguments is a scalar)."""
+    return func.min(*columns)
+
+
+def byte_order(column):
+    """SQLite compares text by its bytes already."""
+    return column
+
+
 def prepare_for_big_joins(conn) -> None:
     """Nothing to set: SQLite plans without a JIT."""
 
