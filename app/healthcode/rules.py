@@ -487,8 +487,10 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
     TARGET.create(conn)
     try:
         facts, names = Facts(now, dialect, people), [c.name for c in TARGET.c]
-        first = people is None and conn.execute(select(HC.c.person_hash).limit(1)).first() is None
-        conn.execute(TARGET.insert().from_select(names, facts.targets(with_inputs=first)))
+        # The winners' inputs in the same pass, but for everyone's when codes are stored
+        # (then few change: those few looked up after).
+        with_inputs = people is not None or conn.execute(select(HC.c.person_hash).limit(1)).first() is None
+        conn.execute(TARGET.insert().from_select(names, facts.targets(with_inputs=with_inputs)))
         overridden = select(HC.c.person_hash).where(facts.override_in_force(HC), facts.concerned(HC.c.person_hash))
         conn.execute(TARGET.insert().from_select(names, Facts(now, dialect, overridden).overridden_targets()))
         if many:  # the writes below join it: plan them by its size
@@ -561,16 +563,19 @@ DUE = Table("health_code_due", MetaData(), Column("person_hash", String(64), pri
             prefixes=["TEMPORARY"])
 
 
-def _decide_due(conn, now: dt.datetime, last_run: HealthCodeRun) -> int:
+def _decide_due(conn, now: dt.datetime, last_run: HealthCodeRun, marks: dict) -> int:
     """The nightly run after ``last_run``: only the people whose colour may have changed
-    since (a moment of theirs passed, or rows of theirs were added), into a temporary
-    table, then decided again as an event would."""
-    marks = json.loads(last_run.marks)
+    since (a moment of theirs passed, or rows of theirs were added: the tables whose last
+    id moved past the run's ``marks``), into a temporary table, then decided again as an
+    event would."""
+    last_marks = json.loads(last_run.marks)
     due = [select(HCR.c.person_hash).where(HCR.c.recheck_at <= now)]
     for name, (_id, people_after) in _new_rows().items():
-        added = people_after(marks.get(name, 0))
-        due += added if isinstance(added, tuple) else [added]
-    people = union(*due).subquery("due")
+        if marks[name] > last_marks.get(name, 0):
+            added = people_after(last_marks.get(name, 0))
+            due += added if isinstance(added, tuple) else [added]
+    dialects.of(conn).prepare_for_big_joins(conn)
+    people = (union(*due) if len(due) > 1 else due[0]).subquery("due")
     DUE.drop(conn, checkfirst=True)
     DUE.create(conn)
     try:
@@ -617,7 +622,7 @@ def recompute_all(now: dt.datetime, full: bool = False) -> int:
              for name, (id_column, _people) in _new_rows().items()}
     last_run = db.session.scalar(select(HealthCodeRun).order_by(HealthCodeRun.id.desc()).limit(1))
     full = full or last_run is None or last_run.as_of > now
-    changed = _write_changes(None, now, None) if full else _decide_due(conn, now, last_run)
+    changed = _write_changes(None, now, None) if full else _decide_due(conn, now, last_run, marks)
     db.session.add(HealthCodeRun(as_of=now, full=full, changed=changed, marks=json.dumps(marks)))
     if changed >= 10_000:
         db.session.execute(text("ANALYZE health_code"))
