@@ -580,8 +580,7 @@ def _decide_due(conn, now: dt.datetime, last_run: HealthCodeRun, marks: dict) ->
     DUE.create(conn)
     try:
         conn.execute(DUE.insert().from_select(["person_hash"], select(people.c[0]).where(people.c[0].isnot(None))))
-        if dialects.of(conn).NAME == "postgresql":  # the rules' joins planned by its size
-            conn.execute(text(f"ANALYZE {DUE.name}"))
+        conn.execute(text(f"ANALYZE {DUE.name}"))  # the rules' joins planned by its size
         return _write_changes(conn, now, select(DUE.c.person_hash))
     finally:
         DUE.drop(conn)
