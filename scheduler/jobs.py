@@ -26,6 +26,7 @@ from app.core.extensions import db
 from app.crossmatch.escalation import propose_finding_penalties
 from app.crossmatch.matching import match
 from app.followups.service import generate as generate_follow_ups
+from app.healthcode.events import refresh_phone_contacts
 from app.healthcode.retention import Forgotten, forget_old_visits
 from app.healthcode.rules import recompute_all
 from app.filings.retention import anonymise_finished_filings
@@ -135,9 +136,14 @@ def escalate_job(now: dt.datetime) -> EscalationRun:
 
 
 def matching_job(now: dt.datetime) -> dict:
-    """Every MATCHING_INTERVAL_MINUTES: the cross-matching rules (app.crossmatch.matching)."""
+    """Every MATCHING_INTERVAL_MINUTES: the cross-matching rules (app.crossmatch.matching), and
+    the colours of those a contact names by their phone alone (app.healthcode.events)."""
     raised = match(now)
     log.info("matching at %s: new findings %s", clock.format_local(now), raised)
+    changed = refresh_phone_contacts(now)
+    if changed:
+        log.info("matching at %s: %s people coloured by a contact known by their phone", clock.format_local(now),
+                 changed)
     return raised
 
 

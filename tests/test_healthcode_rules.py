@@ -289,3 +289,22 @@ def test_a_contact_known_only_by_phone_colours_the_person_whose_phone_it_is(app)
         assert colour(filer, dt.datetime(2026, 3, 16, 2, 0)) == "green"   # 14 days after the exposure
         undo_batch(outcome.batch.id, jurisdiction=None, user_id=None, now=ARRIVED + HOUR)
         assert current_code(resident_hash, ARRIVED + HOUR).colour == "green"
+
+
+def test_a_traveller_filing_after_a_contact_known_by_their_phone_turns_red_by_the_matching_job(app):
+    """The contact (by phone alone) first, the filing with that phone after: on
+    PostgreSQL the filing's one statement does not look for the contact, the matching
+    job (every MATCHING_INTERVAL_MINUTES) decides the filer's colour again."""
+    from scheduler import jobs
+    from tests.filing_data import store
+
+    now = dt.datetime(2026, 3, 3, 2, 0)
+    with app.app_context():
+        import_feed("contact", jurisdiction=None, now=now, rows=[
+            {"phone": "13677778888", "kind": "close", "exposed_on": "2026-03-01", "region_code": A}])
+    created = store(app, now=now, id_number=resident_id(sequence=34), phone="13677778888")
+    with app.app_context():
+        jobs.matching_job(now)
+        code = db.session.scalar(select(HealthCode).join(
+            Filing, Filing.id_number_hash == HealthCode.person_hash).where(Filing.id == created.id))
+        assert (code.colour, code.rule) == ("red", "close_contact")

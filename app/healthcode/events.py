@@ -11,6 +11,7 @@ without a code gets one (green when nothing fires), and the code belongs to the
 filing's destination. The rest (tests that clear the arrival, risk areas) is the rules'
 and follows at the next event or the daily recompute.
 """
+import datetime as dt
 from typing import Optional
 
 from flask import current_app, has_app_context
@@ -102,6 +103,17 @@ def people_of_batch(model, batch_id: int):
         return named
     return union(named, *people_with_phones(select(model.phone_hash).where(
         model.batch_id == batch_id, model.id_number_hash.is_(None), model.phone_hash.isnot(None))))
+
+
+def refresh_phone_contacts(now: dt.datetime) -> int:
+    """The colours of the people whose own phone a recent contact names alone. A filing
+    written by PostgreSQL's one statement (``sql_for_inserted``) does not look for such
+    a contact, so the matching job (every MATCHING_INTERVAL_MINUTES) decides them again:
+    few people (a feed's phone-only contacts); nothing written when nothing changed."""
+    since = (now - dt.timedelta(days=int(current_app.config["HEALTH_CODE_CONTACT_DAYS"]))).date()
+    phones = select(FeedContact.phone_hash).where(
+        FeedContact.id_number_hash.is_(None), FeedContact.phone_hash.isnot(None), FeedContact.exposed_on >= since)
+    return refresh_selected(union(*people_with_phones(phones)), now)
 
 
 def risk_area_travellers(batch_id: int):
