@@ -250,6 +250,10 @@ HEALTH_CODE_OTHER_PROVINCE_DAYS = int(_env("HEALTH_CODE_OTHER_PROVINCE_DAYS", "7
 # Every night at this local time the province's colours are decided again (windows end
 # with the day: a contact's 14 days, a declared green's).
 HEALTH_CODE_RECOMPUTE_TIME = _env("HEALTH_CODE_RECOMPUTE_TIME", "00:10")
+# The nightly run decides again only the people due (their windows, rows added since);
+# every this many days it decides everyone, for what changed without an event (a ledger
+# row edited in place).
+HEALTH_CODE_FULL_EVERY_DAYS = int(_env("HEALTH_CODE_FULL_EVERY_DAYS", "7"))
 
 
 # Venue codes (app.venues): scans one person may make per minute, counted in

@@ -69,7 +69,8 @@ def what_a_full_run_would_change(now):
     return [(row.person_hash[:8], row.previous_colour, row.colour, row.rule) for row in rows]
 
 
-def test_nightly_runs_decide_as_a_full_run_around_every_window_edge(app):
+def test_nightly_runs_decide_as_a_full_run_around_every_window_edge(app, monkeypatch):
+    monkeypatch.setitem(app.config, "HEALTH_CODE_FULL_EVERY_DAYS", 30)  # every run after the first one nightly
     with app.app_context():
         b = batch()
         traveller, cleared, close, secondary, other, declared, through, positive, held, late, newcomer, phoned = (
@@ -123,7 +124,8 @@ def test_nightly_runs_decide_as_a_full_run_around_every_window_edge(app):
             "green", "green", "green", "green", "red", "green"]
 
 
-def test_each_code_keeps_the_next_moment_it_may_change(app):
+def test_each_code_keeps_the_next_moment_it_may_change(app, monkeypatch):
+    monkeypatch.setitem(app.config, "HEALTH_CODE_FULL_EVERY_DAYS", 20)
     with app.app_context():
         traveller, local = resident_id(sequence=650), resident_id(sequence=651)
         filing(traveller, status="arrived", arrived_at=ARRIVED)
@@ -140,4 +142,13 @@ def test_each_code_keeps_the_next_moment_it_may_change(app):
         assert db.session.scalar(select(HealthCode.rule).where(HealthCode.person_hash == person(traveller))) == "no_risk"
         assert db.session.scalar(select(func.count()).select_from(HealthCodeRecheck)) == 0
         assert recompute_all(ARRIVED, full=False) == 1               # back in time: everyone decided again
-        assert db.session.scalar(select(HealthCodeRun.full).order_by(HealthCodeRun.id.desc()).limit(1))
+        assert last_run_full()
+        recompute_all(ARRIVED + 7 * DAY - SECOND)
+        assert not last_run_full()
+        monkeypatch.setitem(app.config, "HEALTH_CODE_FULL_EVERY_DAYS", 7)
+        recompute_all(ARRIVED + 7 * DAY)                              # a week after the last full run
+        assert last_run_full()
+
+
+def last_run_full() -> bool:
+    return db.session.scalar(select(HealthCodeRun.full).order_by(HealthCodeRun.id.desc()).limit(1))

@@ -614,13 +614,17 @@ def recompute_all(now: dt.datetime, full: bool = False) -> int:
     """The province's colours as of ``now`` (the nightly job); the number of codes that
     changed. After a run as of ``now`` or before, only the people whose colour may have
     changed since it are decided again (``_decide_due``: the same codes as deciding
-    everyone's); the first run, one back in time or ``full``: everyone's. Idempotent:
+    everyone's); the first run, one back in time, one HEALTH_CODE_FULL_EVERY_DAYS after
+    the last full one or ``full``: everyone's. Idempotent:
     run again at the same ``now``, it changes nothing."""
     conn = db.session.connection()
     marks = {name: conn.execute(select(func.coalesce(func.max(id_column), 0))).scalar()
              for name, (id_column, _people) in _new_rows().items()}
     last_run = db.session.scalar(select(HealthCodeRun).order_by(HealthCodeRun.id.desc()).limit(1))
-    full = full or last_run is None or last_run.as_of > now
+    last_full = db.session.scalar(select(HealthCodeRun.as_of).where(HealthCodeRun.full)
+                                  .order_by(HealthCodeRun.id.desc()).limit(1))
+    full = (full or last_run is None or last_run.as_of > now or last_full is None
+            or now - last_full >= dt.timedelta(days=setting("FULL_EVERY_DAYS")))
     changed = _write_changes(None, now, None) if full else _decide_due(conn, now, last_run, marks)
     db.session.add(HealthCodeRun(as_of=now, full=full, changed=changed, marks=json.dumps(marks)))
     if changed >= 10_000:
