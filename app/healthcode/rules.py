@@ -513,11 +513,17 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
             colour=t.c.colour, rule=t.c.rule, changed_at=now, expires_at=t.c.expires_at, manual=False,
             region_code=t.c.region_code))
         conn.execute(update(HC).where(same_code, t.c.moved == 0).values(region_code=t.c.region_code))
+        # Every code new (the first run: millions): their index by region built once after
+        # (the table, empty until then, locked until the run commits).
+        rebuilt = dialect.drop_indexes_for_load(conn, HealthCode.__table__.indexes) if people is None and with_inputs \
+            else []
         conn.execute(dialect.insert(HC).from_select(
             ["person_hash", "colour", "rule", "changed_at", "expires_at", "manual", "region_code"],
             select(t.c.person_hash, t.c.colour, t.c.rule, literal(now, DateTime), t.c.expires_at, literal(False),
                    t.c.region_code).where(t.c.stored == 0).order_by(dialect.byte_order(t.c.person_hash))
         ).on_conflict_do_nothing())
+        for index in rebuilt:
+            index.create(conn)
     finally:
         TARGET.drop(conn)
     _write_rechecks(conn, now, people)
