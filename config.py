@@ -254,6 +254,10 @@ HEALTH_CODE_RECOMPUTE_TIME = _env("HEALTH_CODE_RECOMPUTE_TIME", "00:10")
 # every this many days it decides everyone, for what changed without an event (a ledger
 # row edited in place).
 HEALTH_CODE_FULL_EVERY_DAYS = int(_env("HEALTH_CODE_FULL_EVERY_DAYS", "7"))
+# A run deciding everyone splits the people into this many ranges of their hash, each
+# decided on a connection of its own at the same time (PostgreSQL: one statement uses
+# one core; SQLite: one pass).
+HEALTH_CODE_PARTS = int(_env("HEALTH_CODE_PARTS", "2"))
 
 
 # Venue codes (app.venues): scans one person may make per minute, counted in

@@ -6,15 +6,17 @@ clock a parameter: after each run, deciding everyone again from scratch would ch
 nothing."""
 import datetime as dt
 import json
+from contextlib import contextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.core import dialects, identity
 from app.core.extensions import db
-from app.healthcode.rules import Facts, recompute_all, refresh_people, set_by_hand
+from app.healthcode import rules
+from app.healthcode.rules import Facts, _write_changes, hash_ranges, recompute_all, refresh_people, set_by_hand
 from models import Filing, HealthCodeRecheck, HealthCodeRun
 from models.crossmatch import FeedBatch, FeedCodeState, FeedContact, FeedTestResult, RiskArea
-from models.healthcode import HealthCode, HealthDeclaration
+from models.healthcode import HealthCode, HealthCodeChange, HealthDeclaration
 from tests.filing_data import resident_id
 from tests.report_fixtures import add_filing
 
@@ -152,3 +154,125 @@ def test_each_code_keeps_the_next_moment_it_may_change(app, monkeypatch):
 
 def last_run_full() -> bool:
     return db.session.scalar(select(HealthCodeRun.full).order_by(HealthCodeRun.id.desc()).limit(1))
+
+
+def test_a_full_run_writes_only_the_next_moments_that_differ(app):
+    """Everyone decided again (``full``): the next moments kept are compared with those
+    computed, and only the rows that differ are written (millions stay as they are)."""
+    with app.app_context():
+        traveller, local, stranger = (resident_id(sequence=660 + n) for n in range(3))
+        filing(traveller, status="arrived", arrived_at=ARRIVED)
+        filing(local, status="arrived", arrived_at=ARRIVED - 3 * DAY)
+        db.session.commit()
+        recompute_all(ARRIVED)
+        expected = {person(traveller): ARRIVED + 14 * DAY, person(local): ARRIVED + 11 * DAY}
+        assert rechecks() == expected
+        db.session.execute(HealthCodeRecheck.__table__.update().where(
+            HealthCodeRecheck.person_hash == person(local)).values(recheck_at=ARRIVED + DAY))    # differs
+        db.session.execute(HealthCodeRecheck.__table__.insert().values(
+            person_hash=person(stranger), recheck_at=ARRIVED + DAY))                          # nothing waits for them
+        db.session.commit()
+        with rows_written_to("health_code_recheck") as written:
+            recompute_all(ARRIVED, full=True)
+        assert rechecks() == expected
+        assert written == {"DELETE": 2, "INSERT": 1}
+        with rows_written_to("health_code_recheck") as written:
+            recompute_all(ARRIVED, full=True)
+        assert written == {"DELETE": 0, "INSERT": 0}
+
+
+def rechecks() -> dict:
+    return dict(db.session.execute(select(HealthCodeRecheck.person_hash, HealthCodeRecheck.recheck_at)).all())
+
+
+@contextmanager
+def rows_written_to(table_name: str):
+    """{statement verb: rows} of the DELETEs and INSERTs of ``table_name`` run inside."""
+    written = {}
+
+    def count(_conn, cursor, statement, *_args):
+        verb = statement.split()[0].upper()
+        if verb in ("DELETE", "INSERT") and f" {table_name} " in f" {statement.split(None, 3)[2]} ":
+            written[verb] = written.get(verb, 0) + max(cursor.rowcount, 0)
+    event.listen(db.engine, "after_cursor_execute", count)
+    try:
+        yield written
+    finally:
+        event.remove(db.engine, "after_cursor_execute", count)
+
+
+def test_everyone_decided_in_parts_as_in_one_pass(app, monkeypatch):
+    """The province split into ranges of the hash (``HEALTH_CODE_PARTS``; on PostgreSQL
+    each decided on a connection of its own at the same time) gives the codes, history
+    and next moments of one pass over everyone: on the first run and on a full run later."""
+    with app.app_context():
+        b = batch()
+        people = [resident_id(sequence=700 + n) for n in range(10)]
+        traveller, cleared, close, secondary, other, declared, through, positive, local, phoned = people
+        filing(traveller, status="arrived", arrived_at=ARRIVED)
+        filing(cleared, status="arrived", arrived_at=ARRIVED)
+        sampled(cleared, b, ARRIVED - 20 * HOUR)
+        sampled(cleared, b, ARRIVED + 5 * HOUR)
+        filing(close, origin_region_code="410102")
+        feed_row(FeedContact, close, b, kind="close", exposed_on=(MIDNIGHT - 2 * DAY).date())
+        feed_row(FeedContact, secondary, b, kind="secondary", exposed_on=(MIDNIGHT - 3 * DAY).date())
+        feed_row(FeedCodeState, other, b, colour="yellow", as_of=ARRIVED - DAY)
+        declaration(declared, ARRIVED - DAY)
+        filing(through, origin_region_code="410103", arrived_at=ARRIVED - DAY, status="arrived")
+        db.session.add(RiskArea(region_code="410103001", level="high", effective_from=ARRIVED - 2 * DAY))
+        sampled(positive, b, ARRIVED - DAY, "positive")
+        filing(local, origin_region_code="410102", arrived_at=ARRIVED - 3 * DAY, status="arrived")
+        phone = db.session.scalar(select(Filing.phone_hash).where(Filing.id == filing(phoned, origin_region_code="410102")))
+        db.session.execute(FeedContact.__table__.insert().values(
+            batch_id=b, line=1, region_code="4101", phone_hash=phone, kind="close", exposed_on=(MIDNIGHT - DAY).date()))
+        db.session.commit()
+        hashes = sorted(person(n) for n in people)
+        assert hashes[0] < "80" <= hashes[-1]                                   # people in both halves
+
+        split = []
+        monkeypatch.setattr(rules, "_decide_everyone_in_parts", lambda *args: split.append(args) or in_parts_of(*args))
+
+        def decided(parts, now):
+            monkeypatch.setitem(app.config, "HEALTH_CODE_PARTS", parts)
+            assert not db.session().in_transaction()
+            recompute_all(now, full=True)
+            return state()
+
+        one_pass, in_parts = decided(1, ARRIVED), (forget_codes(), decided(2, ARRIVED))[1]
+        assert in_parts == one_pass and len(one_pass[0]) == 10
+        assert split == ([] if dialects.of(db.session).ONE_WRITER else [(ARRIVED, 2)])
+        # A week later, everyone decided again in parts over the codes kept, as in one pass.
+        week = ARRIVED + 7 * DAY
+        in_parts = decided(2, week)
+        forget_codes()
+        decided(1, ARRIVED)
+        assert decided(1, week) == in_parts
+        # Each range decided alone gives the same as well (SQLite decides in one pass).
+        forget_codes()
+        for part in hash_ranges(3):
+            with db.session.begin():
+                _write_changes(None, ARRIVED, part)
+        assert state() == one_pass
+
+
+in_parts_of = rules._decide_everyone_in_parts
+
+
+def forget_codes():
+    for model in (HealthCode, HealthCodeChange, HealthCodeRecheck, HealthCodeRun):
+        db.session.execute(model.__table__.delete())
+    db.session.commit()
+
+
+def state():
+    """The codes, their history and the next moments, as comparable rows."""
+    codes = db.session.execute(select(HealthCode.person_hash, HealthCode.colour, HealthCode.rule,
+                                      HealthCode.changed_at, HealthCode.expires_at, HealthCode.region_code)
+                               .order_by(HealthCode.person_hash)).all()
+    history = db.session.execute(select(HealthCodeChange.person_hash, HealthCodeChange.colour,
+                                        HealthCodeChange.previous_colour, HealthCodeChange.rule,
+                                        HealthCodeChange.inputs, HealthCodeChange.changed_at)
+                                 .order_by(HealthCodeChange.person_hash, HealthCodeChange.changed_at)).all()
+    result = codes, history, rechecks()
+    db.session.commit()
+    return result

@@ -38,3 +38,8 @@ def transaction(func):
 def in_unit_of_work() -> bool:
     """Whether a ``@transaction`` function is running (its caller owns the commit)."""
     return db.session.info.get(_DEPTH, 0) > 0
+
+
+def outermost_unit_of_work() -> bool:
+    """Whether the ``@transaction`` function running is the outermost one (it commits)."""
+    return db.session.info.get(_DEPTH, 0) == 1

@@ -41,6 +41,7 @@ in time, or ``full=True`` decide everyone.
 """
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Optional
 
 from flask import current_app
@@ -53,7 +54,7 @@ from app.core import audit, clock, dialects
 from app.core.errors import FieldErrors, NotFound
 from app.core.extensions import db
 from app.core.jurisdiction import code_within
-from app.core.transaction import transaction
+from app.core.transaction import outermost_unit_of_work, transaction
 from models import Filing, FilingCheck, Resident
 from models.crossmatch import FeedCodeState, FeedContact, FeedTestResult, Finding, RiskArea
 from models.healthcode import (COLOUR_RANK, COLOURS, HealthCode, HealthCodeChange, HealthCodeRecheck,
@@ -114,16 +115,37 @@ def inputs(**columns):
     return json.concat(sql_text("}"))
 
 
+class HashRange:
+    """The people whose hash is from ``low`` up to ``high`` excluded (None: no bound):
+    one part of the province, decided on a connection of its own (``hash_ranges``)."""
+
+    def __init__(self, low: Optional[str], high: Optional[str]):
+        self.low, self.high = low, high
+
+    def where(self, column):
+        return and_(column >= self.low if self.low is not None else true(),
+                    column < self.high if self.high is not None else true())
+
+
+def hash_ranges(parts: int) -> list:
+    """``parts`` ranges covering every hash once (bounds on the hex digits of the hash:
+    about as many people in each)."""
+    bounds = [None, *(f"{number * 256 // parts:02x}" for number in range(1, parts)), None]
+    return [HashRange(low, high) for low, high in zip(bounds, bounds[1:])]
+
+
 class Facts:
-    """The facts of one run as of ``now``; ``people`` (a selectable of person hashes,
-    or None for everyone) limits each rule to the people concerned."""
+    """The facts of one run as of ``now``; ``people`` (a selectable of person hashes, a
+    ``HashRange``, or None for everyone) limits each rule to the people concerned."""
 
     def __init__(self, now: dt.datetime, dialect, people=None):
         self.now, self.dialect, self.people = now, dialect, people
         self.province = current_app.config["PROVINCE_CODE"]
 
     def concerned(self, column):
-        return column.in_(self.people) if self.people is not None else true()
+        if self.people is None:
+            return true()
+        return self.people.where(column) if isinstance(self.people, HashRange) else column.in_(self.people)
 
     def days_ago(self, name: str) -> dt.datetime:
         return self.now - dt.timedelta(days=setting(name))
@@ -489,7 +511,8 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
         facts, names = Facts(now, dialect, people), [c.name for c in TARGET.c]
         # The winners' inputs in the same pass, but for everyone's when codes are stored
         # (then few change: those few looked up after).
-        with_inputs = people is not None or conn.execute(select(HC.c.person_hash).limit(1)).first() is None
+        with_inputs = (people is not None and not isinstance(people, HashRange)) or conn.execute(
+            select(HC.c.person_hash).where(facts.concerned(HC.c.person_hash)).limit(1)).first() is None
         conn.execute(TARGET.insert().from_select(names, facts.targets(with_inputs=with_inputs)))
         overridden = select(HC.c.person_hash).where(facts.override_in_force(HC), facts.concerned(HC.c.person_hash))
         conn.execute(TARGET.insert().from_select(names, Facts(now, dialect, overridden).overridden_targets()))
@@ -533,15 +556,47 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
 def _write_rechecks(conn, now: dt.datetime, people) -> None:
     """Each concerned person's next moment (``Facts.moments``) in place of the one kept."""
     dialect = dialects.of(conn)
-    moment = Facts(now, dialect, people).moments().subquery("moment")
-    conn.execute(delete(HCR).where(HCR.c.person_hash.in_(people)) if people is not None else delete(HCR))
+    facts = Facts(now, dialect, people)
+    moment = facts.moments().subquery("moment")
+    next_moments = select(moment.c.person_hash, func.min(moment.c.at)).group_by(moment.c.person_hash)
+    concerned = facts.concerned(HCR.c.person_hash)
+    if (people is None or isinstance(people, HashRange)) and \
+            conn.execute(select(HCR.c.person_hash).where(concerned).limit(1)).first() is not None:
+        _write_changed_rechecks(conn, next_moments, concerned)
+        return
+    conn.execute(delete(HCR).where(concerned))
     # Everyone's (millions): the index by time built once after the rows, not row by row.
     rebuilt = dialect.drop_indexes_for_load(conn, HealthCodeRecheck.__table__.indexes) if people is None else []
-    conn.execute(HCR.insert().from_select(["person_hash", "recheck_at"], select(
-        moment.c.person_hash, func.min(moment.c.at)).group_by(moment.c.person_hash)
-        .order_by(dialect.byte_order(moment.c.person_hash))))
+    conn.execute(HCR.insert().from_select(["person_hash", "recheck_at"],
+                                          next_moments.order_by(dialect.byte_order(moment.c.person_hash))))
     for index in rebuilt:
         index.create(conn)
+
+
+RECHECK = Table("health_code_recheck_next", MetaData(),
+                # No key: millions of rows go in faster without an index to keep (joined by hashing).
+                Column("person_hash", String(64)), Column("recheck_at", DateTime), prefixes=["TEMPORARY"])
+
+
+def _write_changed_rechecks(conn, next_moments, concerned) -> None:
+    """Everyone's next moments when most are kept already (a full run after others):
+    computed into a temporary table, then only the rows that differ are written (the
+    kept rows that differ or are gone deleted, the missing ones added), not millions of
+    rows rewritten unchanged."""
+    dialect = dialects.of(conn)
+    RECHECK.drop(conn, checkfirst=True)
+    RECHECK.create(conn)
+    try:
+        conn.execute(RECHECK.insert().from_select(["person_hash", "recheck_at"], next_moments))
+        conn.execute(text(f"ANALYZE {RECHECK.name}"))
+        kept, nxt = HCR, RECHECK
+        conn.execute(delete(kept).where(concerned, ~exists().where(nxt.c.person_hash == kept.c.person_hash,
+                                                         nxt.c.recheck_at == kept.c.recheck_at)))
+        conn.execute(kept.insert().from_select(["person_hash", "recheck_at"], select(nxt.c.person_hash, nxt.c.recheck_at)
+                                               .where(~exists().where(kept.c.person_hash == nxt.c.person_hash))
+                                               .order_by(dialect.byte_order(nxt.c.person_hash))))
+    finally:
+        RECHECK.drop(conn)
 
 
 # The inputs' tables (their rows are only added; an edit or a removal is an event that
@@ -623,6 +678,10 @@ def recompute_all(now: dt.datetime, full: bool = False) -> int:
     everyone's); the first run, one back in time, one HEALTH_CODE_FULL_EVERY_DAYS after
     the last full one or ``full``: everyone's. Idempotent:
     run again at the same ``now``, it changes nothing."""
+    # Parts on connections of their own see only what is committed: not when the caller
+    # has a transaction open (its rows unseen) or would have the run all or nothing.
+    in_parts = (setting("PARTS") > 1 and not dialects.of(db.session).ONE_WRITER and outermost_unit_of_work()
+                and not db.session().in_transaction())
     conn = db.session.connection()
     marks = {name: conn.execute(select(func.coalesce(func.max(id_column), 0))).scalar()
              for name, (id_column, _people) in _new_rows().items()}
@@ -631,11 +690,32 @@ def recompute_all(now: dt.datetime, full: bool = False) -> int:
                                   .order_by(HealthCodeRun.id.desc()).limit(1))
     full = (full or last_run is None or last_run.as_of > now or last_full is None
             or now - last_full >= dt.timedelta(days=setting("FULL_EVERY_DAYS")))
-    changed = _write_changes(None, now, None) if full else _decide_due(conn, now, last_run, marks)
+    if not full:
+        changed = _decide_due(conn, now, last_run, marks)
+    elif in_parts:
+        changed = _decide_everyone_in_parts(now, setting("PARTS"))
+    else:
+        changed = _write_changes(None, now, None)
     db.session.add(HealthCodeRun(as_of=now, full=full, changed=changed, marks=json.dumps(marks)))
     if changed >= 10_000:
         db.session.execute(text("ANALYZE health_code"))
     return changed
+
+
+def _decide_everyone_in_parts(now: dt.datetime, parts: int) -> int:
+    """Everyone decided as ``_write_changes(None, now, None)`` does, in ``parts`` ranges of
+    the hash each on a connection and in a transaction of its own, at the same time
+    (PostgreSQL runs one statement on one core). Each part commits by itself: a run
+    that fails half way has written some parts, but no run row, so the next run decides
+    everyone again against them (the codes written are the same)."""
+    app = current_app._get_current_object()
+
+    def decide(part: HashRange) -> int:
+        with app.app_context(), db.engine.connect() as conn, conn.begin():
+            return _write_changes(conn, now, part)
+
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        return sum(pool.map(decide, hash_ranges(parts)))
 
 
 @transaction
