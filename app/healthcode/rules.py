@@ -37,7 +37,9 @@ changed since its last run: those whose next moment (``Facts.moments``: a window
 rule opening or ending, kept per person in health_code_recheck by every decision) has
 come, and those with input rows added since (the last ids it saw, in health_code_run).
 The first run (every code new: the winners' inputs found in the same pass), a run back
-in time, or ``full=True`` decide everyone.
+in time, or ``full=True`` decide everyone: on PostgreSQL in HEALTH_CODE_PARTS ranges of
+the hash at once, each on a connection of its own (a statement runs on one core), and
+only the next moments that differ from those kept are written.
 """
 import datetime as dt
 import json
