@@ -498,9 +498,11 @@ def _connection(conn):
     return conn.connection() if hasattr(conn, "get_bind") else conn
 
 
-def _write_changes(conn, now: dt.datetime, people) -> int:
+def _write_changes(conn, now: dt.datetime, people, rechecks_first: bool = False) -> int:
     """Compute the targets of ``people`` (None: everyone) into a temporary table, then
-    write the changed codes and their history: a few statements whatever the number."""
+    write the changed codes and their history: a few statements whatever the number.
+    ``rechecks_first``: the next moments (which the codes written do not change) before
+    the codes, not after (parts at once: one computes while the other writes)."""
     conn = _connection(conn)
     dialect = dialects.of(conn)
     dialect.prepare_for_big_joins(conn)
@@ -522,6 +524,8 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
             conn.execute(text(f"ANALYZE {TARGET.name}"))
         t = TARGET
         changed = conn.execute(select(func.count()).where(t.c.moved == 1)).scalar()
+        if rechecks_first:
+            _write_rechecks(conn, now, people)
         # The history rows, with the inputs that explain each change (looked up for the
         # changed rows only).
         to_look_up = and_(t.c.moved == 1, t.c.score.isnot(None), t.c.inputs.is_(None))
@@ -551,7 +555,8 @@ def _write_changes(conn, now: dt.datetime, people) -> int:
             index.create(conn)
     finally:
         TARGET.drop(conn)
-    _write_rechecks(conn, now, people)
+    if not rechecks_first:
+        _write_rechecks(conn, now, people)
     return changed
 
 
@@ -712,12 +717,14 @@ def _decide_everyone_in_parts(now: dt.datetime, parts: int) -> int:
     everyone again against them (the codes written are the same)."""
     app = current_app._get_current_object()
 
-    def decide(part: HashRange) -> int:
+    def decide(number: int, part: HashRange) -> int:
         with app.app_context(), db.engine.connect() as conn, conn.begin():
-            return _write_changes(conn, now, part)
+            # Every other part its next moments first (mostly computing) while the one
+            # before writes its codes (mostly writing): two writers slow each other.
+            return _write_changes(conn, now, part, rechecks_first=number % 2 == 1)
 
     with ThreadPoolExecutor(max_workers=parts) as pool:
-        return sum(pool.map(decide, hash_ranges(parts)))
+        return sum(pool.map(decide, *zip(*enumerate(hash_ranges(parts)))))
 
 
 @transaction
