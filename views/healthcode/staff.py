@@ -120,19 +120,23 @@ class HealthCodeView(ScopedModelView):
         except ValidationFailed as error:
             flash(str(error.message), "danger")
             return redirect(url_for(".list"))
-        found = db.session.scalar(db.select(HealthCode.person_hash).where(
-            HealthCode.person_hash == person, code_within(HealthCode.region_code, current_jurisdiction())))
+        found = _visible_code(person)
         if found is None:
             flash(str(NOT_IN_JURISDICTION), "warning")
             return redirect(url_for(".list"))
-        return redirect(url_for(".show", pk=found))
+        return redirect(url_for(".show", pk=found.person_hash))
 
     def _code(self, pk) -> HealthCode:
-        code = db.session.scalar(db.select(HealthCode).where(
-            HealthCode.person_hash == pk, code_within(HealthCode.region_code, current_jurisdiction())))
+        code = _visible_code(pk)
         if code is None:
             abort(404)
         return code
+
+
+def _visible_code(person_hash: str):
+    """The person's code when it lies within the user's jurisdiction, else None."""
+    return db.session.scalar(db.select(HealthCode).where(
+        HealthCode.person_hash == person_hash, code_within(HealthCode.region_code, current_jurisdiction())))
 
 
 def _user_id():
