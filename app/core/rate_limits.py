@@ -82,10 +82,14 @@ def enabled() -> bool:
     return bool(limiter.enabled and limiter.initialized)
 
 
+def _key(scope: str, value_hash: str) -> tuple:
+    """The storage key of one value's count in ``scope`` (no raw number: its keyed hash)."""
+    return current_app.config.get("RATELIMIT_KEY_PREFIX") or "console", scope, value_hash
+
+
 def _counters(scope: str, hashes: Iterable[str]) -> list[tuple]:
-    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "console"
     items = parse_many(current_app.config[SETTING_OF_SCOPE[scope]])
-    return [(item, (prefix, scope, value)) for value in dict.fromkeys(h for h in hashes if h)
+    return [(item, _key(scope, value)) for value in dict.fromkeys(h for h in hashes if h)
             for item in items]
 
 
@@ -128,7 +132,7 @@ def hit_shared(item, scope: str, value_hash: str, clock=time.monotonic) -> bool:
     first: over the limit it is counted and refused); False when the limit is used up. A
     storage that fails leaves the counting to memory for STORAGE_RETRY_SECONDS (logged)."""
     global _storage_down_until
-    key = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "console", scope, value_hash)
+    key = _key(scope, value_hash)
     if clock() >= _storage_down_until:
         try:
             return limiter.limiter.hit(item, *key)
